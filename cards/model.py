@@ -1,0 +1,73 @@
+"""The card domain's data: what the parser and generators produce.
+
+Everything here is plain, frozen data so that cards can be hashed, compared,
+cached and serialised without surprises.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+CardKind = Literal["basic", "multiple-choice", "generated"]
+
+
+@dataclass(frozen=True)
+class NoteWarning:
+    """Something odd in the notes that did not stop the parse.
+
+    Warnings are data: the card domain returns them and the CLI decides how to
+    show them (``path:line: message``).
+    """
+
+    source: str
+    """Path of the notes file, as given to the parser."""
+    line: int
+    """1-based line the warning is about (0 when it concerns the whole file)."""
+    message: str
+    """What is odd and, where possible, what to do about it."""
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.line}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Card:
+    """One atomic question/answer flashcard, ready for any exporter."""
+
+    question: str
+    """Front of the card, as HTML (formulas use MathJax ``\\(…\\)`` / ``\\[…\\]``)."""
+    answer: str
+    """Back of the card, as HTML."""
+    key: str
+    """Stable identity key: a pinned id, else the normalised question text.
+
+    It never depends on the card's position, so moving a question keeps it.
+    """
+    context: str = ""
+    """Optional HTML shown above the question (the setup of an exercise)."""
+    tags: tuple[str, ...] = ()
+    """Anki tags (hierarchical with ``::``, no spaces)."""
+    chapter: tuple[str, ...] = ()
+    """Chapter path, outermost first (the ``#`` heading, possibly nested)."""
+    kind: CardKind = "basic"
+    """``basic``, ``multiple-choice`` or ``generated``."""
+    source: str = ""
+    """Path of the notes file the card comes from."""
+    line: int = 0
+    """1-based line of the card's question in ``source``."""
+    media: tuple[str, ...] = field(default=())
+    """Media files the card refers to, relative to the notes file."""
+
+    @property
+    def location(self) -> str:
+        """``path:line``, the place a student edits to fix this card."""
+        return f"{self.source}:{self.line}"
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    """Cards and warnings from one notes file."""
+
+    cards: tuple[Card, ...]
+    warnings: tuple[NoteWarning, ...] = ()

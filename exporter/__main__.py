@@ -1,0 +1,5 @@
+"""``python -m exporter`` runs the notedeck CLI."""
+
+from exporter.cli import main
+
+main()

@@ -1,0 +1,194 @@
+"""The build pipeline: deck config → notes files → cards → Anki package.
+
+Plain functions taking a validated config (mkdocs' ``commands/build.py``
+style); the CLI only wires options to them.
+"""
+
+from __future__ import annotations
+
+import glob
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cards import Card, NoteWarning, guid_for
+from cards.errors import CardsError
+from cards.parse import chapter_tag, parse_document
+from exporter.config import ConfigError, DeckConfig
+
+
+class NotesError(CardsError):
+    """A notes file cannot be read (exit code 1)."""
+
+
+@dataclass(frozen=True)
+class DeckCards:
+    """The cards of one deck, with the warnings met on the way."""
+
+    config: DeckConfig
+    cards: tuple[Card, ...]
+    warnings: tuple[NoteWarning, ...]
+    files: tuple[Path, ...]
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build wrote, for the CLI's summary line."""
+
+    output: Path
+    cards: int
+    files: int
+    warnings: tuple[NoteWarning, ...]
+    seconds: float
+    messages: tuple[str, ...] = field(default=())
+
+
+def notes_files(config: DeckConfig) -> tuple[Path, ...]:
+    """Expand the deck's ``notes`` entries (paths or globs) into files, in order."""
+    found: list[Path] = []
+    for entry in config.notes:
+        pattern = str(config.folder / entry)
+        matches = sorted(Path(p) for p in glob.glob(pattern, recursive=True))
+        matches = [p for p in matches if p.is_file()]
+        if not matches:
+            raise ConfigError(
+                f"{config.path}: notes",
+                f"'{entry}' matches no file",
+                "fix the path (it is relative to the deck file)",
+            )
+        found.extend(p for p in matches if p not in found)
+    return tuple(found)
+
+
+def read_notes(path: Path) -> str:
+    """Read a notes file as UTF-8 text with ``\\n`` line endings."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise NotesError(
+            str(path), f"cannot read the file ({exc.strerror})", "check the path and permissions"
+        ) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise NotesError(
+            str(path),
+            f"not UTF-8 text (byte offset {exc.start})",
+            "save the file as UTF-8",
+        ) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def display_path(path: Path) -> str:
+    """The path as shown to the user: relative to the working folder when possible."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def collect_cards(
+    config: DeckConfig,
+    *,
+    include_tags: Sequence[str] = (),
+    exclude_tags: Sequence[str] = (),
+) -> DeckCards:
+    """Parse every notes file of the deck and apply the tag filters."""
+    files = notes_files(config)
+    cards: list[Card] = []
+    warnings: list[NoteWarning] = []
+    for path in files:
+        result = parse_document(read_notes(path), source=display_path(path), deck=config.name)
+        cards.extend(result.cards)
+        warnings.extend(result.warnings)
+    include = (*config.include_tags, *include_tags)
+    exclude = (*config.exclude_tags, *exclude_tags)
+    kept = [c for c in cards if _wanted(c, include, exclude)]
+    if config.tags:
+        kept = [_with_tags(c, config.tags) for c in kept]
+    return DeckCards(config, tuple(kept), tuple(warnings), files)
+
+
+def tag_matches(tag: str, wanted: str) -> bool:
+    """True if ``wanted`` names ``tag`` or one of its ``::`` segments runs.
+
+    ``CNN`` matches ``ANNDL::CNN`` and ``ANNDL::CNN::exercise``; matching is
+    case-insensitive like Anki's tag search.
+    """
+    parts = tag.casefold().split("::")
+    want = wanted.casefold().strip(":").split("::")
+    n = len(want)
+    return any(parts[i : i + n] == want for i in range(len(parts) - n + 1))
+
+
+def _wanted(card: Card, include: Sequence[str], exclude: Sequence[str]) -> bool:
+    if include and not any(tag_matches(t, w) for t in card.tags for w in include):
+        return False
+    return not any(tag_matches(t, w) for t in card.tags for w in exclude)
+
+
+def _with_tags(card: Card, extra: Iterable[str]) -> Card:
+    from dataclasses import replace
+
+    tags = tuple(dict.fromkeys((*card.tags, *(t.replace(" ", "_") for t in extra))))
+    return replace(card, tags=tags)
+
+
+def deck_name_for(config: DeckConfig, card: Card) -> str:
+    """The Anki deck a card goes into (a chapter subdeck when configured)."""
+    if config.subdecks == "chapter" and card.chapter:
+        return "::".join((config.name, *(c.replace("::", ":") for c in card.chapter)))
+    return config.name
+
+
+def build_deck(
+    config: DeckConfig,
+    out_dir: Path,
+    *,
+    include_tags: Sequence[str] = (),
+    exclude_tags: Sequence[str] = (),
+) -> BuildReport:
+    """Build ``<out_dir>/<deck stem>.apkg`` from the deck's notes."""
+    from exporter.package import PackagedNote, write_apkg
+
+    started = time.perf_counter()
+    deck = collect_cards(config, include_tags=include_tags, exclude_tags=exclude_tags)
+    now = int(time.time())
+    notes = [
+        PackagedNote(
+            guid=guid_for(config.id, card.key),
+            question=card.question,
+            context=card.context,
+            answer=card.answer,
+            source=card.location,
+            tags=card.tags,
+            deck=deck_name_for(config, card),
+            mod=now,
+            due=position,
+        )
+        for position, card in enumerate(deck.cards)
+    ]
+    output = out_dir / f"{config.stem}.apkg"
+    write_apkg(output, deck_id=config.id, deck_name=config.name, notes=notes, note_type_mod=now)
+    return BuildReport(
+        output=output,
+        cards=len(notes),
+        files=len(deck.files),
+        warnings=deck.warnings,
+        seconds=time.perf_counter() - started,
+    )
+
+
+__all__ = [
+    "BuildReport",
+    "DeckCards",
+    "NotesError",
+    "build_deck",
+    "chapter_tag",
+    "collect_cards",
+    "deck_name_for",
+    "notes_files",
+    "read_notes",
+    "tag_matches",
+]

@@ -1,0 +1,249 @@
+"""The ``notedeck`` command line: thin Click wiring over :mod:`exporter.build`.
+
+Errors from the domain are converted once, here, into ``Error: …`` lines with
+the documented exit codes (1: notes or build failed, 2: usage or config).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from exporter import __version__
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+class NotedeckError(click.ClickException):
+    """An error shown as ``Error: <where>: <what> — <what to do>``."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code  # type: ignore[misc]  # Click reads it per instance
+
+
+@contextmanager
+def reported_errors() -> Iterator[None]:
+    """Turn domain errors into Click errors with the right exit code."""
+    from cards.errors import CardsError
+    from exporter.config import ConfigError
+
+    try:
+        yield
+    except ConfigError as exc:
+        raise NotedeckError(str(exc), EXIT_USAGE) from None
+    except CardsError as exc:
+        raise NotedeckError(str(exc), EXIT_FAILED) from None
+    except OSError as exc:
+        where = exc.filename or "output"
+        raise NotedeckError(
+            f"{where}: {exc.strerror or exc} — check the path and permissions", EXIT_FAILED
+        ) from None
+
+
+def default_deck_files() -> list[Path]:
+    """Deck files built when no argument is given.
+
+    ``./decks/*.yaml`` when the working folder has them (a notes repository),
+    else the decks shipped with notedeck (the first user's ANNDL deck).
+    """
+    for folder in (
+        Path.cwd() / "decks",
+        Path(__file__).resolve().parent.parent / "decks",
+        Path(__file__).resolve().parent / "default_decks",
+    ):
+        found = sorted(folder.glob("*.yaml"))
+        if found:
+            return found
+    raise NotedeckError(
+        "decks/: no deck file found — pass a deck .yaml or create decks/<name>.yaml", EXIT_USAGE
+    )
+
+
+def load_configs(paths: Sequence[Path]) -> list[Any]:
+    """Load deck configs; a ``.md`` path becomes a one-file deck named after it."""
+    from exporter.config import DeckConfig, load_deck_config
+
+    configs = []
+    for path in paths or default_deck_files():
+        if path.suffix.lower() in {".md", ".markdown"}:
+            digest = hashlib.sha256(path.stem.encode()).digest()
+            configs.append(
+                DeckConfig(
+                    path=path, name=path.stem, id=int.from_bytes(digest[:6], "big") + 1, notes=(path.name,)
+                )
+            )
+        else:
+            configs.append(load_deck_config(path))
+    return configs
+
+
+def tag_options(func: F) -> F:
+    """``--tag`` / ``--exclude-tag`` filters shared by several commands."""
+    func = click.option(
+        "--exclude-tag",
+        "exclude_tags",
+        multiple=True,
+        metavar="TAG",
+        help="Leave out cards with this tag (repeatable).",
+    )(func)
+    func = click.option(
+        "--tag",
+        "include_tags",
+        multiple=True,
+        metavar="TAG",
+        help="Keep only cards with this tag, e.g. CNN (repeatable).",
+    )(func)
+    return func
+
+
+paths_argument = click.argument(
+    "paths", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="notedeck")
+def cli() -> None:
+    """Turn Markdown study notes into Anki decks.
+
+    \b
+    Example:
+        notedeck build                 # every deck in decks/ -> build/*.apkg
+        notedeck list decks/anndl.yaml --tag CNN
+    """
+
+
+@cli.command()
+@paths_argument
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build"),
+    show_default=True,
+    help="Folder for the .apkg files.",
+)
+@tag_options
+def build(
+    paths: tuple[Path, ...], out_dir: Path, include_tags: tuple[str, ...], exclude_tags: tuple[str, ...]
+) -> None:
+    """Build an Anki package (.apkg) for each deck.
+
+    With no DECK.yaml, builds every deck in decks/.
+
+    \b
+    Example:
+        notedeck build
+        notedeck build decks/anndl.yaml --out build --tag CNN
+    """
+    from exporter.build import build_deck, display_path
+
+    with reported_errors():
+        for config in load_configs(paths):
+            report = build_deck(config, out_dir, include_tags=include_tags, exclude_tags=exclude_tags)
+            for warning in report.warnings:
+                click.echo(f"{warning}", err=True)
+            for message in report.messages:
+                click.echo(message)
+            click.echo(
+                f"{display_path(report.output)}: {report.cards} cards from {report.files} "
+                f"file{'s' if report.files != 1 else ''}, {len(report.warnings)} warning"
+                f"{'s' if len(report.warnings) != 1 else ''}, {report.seconds:.2f} s"
+            )
+
+
+@cli.command(name="list")
+@paths_argument
+@tag_options
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per card.")
+def list_cards(
+    paths: tuple[Path, ...], include_tags: tuple[str, ...], exclude_tags: tuple[str, ...], as_json: bool
+) -> None:
+    """List the cards of decks or single notes files.
+
+    PATH is a deck .yaml or a notes .md file (default: every deck in decks/).
+
+    \b
+    Example:
+        notedeck list decks/anndl.yaml --tag CNN
+        notedeck list notes.md --json
+    """
+    from cards import guid_for
+    from exporter.build import collect_cards, deck_name_for
+
+    rows: list[dict[str, Any]] = []
+    with reported_errors():
+        for config in load_configs(paths):
+            deck = collect_cards(config, include_tags=include_tags, exclude_tags=exclude_tags)
+            rows.extend(
+                {
+                    "deck": deck_name_for(config, c),
+                    "front": _front(c.context, c.question),
+                    "back": c.answer,
+                    "tags": list(c.tags),
+                    "source": c.location,
+                    "kind": c.kind,
+                    "guid": guid_for(config.id, c.key),
+                }
+                for c in deck.cards
+            )
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    for row in rows:
+        click.echo(f"{row['source']:<28} {row['kind']:<15} {_plain(row['front'])[:70]}")
+    click.echo(f"{len(rows)} cards", err=True)
+
+
+@cli.command()
+@paths_argument
+def check(paths: tuple[Path, ...]) -> None:
+    """Report every warning and error in the notes; write nothing.
+
+    Exits with 1 when there are errors.
+
+    \b
+    Example:
+        notedeck check
+        notedeck check decks/anndl.yaml
+    """
+    from exporter.build import collect_cards
+
+    total = 0
+    with reported_errors():
+        for config in load_configs(paths):
+            deck = collect_cards(config)
+            for warning in deck.warnings:
+                click.echo(str(warning))
+            total += len(deck.warnings)
+            click.echo(f"{config.path}: {len(deck.cards)} cards, {len(deck.warnings)} warnings", err=True)
+
+
+def _front(context: str, question: str) -> str:
+    return f'<div class="context">{context}</div>\n{question}' if context else question
+
+
+def _plain(html_text: str) -> str:
+    import re
+
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html_text)).strip()
+
+
+def main() -> None:
+    """Entry point of the ``notedeck`` console script."""
+    try:
+        cli.main(prog_name="notedeck")
+    except KeyboardInterrupt:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)

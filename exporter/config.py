@@ -1,0 +1,155 @@
+"""Deck definitions: one YAML file per deck, validated strictly.
+
+Every problem names the file, the key and what was expected, so a student can
+fix the YAML without reading code (mdformat's ``_conf.py`` is the model).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cards.errors import CardsError
+
+
+class ConfigError(CardsError):
+    """A deck YAML file is missing, malformed or invalid (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class DeckConfig:
+    """A validated deck definition."""
+
+    path: Path
+    """The YAML file; relative note paths are resolved against its folder."""
+    name: str
+    """Anki deck name; ``A::B`` nests. Decks are matched by name on import."""
+    id: int
+    """Anki deck id, fixed forever: it seeds every card's GUID."""
+    notes: tuple[str, ...]
+    """Paths or globs of Markdown notes, relative to the YAML file."""
+    tags: tuple[str, ...] = ()
+    """Tags added to every card."""
+    subdecks: str = "none"
+    """``none`` (one deck) or ``chapter`` (one subdeck per chapter)."""
+    include_tags: tuple[str, ...] = ()
+    """Keep only cards with one of these tags (empty: keep all)."""
+    exclude_tags: tuple[str, ...] = ()
+    """Drop cards with one of these tags."""
+
+    @property
+    def stem(self) -> str:
+        """File stem of the YAML; names the ``.apkg`` and the lock file."""
+        return self.path.stem
+
+    @property
+    def folder(self) -> Path:
+        """Folder of the YAML file."""
+        return self.path.parent
+
+
+_SUBDECK_MODES = ("none", "chapter")
+
+
+def load_deck_config(path: Path) -> DeckConfig:
+    """Read and validate the deck YAML at ``path``."""
+    import yaml
+
+    where = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(where, "no such deck file", "check the path") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(where, f"cannot read the deck file ({exc})", "check the file") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f"{where}:{mark.line + 1}" if mark is not None else where
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(at, f"YAML syntax error: {problem}", "fix the YAML syntax") from None
+    if not isinstance(data, dict):
+        raise ConfigError(where, "a deck file must be a YAML mapping", "see the README's deck reference")
+    return _validate(path, data)
+
+
+def _validate(path: Path, data: dict[Any, Any]) -> DeckConfig:
+    where = str(path)
+    known = {"name", "id", "notes", "tags", "subdecks", "include_tags", "exclude_tags"}
+    for key in data:
+        if key not in known:
+            raise ConfigError(
+                f"{where}: {key}",
+                "unknown key",
+                f"use one of: {', '.join(sorted(known))}",
+            )
+    name = _require(path, data, "name", str)
+    if not name.strip() or any(not part.strip() for part in name.split("::")):
+        raise ConfigError(f"{where}: name", "empty deck name", "give the deck a name, e.g. 'ANNDL'")
+    deck_id = _require(path, data, "id", int)
+    if isinstance(deck_id, bool) or not 1 <= deck_id < 2**63:
+        raise ConfigError(
+            f"{where}: id", "expected a positive integer", "pick a fixed number, e.g. 1700000000001"
+        )
+    notes = _string_list(path, data, "notes", required=True)
+    if not notes:
+        raise ConfigError(f"{where}: notes", "empty list", "list at least one Markdown file or glob")
+    subdecks = data.get("subdecks", "none")
+    if subdecks not in _SUBDECK_MODES:
+        raise ConfigError(
+            f"{where}: subdecks",
+            f"expected one of {', '.join(_SUBDECK_MODES)}, got {subdecks!r}",
+            "fix the value",
+        )
+    return DeckConfig(
+        path=path,
+        name=name.strip(),
+        id=deck_id,
+        notes=notes,
+        tags=_string_list(path, data, "tags"),
+        subdecks=subdecks,
+        include_tags=_string_list(path, data, "include_tags"),
+        exclude_tags=_string_list(path, data, "exclude_tags"),
+    )
+
+
+def _require(path: Path, data: dict[Any, Any], key: str, kind: type) -> Any:
+    if key not in data or data[key] is None:
+        raise ConfigError(f"{path}: {key}", "missing required key", f"add '{key}:' to the deck file")
+    value = data[key]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ConfigError(
+            f"{path}: {key}",
+            f"expected {_type_name(kind)}, got {_type_name(type(value))}",
+            "fix the value",
+        )
+    return value
+
+
+def _string_list(path: Path, data: dict[Any, Any], key: str, *, required: bool = False) -> tuple[str, ...]:
+    if key not in data:
+        if required:
+            raise ConfigError(f"{path}: {key}", "missing required key", f"add '{key}:' to the deck file")
+        return ()
+    value = data[key]
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
+        raise ConfigError(
+            f"{path}: {key}", "expected a list of strings", "write one item per line as '- item'"
+        )
+    return tuple(item.strip() for item in value)
+
+
+def _type_name(kind: type) -> str:
+    return {
+        str: "a string",
+        int: "an integer",
+        list: "a list",
+        dict: "a mapping",
+        bool: "true/false",
+        float: "a number",
+        type(None): "nothing",
+    }.get(kind, kind.__name__)

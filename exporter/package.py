@@ -1,0 +1,226 @@
+"""Anki packaging: the only module that imports genanki.
+
+It hides genanki's gaps (no types, per-package timestamps, a temporary SQLite
+file it never deletes, non-reproducible zips) and follows shared/ANKI_FACTS.md:
+stable GUIDs, per-note modification times, ``due`` = position, a note type
+whose fields are never renamed, and an atomic write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import itertools
+import json
+import os
+import sqlite3
+import tempfile
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+NOTE_TYPE_ID = 1_607_392_319_001
+"""Id of the notedeck note type. Fixed forever: a new schema needs a new id."""
+NOTE_TYPE_NAME = "notedeck"
+FIELDS = ("Question", "Context", "Answer", "Source")
+"""Field names of the note type. Never rename or reorder them (ANKI_FACTS 8)."""
+
+FRONT = """\
+{{#Context}}<div class="context">{{Context}}</div>{{/Context}}
+<div class="question">{{Question}}</div>"""
+BACK = """\
+{{FrontSide}}
+<hr id="answer">
+<div class="answer">{{Answer}}</div>
+{{#Source}}<div class="source">{{Source}}</div>{{/Source}}"""
+
+BASE_CSS = """\
+.card { font-family: -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+  font-size: 18px; line-height: 1.45; text-align: left; color: #1d1d1f; background: #fff;
+  max-width: 46em; margin: 0 auto; padding: 0 .6em; overflow-wrap: anywhere; }
+.nightMode.card, .card.nightMode { color: #e6e6e6; background: #1e1e1e; }
+.question { font-weight: 600; }
+.context { font-size: .9em; border-left: 3px solid #8aa4c8; padding: .2em .7em; margin-bottom: .8em;
+  background: rgba(138, 164, 200, .10); }
+.answer h2, .answer h3, .answer h4, .answer h5, .answer h6 { font-size: 1em; margin: 1em 0 .3em;
+  color: #50627a; }
+.nightMode .answer h2, .nightMode .answer h3, .nightMode .answer h4 { color: #9fb4d0; }
+.alternative { border: 0; border-top: 2px dashed #999; margin: 1.2em 0; }
+.options { list-style: none; padding-left: .2em; }
+.options li { margin: .25em 0; }
+.correct { color: #1a7f37; font-weight: 600; }
+.nightMode .correct { color: #56d364; }
+.source { margin-top: 1.5em; font-size: .7em; color: #888; font-family: ui-monospace, monospace; }
+table { border-collapse: collapse; margin: .5em 0; display: block; overflow-x: auto; font-size: .9em; }
+th, td { border: 1px solid #bbb; padding: .2em .5em; }
+.nightMode th, .nightMode td { border-color: #555; }
+img { max-width: 100%; height: auto; }
+pre { white-space: pre-wrap; font-size: .8em; padding: .5em; border-radius: 4px; overflow-x: auto; }
+code { font-family: ui-monospace, "SF Mono", Menlo, Consolas, monospace; font-size: .9em; }
+.highlight { background: #f6f8fa; border-radius: 4px; }
+.nightMode .highlight { background: #272822; }
+.highlight .hll-layer, .layer-pointer { background: #fff3b0; display: inline-block; width: 100%; }
+.nightMode .layer-pointer { background: #4a4220; }
+"""
+
+
+@dataclass(frozen=True)
+class PackagedNote:
+    """One note as it goes into the package."""
+
+    guid: str
+    question: str
+    context: str
+    answer: str
+    source: str
+    tags: tuple[str, ...]
+    deck: str
+    """Full Anki deck name the note's card goes into."""
+    mod: int
+    """Modification time (seconds); Anki updates a note only when it is newer."""
+    due: int
+    """Position among new cards, so they are studied in notes order."""
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    """A media file to pack: its unique name inside the package and its path."""
+
+    name: str
+    path: Path
+
+
+def note_type_css() -> str:
+    """The note type's full CSS: layout plus code highlighting classes."""
+    from cards.render import code_css
+
+    return BASE_CSS + code_css()
+
+
+def note_type_fingerprint() -> str:
+    """Hash of everything Anki stores for the note type (templates and CSS)."""
+    text = "\x1e".join((NOTE_TYPE_NAME, *FIELDS, FRONT, BACK, note_type_css()))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def deck_id_for(root_id: int, name: str, root_name: str) -> int:
+    """Id of a (sub)deck: the configured id for the root, derived for subdecks."""
+    if name == root_name:
+        return root_id
+    digest = hashlib.sha256(f"{root_id}\x1f{name}".encode()).digest()
+    return int.from_bytes(digest[:6], "big") + 1
+
+
+def write_apkg(
+    path: Path,
+    *,
+    deck_id: int,
+    deck_name: str,
+    notes: Sequence[PackagedNote],
+    note_type_mod: int,
+    media: Sequence[MediaFile] = (),
+) -> None:
+    """Write ``notes`` as an Anki package at ``path``, atomically.
+
+    Either the complete package is at ``path`` afterwards or the previous file
+    is untouched; no temporary file is left behind. The output is
+    byte-for-byte reproducible from the same arguments.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _temporary(path.parent, path.name, ".anki2") as db_path:
+        _write_collection(db_path, deck_id, deck_name, notes, note_type_mod)
+        with _temporary(path.parent, path.name, ".apkg") as zip_path:
+            _write_zip(zip_path, db_path, media)
+            os.chmod(zip_path, 0o666 & ~_umask())
+            os.replace(zip_path, path)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@contextlib.contextmanager
+def _temporary(folder: Path, stem: str, suffix: str) -> Iterator[Path]:
+    """A temporary file next to the output (same file system, so rename is atomic)."""
+    fd, name = tempfile.mkstemp(prefix=f".{stem}.", suffix=f".tmp{suffix}", dir=folder)
+    os.close(fd)
+    temp = Path(name)
+    try:
+        yield temp
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def _note_type() -> Any:
+    import genanki
+
+    return genanki.Model(
+        NOTE_TYPE_ID,
+        NOTE_TYPE_NAME,
+        fields=[{"name": name} for name in FIELDS],
+        templates=[{"name": "Card 1", "qfmt": FRONT, "afmt": BACK}],
+        css=note_type_css(),
+        sort_field_index=0,
+    )
+
+
+def _write_collection(
+    db_path: Path, deck_id: int, deck_name: str, notes: Sequence[PackagedNote], note_type_mod: int
+) -> None:
+    import genanki
+
+    class _TimedNote(genanki.Note):  # type: ignore[misc]
+        """A note written with its own modification time, not the package's."""
+
+        mod = 0
+
+        def write_to_db(self, cursor: Any, timestamp: float, deck_id: int, id_gen: Any) -> None:
+            super().write_to_db(cursor, self.mod, deck_id, id_gen)
+
+    model = _note_type()
+    decks: dict[str, Any] = {}
+    root = genanki.Deck(deck_id, deck_name)
+    root.add_model(model)
+    decks[deck_name] = root
+    for note in notes:
+        if note.deck not in decks:
+            decks[note.deck] = genanki.Deck(deck_id_for(deck_id, note.deck, deck_name), note.deck)
+        g_note = _TimedNote(
+            model=model,
+            fields=[note.question, note.context, note.answer, note.source],
+            guid=note.guid,
+            tags=list(note.tags),
+            due=note.due,
+            sort_field=note.question,
+        )
+        g_note.mod = note.mod
+        decks[note.deck].add_note(g_note)
+    # Ids only need to be unique inside the package; deriving them from the
+    # notes keeps the bytes reproducible.
+    first = min((n.mod for n in notes), default=note_type_mod) * 1000
+    id_gen = itertools.count(first)
+    conn = sqlite3.connect(db_path)
+    try:
+        package = genanki.Package(list(decks.values()))
+        package.write_to_db(conn.cursor(), note_type_mod, id_gen)
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def _write_zip(zip_path: Path, db_path: Path, media: Sequence[MediaFile]) -> None:
+    stamp = (1980, 1, 1, 0, 0, 0)
+    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            zipfile.ZipInfo("collection.anki2", stamp), db_path.read_bytes(), zipfile.ZIP_DEFLATED
+        )
+        index = {str(i): item.name for i, item in enumerate(media)}
+        archive.writestr(
+            zipfile.ZipInfo("media", stamp), json.dumps(index, sort_keys=True), zipfile.ZIP_DEFLATED
+        )
+        for i, item in enumerate(media):
+            archive.writestr(zipfile.ZipInfo(str(i), stamp), item.path.read_bytes(), zipfile.ZIP_DEFLATED)

@@ -1,0 +1,85 @@
+"""The CLI's contract: exit codes and exact error messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from exporter.cli import cli
+
+NOTES = "## What is a test?\n\nA check.\n"
+
+
+def write_deck(tmp_path: Path, yaml_text: str) -> Path:
+    (tmp_path / "notes.md").write_text(NOTES, encoding="utf-8")
+    deck = tmp_path / "deck.yaml"
+    deck.write_text(yaml_text, encoding="utf-8")
+    return deck
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "message"),
+    [
+        (
+            "name: D\nid: 1\nnotes: [notes.md]\ncolour: red\n",
+            "{deck}: colour: unknown key — use one of: "
+            "exclude_tags, id, include_tags, name, notes, subdecks, tags",
+        ),
+        ("id: 1\nnotes: [notes.md]\n", "{deck}: name: missing required key — add 'name:' to the deck file"),
+        (
+            "name: D\nid: one\nnotes: [notes.md]\n",
+            "{deck}: id: expected an integer, got a string — fix the value",
+        ),
+        (
+            "name: D\nid: 1\nnotes: []\n",
+            "{deck}: notes: empty list — list at least one Markdown file or glob",
+        ),
+        (
+            "name: D\nid: 1\nnotes: [missing/*.md]\n",
+            "{deck}: notes: 'missing/*.md' matches no file — fix the path (it is relative to the deck file)",
+        ),
+        (
+            "name: D\nid: 1\nnotes: [notes.md\n",
+            "{deck}:4: YAML syntax error: expected ',' or ']', but got '<stream end>' — fix the YAML syntax",
+        ),
+        (
+            "- just\n- a list\n",
+            "{deck}: a deck file must be a YAML mapping — see the README's deck reference",
+        ),
+    ],
+)
+def test_broken_deck_yaml_is_a_usage_error(tmp_path: Path, yaml_text: str, message: str) -> None:
+    deck = write_deck(tmp_path, yaml_text)
+    result = CliRunner().invoke(cli, ["build", str(deck), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert result.output == f"Error: {message.format(deck=deck)}\n"
+    assert not (tmp_path / "out").exists()
+
+
+def test_build_prints_summary_line(tmp_path: Path) -> None:
+    deck = write_deck(tmp_path, "name: D\nid: 7\nnotes: [notes.md]\n")
+    result = CliRunner().invoke(cli, ["build", str(deck), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "deck.apkg: 1 cards from 1 file, 0 warnings," in result.output
+    assert (tmp_path / "out" / "deck.apkg").is_file()
+
+
+def test_list_json_has_the_documented_keys(tmp_path: Path) -> None:
+    import json
+
+    (tmp_path / "n.md").write_text("# Chap\n\n## Why?\n\nBecause.\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["list", str(tmp_path / "n.md"), "--json"])
+    assert result.exit_code == 0, result.output
+    (card,) = json.loads(result.stdout)
+    assert set(card) == {"deck", "front", "back", "tags", "source", "kind", "guid"}
+    assert card["source"].endswith("n.md:3")
+    assert card["tags"] == ["n::Chap"]
+
+
+@pytest.mark.parametrize("command", ["build", "list", "check"])
+def test_every_command_has_help_with_an_example(command: str) -> None:
+    result = CliRunner().invoke(cli, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Example:" in result.output
