@@ -5,7 +5,7 @@ Pure by design: no file I/O, no CLI, no Anki packaging here.
 
 from cards.errors import CardParseError, CardsError
 from cards.ids import guid_for, normalise_question
-from cards.model import Card, CardKind, NoteWarning, ParseResult
+from cards.model import Card, CardKind, CodeBlock, NoteWarning, ParseResult
 from cards.parse import parse_document, parse_notes
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "CardKind",
     "CardParseError",
     "CardsError",
+    "CodeBlock",
     "NoteWarning",
     "ParseResult",
     "guid_for",

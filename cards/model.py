@@ -66,8 +66,33 @@ class Card:
 
 
 @dataclass(frozen=True)
+class CodeBlock:
+    """A fenced code block of the notes, handed to card generators.
+
+    Generators (e.g. the Keras exercise generator) work from these rather than
+    re-parsing the Markdown.
+    """
+
+    code: str
+    """The block's content, exactly as written."""
+    language: str
+    """The fence's info word (``python``, ``""`` when none was given)."""
+    line: int
+    """1-based line of the opening fence."""
+    chapter: tuple[str, ...]
+    """Chapter path the block sits in."""
+    after: str
+    """Markdown that follows the block up to the next ``#``/``##`` heading.
+
+    Generators read the student's own claims there (summary tables, "conv2 has
+    … parameters" lines, questions asking for a receptive field).
+    """
+
+
+@dataclass(frozen=True)
 class ParseResult:
-    """Cards and warnings from one notes file."""
+    """Cards, warnings and code blocks from one notes file."""
 
     cards: tuple[Card, ...]
     warnings: tuple[NoteWarning, ...] = ()
+    code_blocks: tuple[CodeBlock, ...] = ()

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from markdown_it.token import Token
 
 from cards.ids import normalise_question
-from cards.model import Card, NoteWarning, ParseResult
+from cards.model import Card, CodeBlock, NoteWarning, ParseResult
 from cards.render import markdown_parser, render_tokens
 
 _ASKS = re.compile(
@@ -56,7 +56,37 @@ def parse_document(text: str, *, source: str, deck: str = "") -> ParseResult:
             i += 3
             continue
         i += 1
-    return ParseResult(tuple(cards), tuple(warnings))
+    return ParseResult(tuple(cards), tuple(warnings), code_blocks(tokens, text))
+
+
+def code_blocks(tokens: Sequence[Token], text: str) -> tuple[CodeBlock, ...]:
+    """The fenced code blocks of the notes, with their chapter and what follows them."""
+    lines = text.splitlines()
+    headings = [
+        (t.map[0], int(t.tag[1]))
+        for t in tokens
+        if t.type == "heading_open" and t.map is not None and t.level == 0
+    ]
+    blocks: list[CodeBlock] = []
+    chapter: tuple[str, ...] = ()
+    for i, token in enumerate(tokens):
+        if token.type == "heading_open" and token.tag == "h1":
+            chapter = (tokens[i + 1].content.strip(),)
+        if token.type != "fence" or token.map is None:
+            continue
+        start, end = token.map
+        stop = next((line for line, level in headings if line >= end and level <= 2), len(lines))
+        info = token.info.strip().split(maxsplit=1)
+        blocks.append(
+            CodeBlock(
+                code=token.content,
+                language=info[0] if info else "",
+                line=start + 1,
+                chapter=chapter,
+                after="\n".join(lines[end:stop]),
+            )
+        )
+    return tuple(blocks)
 
 
 def _section_end(tokens: Sequence[Token], start: int, level: int) -> int:
