@@ -15,6 +15,7 @@ from pathlib import Path
 from cards import Card, NoteWarning, guid_for
 from cards.errors import CardsError
 from cards.parse import chapter_tag, parse_document
+from cards.sanitize import clean_card
 from exporter.config import ConfigError, DeckConfig
 
 
@@ -100,7 +101,7 @@ def collect_cards(
     warnings: list[NoteWarning] = []
     for path in files:
         result = parse_document(read_notes(path), source=display_path(path), deck=config.name)
-        cards.extend(result.cards)
+        cards.extend(clean_card(card) for card in result.cards)
         warnings.extend(result.warnings)
     include = (*config.include_tags, *include_tags)
     exclude = (*config.exclude_tags, *exclude_tags)

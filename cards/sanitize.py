@@ -1,0 +1,124 @@
+"""Card HTML made safe for Anki's web view, with nh3 (the ammonia sanitiser).
+
+Decks get shared and Anki renders fields as HTML in a browser engine, so raw
+HTML in the notes must not be able to run scripts, load frames or post forms.
+An allow-list sanitiser parses the HTML like a browser does; regexes would
+miss the cases that matter (``<img src=x onerror=…>``, ``jav&#x61;script:``).
+
+Everything the renderer produces (tables, Pygments ``<span class>``, MathJax
+text) is on the list, so sanitising well-formed cards changes nothing but
+entity spelling.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from functools import lru_cache
+
+import nh3
+
+from cards.model import Card
+
+ImageSource = Callable[[str], "str | None"]
+"""Maps an ``<img src>`` as written in the notes to the src to keep (``None`` drops it)."""
+
+_TEXT_TAGS = {
+    "p", "br", "hr", "div", "span", "blockquote", "pre", "code", "kbd", "samp", "var",
+    "h1", "h2", "h3", "h4", "h5", "h6",
+    "em", "strong", "b", "i", "u", "s", "del", "ins", "mark", "small", "sub", "sup",
+    "abbr", "cite", "q", "dfn", "ruby", "rt", "rp", "wbr",
+    "ul", "ol", "li", "dl", "dt", "dd",
+    "details", "summary", "figure", "figcaption",
+}  # fmt: skip
+_TABLE_TAGS = {"table", "caption", "colgroup", "col", "thead", "tbody", "tfoot", "tr", "th", "td"}
+ALLOWED_TAGS = frozenset(_TEXT_TAGS | _TABLE_TAGS | {"a", "img", "input"})
+"""Every tag a card may contain; anything else is unwrapped (its text stays)."""
+
+# Dropped together with their content: their text is code or a fallback, not notes.
+_DROPPED_WITH_CONTENT = frozenset(
+    {"script", "style", "iframe", "noscript", "template", "object", "textarea", "select"}
+)
+
+_CELL = {"colspan", "rowspan", "align", "scope"}
+ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
+    # Class names only select our own CSS (Pygments, .math, .context, …); they cannot run code.
+    "*": {"class", "title", "lang", "dir", "style"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "ol": {"start", "type", "reversed"},
+    "li": {"value"},
+    "th": _CELL,
+    "td": _CELL,
+    "col": {"span"},
+    "colgroup": {"span"},
+    "details": {"open"},
+}
+# A task-list checkbox is the only form control kept, and it is always disabled.
+_ATTRIBUTE_VALUES = {
+    "input": {"type": {"checkbox"}, "checked": {"", "checked"}, "disabled": {"", "disabled"}}
+}
+_FORCED_ATTRIBUTES = {"input": {"disabled": "disabled"}}
+# Inline styles from tables (``text-align``) and pasted notes (colours); no
+# positioning, so a card cannot overlay Anki's own interface.
+_STYLE_PROPERTIES = {
+    "text-align", "color", "background-color", "font-weight", "font-style", "text-decoration",
+    "vertical-align",
+}  # fmt: skip
+URL_SCHEMES = frozenset({"http", "https", "mailto"})
+"""Schemes a link or image may use; relative URLs (packed media) pass unchanged."""
+
+
+def clean_html(html: str, *, image_src: ImageSource | None = None) -> str:
+    """Return ``html`` with everything not on the allow-list removed.
+
+    Scripts, styles and frames go with their content; other unknown tags are
+    unwrapped; event handlers, ``javascript:``/``file:``/``data:`` URLs and
+    form controls (bar a disabled task-list checkbox) are dropped. Text,
+    including MathJax ``\\(…\\)``/``\\[…\\]`` and escaped ``<``/``&``, is kept.
+
+    ``image_src``, when given, decides each relative or ``http(s)`` image
+    source: the exporter uses it to point images at packed media files.
+    """
+    if image_src is None:
+        return _cleaner().clean(html)
+    return _cleaner_with(image_src).clean(html)
+
+
+@lru_cache(maxsize=1)
+def _cleaner() -> nh3.Cleaner:
+    return _make_cleaner(None)
+
+
+def _cleaner_with(image_src: ImageSource) -> nh3.Cleaner:
+    def attribute_filter(element: str, attribute: str, value: str) -> str | None:
+        if element == "img" and attribute == "src":
+            return image_src(value)
+        return value
+
+    return _make_cleaner(attribute_filter)
+
+
+def _make_cleaner(attribute_filter: Callable[[str, str, str], str | None] | None) -> nh3.Cleaner:
+    return nh3.Cleaner(
+        tags=ALLOWED_TAGS,
+        clean_content_tags=_DROPPED_WITH_CONTENT,
+        attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=attribute_filter,
+        tag_attribute_values=_ATTRIBUTE_VALUES,
+        set_tag_attribute_values=_FORCED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        filter_style_properties=_STYLE_PROPERTIES,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+
+
+def clean_card(card: Card, *, image_src: ImageSource | None = None) -> Card:
+    """Return ``card`` with its question, context and answer sanitised."""
+    return replace(
+        card,
+        question=clean_html(card.question, image_src=image_src),
+        context=clean_html(card.context, image_src=image_src),
+        answer=clean_html(card.answer, image_src=image_src),
+    )
