@@ -16,6 +16,7 @@ from cards import Card, NoteWarning, guid_for
 from cards.errors import CardsError
 from cards.parse import chapter_tag, parse_document
 from cards.sanitize import clean_card
+from cards.text import clean_notes_text
 from exporter.config import ConfigError, DeckConfig
 
 
@@ -63,22 +64,50 @@ def notes_files(config: DeckConfig) -> tuple[Path, ...]:
 
 
 def read_notes(path: Path) -> str:
-    """Read a notes file as UTF-8 text with ``\\n`` line endings."""
+    """Read a notes file as UTF-8 text with ``\\n`` line endings (see :func:`load_notes`)."""
+    return load_notes(path)[0]
+
+
+def load_notes(path: Path, source: str = "") -> tuple[str, tuple[NoteWarning, ...]]:
+    """Read a notes file as clean UTF-8 text, with warnings about what was cleaned.
+
+    Binary files and other encodings are errors naming the byte offset, not
+    cards full of mojibake.
+    """
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise NotesError(
             str(path), f"cannot read the file ({exc.strerror})", "check the path and permissions"
         ) from None
+    _refuse_binary(path, data)
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
         raise NotesError(
-            str(path),
-            f"not UTF-8 text (byte offset {exc.start})",
+            f"{path}:{line}",
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})",
             "save the file as UTF-8",
         ) from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return clean_notes_text(text, source=source or str(path))
+
+
+def _refuse_binary(path: Path, data: bytes) -> None:
+    """Raise unless ``data`` looks like text.
+
+    A few NULs are debris in text (cleaned later, with a warning); many are a
+    binary file or UTF-16 text without a byte-order mark.
+    """
+    head = data[:8192]
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise NotesError(str(path), "UTF-16 text, not UTF-8 (byte offset 0)", "save the file as UTF-8")
+    if head.count(0) > max(4, len(head) // 20):
+        raise NotesError(
+            str(path),
+            f"binary data, not text (NUL byte at offset {data.index(0)})",
+            "list only Markdown notes files in the deck",
+        )
 
 
 def display_path(path: Path) -> str:
@@ -100,9 +129,10 @@ def collect_cards(
     cards: list[Card] = []
     warnings: list[NoteWarning] = []
     for path in files:
-        result = parse_document(read_notes(path), source=display_path(path), deck=config.name)
+        text, cleaned = load_notes(path, display_path(path))
+        result = parse_document(text, source=display_path(path), deck=config.name)
         cards.extend(clean_card(card) for card in result.cards)
-        warnings.extend(result.warnings)
+        warnings.extend((*cleaned, *result.warnings))
     include = (*config.include_tags, *include_tags)
     exclude = (*config.exclude_tags, *exclude_tags)
     kept = [c for c in cards if _wanted(c, include, exclude)]
@@ -189,6 +219,7 @@ __all__ = [
     "chapter_tag",
     "collect_cards",
     "deck_name_for",
+    "load_notes",
     "notes_files",
     "read_notes",
     "tag_matches",
