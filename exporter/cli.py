@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -49,6 +50,15 @@ def reported_errors() -> Iterator[None]:
         raise NotedeckError(
             f"{where}: {exc.strerror or exc} — check the path and permissions", EXIT_FAILED
         ) from None
+    except Exception as exc:
+        # A bug, not bad input; still no traceback for the student, who cannot fix it.
+        if os.environ.get("NOTEDECK_DEBUG"):
+            raise
+        raise NotedeckError(
+            f"internal error: {type(exc).__name__}: {exc} — please report it with the notes "
+            "that caused it (NOTEDECK_DEBUG=1 shows the traceback)",
+            EXIT_FAILED,
+        ) from None
 
 
 def default_deck_files() -> list[Path]:
@@ -72,10 +82,10 @@ def default_deck_files() -> list[Path]:
 
 def load_configs(paths: Sequence[Path]) -> list[Any]:
     """Load deck configs; a ``.md`` path becomes a one-file deck named after it."""
-    from exporter.config import DeckConfig, load_deck_config
+    from exporter.config import DeckConfig, check_distinct, load_deck_config
 
     configs = []
-    for path in paths or default_deck_files():
+    for path in dict.fromkeys(paths or default_deck_files()):
         if path.suffix.lower() in {".md", ".markdown"}:
             digest = hashlib.sha256(path.stem.encode()).digest()
             configs.append(
@@ -85,6 +95,7 @@ def load_configs(paths: Sequence[Path]) -> list[Any]:
             )
         else:
             configs.append(load_deck_config(path))
+    check_distinct(configs)
     return configs
 
 
@@ -129,7 +140,7 @@ def cli() -> None:
 @click.option(
     "--out",
     "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     default=Path("build"),
     show_default=True,
     help="Folder for the .apkg files.",
@@ -242,8 +253,25 @@ def _plain(html_text: str) -> str:
 
 def main() -> None:
     """Entry point of the ``notedeck`` console script."""
+    _exit_cleanly_on_termination()
     try:
         cli.main(prog_name="notedeck")
     except KeyboardInterrupt:
         click.echo("Aborted.", err=True)
         sys.exit(130)
+
+
+def _exit_cleanly_on_termination() -> None:
+    """Turn SIGTERM/SIGHUP into SystemExit, so a stopped build removes its temporary files.
+
+    Python's default for these signals ends the process without running
+    ``finally`` blocks; SIGKILL cannot be caught, and the next build cleans up.
+    """
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), stop)

@@ -6,6 +6,8 @@ fix the YAML without reading code (mdformat's ``_conf.py`` is the model).
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,7 +66,7 @@ def load_deck_config(path: Path) -> DeckConfig:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(where, f"cannot read the deck file ({exc})", "check the file") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_unique_key_loader())  # a SafeLoader subclass: no arbitrary objects
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f"{where}:{mark.line + 1}" if mark is not None else where
@@ -73,6 +75,25 @@ def load_deck_config(path: Path) -> DeckConfig:
     if not isinstance(data, dict):
         raise ConfigError(where, "a deck file must be a YAML mapping", "see the README's deck reference")
     return _validate(path, data)
+
+
+def _unique_key_loader() -> type[Any]:
+    """A safe YAML loader that refuses a key written twice (PyYAML keeps the last silently)."""
+    import yaml
+
+    class UniqueKeyLoader(yaml.SafeLoader):
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if isinstance(key, (str, int, float, bool)) and key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key '{key}'", key_node.start_mark
+                    )
+                seen.add(key if isinstance(key, (str, int, float, bool)) else id(key_node))
+            return super().construct_mapping(node, deep=deep)
+
+    return UniqueKeyLoader
 
 
 def _validate(path: Path, data: dict[Any, Any]) -> DeckConfig:
@@ -85,9 +106,7 @@ def _validate(path: Path, data: dict[Any, Any]) -> DeckConfig:
                 "unknown key",
                 f"use one of: {', '.join(sorted(known))}",
             )
-    name = _require(path, data, "name", str)
-    if not name.strip() or any(not part.strip() for part in name.split("::")):
-        raise ConfigError(f"{where}: name", "empty deck name", "give the deck a name, e.g. 'ANNDL'")
+    name = _deck_name(path, _require(path, data, "name", str))
     deck_id = _require(path, data, "id", int)
     if isinstance(deck_id, bool) or not 1 <= deck_id < 2**63:
         raise ConfigError(
@@ -105,7 +124,7 @@ def _validate(path: Path, data: dict[Any, Any]) -> DeckConfig:
         )
     return DeckConfig(
         path=path,
-        name=name.strip(),
+        name=name,
         id=deck_id,
         notes=notes,
         tags=_string_list(path, data, "tags"),
@@ -113,6 +132,50 @@ def _validate(path: Path, data: dict[Any, Any]) -> DeckConfig:
         include_tags=_string_list(path, data, "include_tags"),
         exclude_tags=_string_list(path, data, "exclude_tags"),
     )
+
+
+def _deck_name(path: Path, name: str) -> str:
+    """The name as Anki stores it: no blanks around ``::``; control characters refused.
+
+    Anki silently drops control characters and names empty parts "blank", so a
+    deck named that way would not be the deck the student wrote down.
+    """
+    if not name.strip() or any(not part.strip() for part in name.split("::")):
+        raise ConfigError(f"{path}: name", "empty deck name", "give the deck a name, e.g. 'ANNDL'")
+    control = next((c for c in name if unicodedata.category(c) == "Cc"), None)
+    if control is not None:
+        raise ConfigError(
+            f"{path}: name",
+            f"control character U+{ord(control):04X} in the deck name",
+            "remove it (Anki would drop it and rename the deck)",
+        )
+    return "::".join(part.strip() for part in name.split("::"))
+
+
+def check_distinct(configs: Sequence[DeckConfig]) -> None:
+    """Refuse decks built together that would overwrite each other.
+
+    Two decks with one output stem would write the same ``.apkg``; two with one
+    id would give different cards the same GUIDs, so one would overwrite the
+    other inside Anki.
+    """
+    stems: dict[str, DeckConfig] = {}
+    ids: dict[int, DeckConfig] = {}
+    for config in configs:
+        other = stems.setdefault(config.stem.casefold(), config)
+        if other is not config:
+            raise ConfigError(
+                str(config.path),
+                f"would write {config.stem}.apkg, like {other.path}",
+                "rename one of the two files",
+            )
+        other = ids.setdefault(config.id, config)
+        if other is not config:
+            raise ConfigError(
+                f"{config.path}: id",
+                f"{config.id} is also the id of {other.path}",
+                "give every deck its own id",
+            )
 
 
 def _require(path: Path, data: dict[Any, Any], key: str, kind: type) -> Any:

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cards.errors import CardsError
+
 NOTE_TYPE_ID = 1_607_392_319_001
 """Id of the notedeck note type. Fixed forever: a new schema needs a new id."""
 NOTE_TYPE_NAME = "notedeck"
@@ -113,6 +115,10 @@ def deck_id_for(root_id: int, name: str, root_name: str) -> int:
     return int.from_bytes(digest[:6], "big") + 1
 
 
+class OutputError(CardsError):
+    """The package cannot be written where asked (exit code 1)."""
+
+
 def write_apkg(
     path: Path,
     *,
@@ -125,16 +131,71 @@ def write_apkg(
     """Write ``notes`` as an Anki package at ``path``, atomically.
 
     Either the complete package is at ``path`` afterwards or the previous file
-    is untouched; no temporary file is left behind. The output is
-    byte-for-byte reproducible from the same arguments.
+    is untouched; no temporary file is left behind (one left by a build that
+    was killed is removed by the next build). The output is byte-for-byte
+    reproducible from the same arguments.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with _temporary(path.parent, path.name, ".anki2") as db_path:
-        _write_collection(db_path, deck_id, deck_name, notes, note_type_mod)
-        with _temporary(path.parent, path.name, ".apkg") as zip_path:
-            _write_zip(zip_path, db_path, media)
-            os.chmod(zip_path, 0o666 & ~_umask())
-            os.replace(zip_path, path)
+    _check_output(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale_temporaries(path)
+        with _temporary(path.parent, path.name, ".anki2") as db_path:
+            _write_collection(db_path, deck_id, deck_name, notes, note_type_mod)
+            with _temporary(path.parent, path.name, ".apkg") as zip_path:
+                _write_zip(zip_path, db_path, media)
+                os.chmod(zip_path, 0o666 & ~_umask())
+                os.replace(zip_path, path)
+    except OSError as exc:
+        raise OutputError(
+            str(path),
+            f"cannot write the package ({exc.strerror or exc})",
+            "choose another --out folder or fix its permissions",
+        ) from None
+
+
+def _check_output(path: Path) -> None:
+    """Refuse an output that is a folder, or a folder on the way that is a file."""
+    if path.is_dir():
+        raise OutputError(
+            str(path), "is a folder, not a package file", "remove the folder or choose another --out folder"
+        )
+    for folder in path.parents:
+        if folder.exists():
+            if not folder.is_dir():
+                raise OutputError(
+                    str(folder), "is a file, not a folder", "choose another --out folder or move the file"
+                )
+            return
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Delete temporary files of earlier builds of ``path`` whose process is gone.
+
+    A build killed outright (SIGKILL, power cut) cannot clean up after itself;
+    its process id in the file name tells a leftover from a build still running.
+    """
+    prefix = f".{path.name}."
+    for entry in path.parent.iterdir():
+        name = entry.name
+        if not (name.startswith(prefix) and ".tmp." in name):
+            continue
+        pid = name[len(prefix) :].split(".", 1)[0]
+        if pid.isdigit() and not _is_running(int(pid)):
+            entry.unlink(missing_ok=True)
+
+
+def _is_running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    if os.name == "nt":  # os.kill would terminate the process there; keep the file
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _umask() -> int:
@@ -146,7 +207,8 @@ def _umask() -> int:
 @contextlib.contextmanager
 def _temporary(folder: Path, stem: str, suffix: str) -> Iterator[Path]:
     """A temporary file next to the output (same file system, so rename is atomic)."""
-    fd, name = tempfile.mkstemp(prefix=f".{stem}.", suffix=f".tmp{suffix}", dir=folder)
+    # The process id lets a later build tell a leftover from a build still running.
+    fd, name = tempfile.mkstemp(prefix=f".{stem}.{os.getpid()}.", suffix=f".tmp{suffix}", dir=folder)
     os.close(fd)
     temp = Path(name)
     try:
