@@ -15,9 +15,10 @@ from pathlib import Path
 from cards import Card, NoteWarning, guid_for
 from cards.errors import CardsError
 from cards.parse import chapter_tag, parse_document
-from cards.sanitize import clean_card
 from cards.text import clean_notes_text
 from exporter.config import ConfigError, DeckConfig
+from exporter.media import MediaPacker
+from exporter.package import MediaFile
 
 
 class NotesError(CardsError):
@@ -32,6 +33,8 @@ class DeckCards:
     cards: tuple[Card, ...]
     warnings: tuple[NoteWarning, ...]
     files: tuple[Path, ...]
+    media: tuple[MediaFile, ...] = ()
+    """Image files the cards show, to pack under their ``name``."""
 
 
 @dataclass(frozen=True)
@@ -128,17 +131,19 @@ def collect_cards(
     files = notes_files(config)
     cards: list[Card] = []
     warnings: list[NoteWarning] = []
+    images = MediaPacker(config.folder)
     for path in files:
         text, cleaned = load_notes(path, display_path(path))
         result = parse_document(text, source=display_path(path), deck=config.name)
-        cards.extend(clean_card(card) for card in result.cards)
-        warnings.extend((*cleaned, *result.warnings))
+        safe, refused = images.cards(result.cards, path)  # sanitised, images packed or dropped
+        cards.extend(safe)
+        warnings.extend((*cleaned, *result.warnings, *refused))
     include = (*config.include_tags, *include_tags)
     exclude = (*config.exclude_tags, *exclude_tags)
     kept = [c for c in cards if _wanted(c, include, exclude)]
     if config.tags:
         kept = [_with_tags(c, config.tags) for c in kept]
-    return DeckCards(config, tuple(kept), tuple(warnings), files)
+    return DeckCards(config, tuple(kept), tuple(warnings), files, images.media_of(kept))
 
 
 def tag_matches(tag: str, wanted: str) -> bool:
@@ -201,7 +206,9 @@ def build_deck(
         for position, card in enumerate(deck.cards)
     ]
     output = out_dir / f"{config.stem}.apkg"
-    write_apkg(output, deck_id=config.id, deck_name=config.name, notes=notes, note_type_mod=now)
+    write_apkg(
+        output, deck_id=config.id, deck_name=config.name, notes=notes, note_type_mod=now, media=deck.media
+    )
     return BuildReport(
         output=output,
         cards=len(notes),

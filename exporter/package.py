@@ -13,6 +13,7 @@ import hashlib
 import itertools
 import json
 import os
+import shutil
 import sqlite3
 import tempfile
 import zipfile
@@ -285,4 +286,7 @@ def _write_zip(zip_path: Path, db_path: Path, media: Sequence[MediaFile]) -> Non
             zipfile.ZipInfo("media", stamp), json.dumps(index, sort_keys=True), zipfile.ZIP_DEFLATED
         )
         for i, item in enumerate(media):
-            archive.writestr(zipfile.ZipInfo(str(i), stamp), item.path.read_bytes(), zipfile.ZIP_DEFLATED)
+            info = zipfile.ZipInfo(str(i), stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with item.path.open("rb") as source, archive.open(info, "w") as target:
+                shutil.copyfileobj(source, target, 1 << 20)  # streamed: images may be large
