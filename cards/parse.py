@@ -1,25 +1,67 @@
-"""Notes → cards: walk markdown-it tokens the way a student reads the notes.
+"""Notes → cards: read the notes block by block, the way a student splits them.
 
-This first version knows chapters (``#``) and question headings; the rest of
-the rules in issue 2 grow here.
+The Markdown is parsed once (markdown-it); its tokens are grouped into
+top-level blocks (:mod:`cards.blocks`) and walked once, left to right, by a
+small state machine:
+
+- ``#`` headings are chapters (tags ``Deck::Chapter``), except a lowercase
+  ``# comment`` line sitting next to code, which is code that lost its fence.
+- A heading or a paragraph that asks (:mod:`cards.questions`) starts a card and
+  ends the previous one; what follows is its answer. A question that repeats
+  part of the open card's question is a sub-heading of that answer.
+- Headings that do not ask either structure the open answer (``### Solution``,
+  ``### **Fast R-CNN**``, anything deeper than the question) or open an
+  exercise section. What an exercise shows before its first question (code, a
+  setup paragraph) is the *context* of its questions; ``Consider…``/``Assume…``
+  paragraphs after an answer extend or replace it.
+- Options after a question make it multiple-choice (:mod:`cards.mcq`); an
+  ordered list of questions followed by numbered answers gives one card per
+  question (:mod:`cards.numbered`).
+- HTML comments let the author steer: ``<!-- card -->`` (the next heading or
+  paragraph is a question), ``<!-- no-card -->`` (skip the next card) and
+  ``<!-- card id: NAME -->`` (pin the next card's identity).
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Literal
 
+import yaml
 from markdown_it.token import Token
 
+from cards import mcq, numbered
+from cards.blocks import Block, block_is_link_only, looks_like_code_line, plain_text, split_blocks
+from cards.formulas import formula_problems
 from cards.ids import normalise_question
-from cards.model import Card, CodeBlock, NoteWarning, ParseResult
-from cards.render import markdown_parser, render_tokens
-
-_ASKS = re.compile(
-    r"(\?\s*$)|^(describe|illustrate|discuss|explain|make an example|briefly describe|"
-    r"enumerate|list|compare|define|guideline)\b",
-    re.IGNORECASE,
+from cards.model import Card, CardKind, CodeBlock, NoteWarning, ParseResult
+from cards.questions import (
+    asks_heading,
+    asks_paragraph,
+    clean,
+    contained,
+    continues_question,
+    continues_setup,
+    ends_open,
+    is_bare_number,
+    is_emdash,
+    is_instruction,
+    is_placeholder,
+    is_point_value,
+    is_setup_cue,
+    is_subheading_name,
 )
+from cards.render import markdown_parser, render_inline, render_tokens
+
+_DIRECTIVE = re.compile(r"^<!--\s*(no-card|card(?:\s+id\s*:\s*([^\s>]+?))?)\s*-->\s*$", re.IGNORECASE)
+_LINE_ENDINGS = re.compile(r"\r\n?")
+_NO_ANSWER = "write the answer below it or add <!-- no-card -->"
+_CODE_BLOCKS = frozenset({"fence", "code_block"})
+
+DraftKind = Literal["heading", "paragraph", "group"]
 
 
 def parse_notes(text: str, *, source: str, deck: str = "") -> list[Card]:
@@ -28,92 +70,615 @@ def parse_notes(text: str, *, source: str, deck: str = "") -> list[Card]:
 
 
 def parse_document(text: str, *, source: str, deck: str = "") -> ParseResult:
-    """Parse Markdown notes into cards and warnings.
+    """Parse Markdown notes into cards, warnings and code blocks.
 
-    ``source`` is only used to label cards and warnings; ``deck`` prefixes the
-    chapter tags (``Deck::Chapter``).
+    ``source`` only labels cards and warnings; ``deck`` prefixes the chapter
+    tags (``Deck::Chapter``). Never raises on odd input: what cannot become a
+    card is reported as a warning.
     """
+    text = _LINE_ENDINGS.sub("\n", text.removeprefix("\ufeff"))
     tokens = markdown_parser().parse(text)
-    cards: list[Card] = []
-    warnings: list[NoteWarning] = []
-    chapter: tuple[str, ...] = ()
-    i = 0
-    while i < len(tokens):
-        token = tokens[i]
-        if token.type == "heading_open":
-            title = tokens[i + 1].content.strip()
-            level = int(token.tag[1])
-            end = _section_end(tokens, i + 3, level)
-            if level == 1:
-                chapter = (title,)
-            elif _ASKS.search(title):
-                line = token.map[0] + 1 if token.map else 0
-                answer = render_tokens(tokens[i + 3 : end])
-                if answer:
-                    cards.append(_card(title, answer, chapter, source, line, deck))
-                i = end
-                continue
-            i += 3
-            continue
-        i += 1
-    return ParseResult(tuple(cards), tuple(warnings), code_blocks(tokens, text))
-
-
-def code_blocks(tokens: Sequence[Token], text: str) -> tuple[CodeBlock, ...]:
-    """The fenced code blocks of the notes, with their chapter and what follows them."""
-    lines = text.splitlines()
-    headings = [
-        (t.map[0], int(t.tag[1]))
-        for t in tokens
-        if t.type == "heading_open" and t.map is not None and t.level == 0
-    ]
-    blocks: list[CodeBlock] = []
-    chapter: tuple[str, ...] = ()
-    for i, token in enumerate(tokens):
-        if token.type == "heading_open" and token.tag == "h1":
-            chapter = (tokens[i + 1].content.strip(),)
-        if token.type != "fence" or token.map is None:
-            continue
-        start, end = token.map
-        stop = next((line for line, level in headings if line >= end and level <= 2), len(lines))
-        info = token.info.strip().split(maxsplit=1)
-        blocks.append(
-            CodeBlock(
-                code=token.content,
-                language=info[0] if info else "",
-                line=start + 1,
-                chapter=chapter,
-                after="\n".join(lines[end:stop]),
-            )
-        )
-    return tuple(blocks)
-
-
-def _section_end(tokens: Sequence[Token], start: int, level: int) -> int:
-    """Index of the next heading at ``level`` or above, or the end."""
-    for j in range(start, len(tokens)):
-        token = tokens[j]
-        if token.type == "heading_open" and int(token.tag[1]) <= level:
-            return j
-    return len(tokens)
+    walker = _Walker(tokens, source, deck)
+    walker.run()
+    return ParseResult(tuple(walker.cards), tuple(walker.warnings), walker.code_blocks(text))
 
 
 def chapter_tag(deck: str, chapter: Sequence[str]) -> str:
     """Return the Anki tag of a chapter: ``Deck::Chapter`` with no spaces."""
-    parts = [p for p in (deck, *chapter) if p]
+    parts = [p for p in (deck, *chapter) if p.strip()]
     return "::".join(re.sub(r"\s+", "_", p.strip()) for p in parts)
 
 
-def _card(title: str, answer: str, chapter: tuple[str, ...], source: str, line: int, deck: str) -> Card:
-    md = markdown_parser()
-    question = md.renderInline(title)
-    tags = (chapter_tag(deck, chapter),) if chapter else ()
-    return Card(
-        question=question,
-        answer=answer,
-        key=normalise_question(title),
-        tags=tags,
-        chapter=chapter,
-        source=source,
-        line=line,
-    )
+@dataclass
+class _Section:
+    """A heading's part of the notes, as far as context is concerned."""
+
+    level: int
+    question: bool = False
+    """Opened by a question heading (its body is an answer, not an exercise)."""
+    setup: list[Block] | None = None
+    """What the section shows before its questions; None: the enclosing section's."""
+    collecting: bool = True
+    """Blocks with no open card still go to ``setup``."""
+    local: bool = False
+    """``setup`` belongs to one numbered question list and ends with it."""
+
+
+@dataclass
+class _Draft:
+    """A card being read: its question, then its answer blocks as they come."""
+
+    kind: DraftKind
+    question: str
+    """Question HTML (inline)."""
+    plain: str
+    """Question plain text."""
+    line: int
+    level: int
+    """Heading level of a heading question, 0 otherwise."""
+    context: list[Block]
+    front: list[Block] = field(default_factory=list)
+    """Blocks shown with the question (a ``HINT:``, the list a prompt runs into)."""
+    options: list[mcq.Option] = field(default_factory=list)
+    option_blocks: list[Block] = field(default_factory=list)
+    answer: list[Block] = field(default_factory=list)
+    items: list[numbered.Item] = field(default_factory=list)
+    """The questions of a numbered question list (kind ``group``)."""
+    pinned: str = ""
+    skip: bool = False
+
+
+class _Walker:
+    """One pass over the blocks of a document, producing cards and warnings."""
+
+    def __init__(self, tokens: Sequence[Token], source: str, deck: str) -> None:
+        self.tokens = tokens
+        self.blocks = split_blocks(tokens)
+        self.source = source
+        self.deck = deck
+        self.cards: list[Card] = []
+        self.warnings: list[NoteWarning] = []
+        self.chapter: tuple[str, ...] = ()
+        self.extra_tags: tuple[str, ...] = ()
+        self.sections: list[_Section] = [_Section(1)]
+        self.draft: _Draft | None = None
+        self.force = False
+        self.pinned = ""
+        self.skip = False
+        self.keys: dict[str, int] = {}
+        self.chapter_marks: list[tuple[int, tuple[str, ...]]] = []
+        """(token index, chapter) where a chapter starts."""
+        self.stops: list[int] = []
+        """0-based lines of real ``#``/``##`` headings (where a code block's ``after`` ends)."""
+        self.context_cache: dict[tuple[int, ...], tuple[str, tuple[str, ...]]] = {}
+
+    # -- the walk -------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Walk every block once, then finish the last card and check formulas."""
+        i = 0
+        while i < len(self.blocks):
+            i = self._step(i)
+        self._close()
+        for line, message in formula_problems(self.tokens):
+            self._warn(line, message)
+
+    def _step(self, i: int) -> int:
+        block = self.blocks[i]
+        kind = block.kind
+        if kind == "front_matter":
+            self._front_matter(block)
+        elif kind == "html_block" and self._directive(block):
+            pass
+        elif kind == "heading":
+            return self._heading(i, block)
+        elif kind == "paragraph":
+            return self._paragraph(i, block)
+        elif kind == "ordered_list" and numbered.is_question_list(self.tokens, block):
+            self._group(block)
+        else:
+            self._content(block)
+        return i + 1
+
+    def _directive(self, block: Block) -> bool:
+        match = _DIRECTIVE.match(self.tokens[block.start].content.strip())
+        if not match:
+            return False
+        if match.group(1).lower() == "no-card":
+            self.skip = True
+        else:
+            self.force = True
+            self.pinned = match.group(2) or self.pinned
+        return True
+
+    def _front_matter(self, block: Block) -> None:
+        try:
+            data = yaml.safe_load(self.tokens[block.start].content)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = block.line + 1 + (mark.line if mark is not None else 0)
+            self._warn(line, "front matter is not valid YAML — fix it or remove it")
+            return
+        tags = data.get("tags") if isinstance(data, dict) else None
+        if isinstance(tags, str):
+            tags = tags.replace(",", " ").split()
+        if isinstance(tags, list):
+            self.extra_tags = tuple(re.sub(r"\s+", "_", str(t).strip()) for t in tags if str(t).strip())
+        elif tags is not None:
+            self._warn(block.line, "front matter 'tags' must be a list — write tags: [a, b]")
+
+    # -- headings -------------------------------------------------------------------------
+
+    def _heading(self, i: int, block: Block) -> int:
+        forced, self.force = self.force, False
+        if block.level == 1 and not forced:
+            if self._is_code_comment(i, block):
+                self._content(replace(block, kind="comment"))
+            else:
+                self._chapter(i, block)
+            return i + 1
+        if block.level <= 2 and block.line:
+            self.stops.append(block.line - 1)
+        draft = self.draft
+        nested = draft is not None and self._deeper(draft, block.level)
+        if forced or asks_heading(block.text, nested=nested):
+            if draft is not None and not forced and contained(block.text, draft.plain):
+                draft.answer.append(block)
+                return i + 1
+            return self._question(i, block, forced=forced)
+        if draft is not None and (
+            nested or is_subheading_name(block.text) or contained(block.text, draft.plain)
+        ):
+            draft.answer.append(block)
+            return i + 1
+        self._close()
+        if is_subheading_name(block.text):
+            self.sections[-1].collecting = False
+            return i + 1
+        self._pop_sections(block.level, keep_exercise=False)
+        self.sections.append(_Section(block.level))
+        return i + 1
+
+    def _chapter(self, i: int, block: Block) -> None:
+        self._close()
+        self.chapter = (clean(block.text),) if clean(block.text) else ()
+        self.sections = [_Section(1)]
+        self.chapter_marks.append((block.start, self.chapter))
+        if block.line:
+            self.stops.append(block.line - 1)
+
+    def _is_code_comment(self, i: int, block: Block) -> bool:
+        """``# skip connections…`` between code: a Python comment, not a chapter.
+
+        The rule: the text starts with a lowercase letter, and a code block or a
+        line that reads as code sits right before or after it.
+        """
+        text = clean(block.text)
+        if not text or not text[0].islower():
+            return False
+        neighbours = [self.blocks[k] for k in (i - 1, i + 1) if 0 <= k < len(self.blocks)]
+        return any(
+            b.kind in _CODE_BLOCKS or (b.kind == "paragraph" and looks_like_code_line(b.text))
+            for b in neighbours
+        )
+
+    def _deeper(self, draft: _Draft, level: int) -> bool:
+        """A heading below the open question: part of its answer unless it asks with '?'."""
+        if draft.kind == "heading":
+            return level > draft.level
+        return level > self.sections[-1].level
+
+    def _pop_sections(self, level: int, *, keep_exercise: bool) -> None:
+        sections = self.sections
+        while len(sections) > 1 and sections[-1].level >= level:
+            top = sections[-1]
+            if keep_exercise and top.level == level and not top.question and top.setup:
+                break
+            sections.pop()
+
+    # -- paragraphs -----------------------------------------------------------------------
+
+    def _paragraph(self, i: int, block: Block) -> int:
+        text = block.text
+        if block.blank or is_point_value(text):
+            return i + 1
+        forced, self.force = self.force, False
+        draft = self.draft
+        if forced or asks_paragraph(text):
+            if draft is not None and not forced and contained(text, draft.plain):
+                draft.answer.append(block)
+                return i + 1
+            return self._question(i, block, forced=forced)
+        in_exercise = not self.sections[-1].question
+        if draft is not None and draft.kind != "heading" and in_exercise:
+            if is_instruction(text):
+                self._new_setup([*self._trailing_code(draft), block], local=True)
+                return i + 1
+            if is_setup_cue(text):
+                base = self._setup() if continues_setup(text) else []
+                self._new_setup([*base, block], local=False)
+                return i + 1
+        self._content(block)
+        return i + 1
+
+    def _new_setup(self, setup: list[Block], *, local: bool) -> None:
+        self._close()
+        section = self.sections[-1]
+        section.setup, section.collecting, section.local = setup, True, local
+
+    def _trailing_code(self, draft: _Draft) -> list[Block]:
+        """Code at the end of an answer that really introduces the next questions."""
+        moved: list[Block] = []
+        while draft.answer and (draft.answer[-1].kind in _CODE_BLOCKS or draft.answer[-1].blank):
+            block = draft.answer.pop()
+            if not block.blank:
+                moved.insert(0, block)
+        return moved
+
+    def _content(self, block: Block) -> None:
+        if self.draft is not None:
+            self.draft.answer.append(block)
+            return
+        section = self.sections[-1]
+        if section.collecting and not section.question and self._setup_worthy(block):
+            if section.setup is None:
+                section.setup = []
+            section.setup.append(block)
+
+    def _setup_worthy(self, block: Block) -> bool:
+        if block.kind in ("hr", "html_block", "comment") or block.blank:
+            return False
+        if block.kind == "paragraph" and (is_bare_number(block.text) or is_point_value(block.text)):
+            return False
+        return not block_is_link_only(self.tokens, block)
+
+    def _setup(self, *, heading: bool = False) -> list[Block]:
+        """The context of a question asked now: the nearest exercise's setup.
+
+        A chapter's own introduction is context only for paragraph questions
+        written directly under it, never for question headings.
+        """
+        passed_question = heading
+        for section in reversed(self.sections):
+            if section.question:
+                passed_question = True
+                continue
+            if section.level == 1 and passed_question:
+                return []
+            if section.setup is not None:
+                return list(section.setup)
+        return []
+
+    # -- questions ------------------------------------------------------------------------
+
+    def _question(self, i: int, block: Block, *, forced: bool) -> int:
+        self._close()
+        if block.kind == "heading":
+            self._pop_sections(block.level, keep_exercise=True)
+            context = self._setup(heading=True)
+            self.sections.append(_Section(block.level, question=True, setup=None, collecting=False))
+        else:
+            context = self._setup()
+            self.sections[-1].collecting = False
+        assert block.inline is not None
+        children = _unwrap_strong(block.inline.children or ())
+        kind: DraftKind = "heading" if block.kind == "heading" else "paragraph"
+        draft = _Draft(
+            kind=kind,
+            question=render_inline(children),
+            plain=clean(block.text),
+            line=block.line,
+            level=block.level,
+            context=context,
+            pinned=self.pinned,
+            skip=self.skip,
+        )
+        self.pinned, self.skip = "", False
+        self.draft = draft
+        return self._front_blocks(i + 1, draft)
+
+    def _front_blocks(self, j: int, draft: _Draft) -> int:
+        """Take what belongs to the front: hints, a list the prompt runs into, options."""
+        blocks = self.blocks
+        while j < len(blocks) and blocks[j].kind == "paragraph":
+            b = blocks[j]
+            if b.blank or is_point_value(b.text):
+                j += 1
+            elif continues_question(b.text, draft.plain):
+                draft.front.append(b)
+                j += 1
+            else:
+                break
+        j = self._options(j, draft)
+        if (
+            not draft.options
+            and draft.kind == "paragraph"
+            and j < len(blocks)
+            and blocks[j].kind in ("bullet_list", "ordered_list")
+            and ends_open(draft.plain)
+            and not numbered.is_question_list(self.tokens, blocks[j])
+        ):
+            draft.front.append(blocks[j])
+            j += 1
+        return j
+
+    def _options(self, j: int, draft: _Draft) -> int:
+        blocks = self.blocks
+        start = j
+        while j < len(blocks):
+            b = blocks[j]
+            if b.blank or (b.kind == "paragraph" and is_point_value(b.text)):
+                j += 1
+                continue
+            if b.kind == "hr" and draft.options and self._options_follow(j + 1):
+                j += 1
+                continue
+            found = mcq.options_of(self.tokens, b)
+            if not found:
+                break
+            draft.options.extend(found)
+            draft.option_blocks.append(b)
+            j += 1
+        return j if draft.options else start
+
+    def _options_follow(self, j: int) -> bool:
+        while j < len(self.blocks) and self.blocks[j].blank:
+            j += 1
+        return j < len(self.blocks) and bool(mcq.options_of(self.tokens, self.blocks[j]))
+
+    def _group(self, block: Block) -> None:
+        draft = self.draft
+        if draft is not None and draft.kind != "heading":
+            code = self._trailing_code(draft)
+            if code:
+                self._new_setup(code, local=True)
+        self._close()
+        context = self._setup()
+        self.sections[-1].collecting = False
+        items = numbered.list_items(self.tokens, block)
+        self.draft = _Draft(
+            kind="group",
+            question="",
+            plain=" ".join(clean(item.plain) for item in items),
+            line=block.line,
+            level=0,
+            context=context,
+            items=items,
+            option_blocks=[block],
+            pinned=self.pinned,
+            skip=self.skip,
+        )
+        self.pinned, self.skip = "", False
+
+    # -- finishing cards ------------------------------------------------------------------
+
+    def _close(self) -> None:
+        draft, self.draft = self.draft, None
+        if draft is None:
+            return
+        if draft.kind == "group":
+            self._finish_group(draft)
+            section = self.sections[-1]
+            if section.local:
+                section.setup, section.local = [], False
+        elif not draft.skip:
+            self._finish(draft)
+
+    def _finish(self, draft: _Draft) -> None:
+        env: dict[str, object] = {}
+        draft.answer = _without_page_numbers(draft.answer)
+        answer = self._render_answer(draft.answer, env)
+        kind: CardKind = "basic"
+        front = draft.question
+        if draft.front:
+            front = f"<p>{front}</p>\n" + self._render(draft.front, env)
+        if draft.options:
+            kind = "multiple-choice"
+            front = (front if draft.front else f"<p>{front}</p>") + "\n" + mcq.options_html(draft.options)
+            correct = mcq.correct_options(draft.options, self.tokens, draft.answer)
+            if any(o.extra for o in draft.options):
+                answer = (self._render(draft.option_blocks, env) + "\n" + answer).strip()
+            if correct:
+                answer = (mcq.options_html(draft.options, correct) + "\n" + answer).strip()
+            elif not answer:
+                self._warn(
+                    draft.line,
+                    "multiple-choice question has no marked option and no solution — "
+                    "tick the correct options (☒ or [x]) or write the solution below",
+                )
+                return
+        if not self._answer_ok(draft, answer, draft.answer):
+            return
+        self._emit(draft, front, answer, kind, env)
+
+    def _finish_group(self, draft: _Draft) -> None:
+        env: dict[str, object] = {}
+        units, used = numbered.answer_units(self.tokens, draft.answer, env)
+        answers = numbered.pair(draft.items, units)
+        if answers is None:
+            self._finish_unpaired(draft, bool(units))
+            return
+        rest = self._render_answer(draft.answer[used:], env)
+        last = max(answers)
+        for item in draft.items:
+            question_env: dict[str, object] = dict(env)
+            parts = [f"<p>{u.html}</p>" if u.inline else u.html for u in answers.get(item.number, [])]
+            if item.number == last and rest:
+                parts.append(rest)
+            answer = "\n".join(parts)
+            single = _Draft("paragraph", "", clean(item.plain), item.line, 0, draft.context)
+            if not answer:
+                self._warn(item.line, f"question {item.number} has no numbered answer — {_NO_ANSWER}")
+                continue
+            if not self._answer_ok(single, answer, []):
+                continue
+            question = numbered.item_html(self.tokens, item, question_env)
+            if not draft.skip:
+                self._emit(single, question, answer, "basic", question_env)
+
+    def _finish_unpaired(self, draft: _Draft, had_units: bool) -> None:
+        if had_units:
+            self._warn(
+                draft.line,
+                "numbered questions and answers do not pair up — number each answer like its question",
+            )
+        env: dict[str, object] = {}
+        front = self._render(draft.option_blocks, env)
+        answer = self._render_answer(draft.answer, env)
+        if self._answer_ok(draft, answer, draft.answer) and not draft.skip:
+            self._emit(draft, front, answer, "basic", env)
+
+    def _answer_ok(self, draft: _Draft, answer: str, blocks: Sequence[Block]) -> bool:
+        """False (with a warning) for an empty, link-only or placeholder answer."""
+        if not answer.strip():
+            self._warn(draft.line, f"question has no answer — {_NO_ANSWER}")
+            return False
+        meaningful = [b for b in blocks if not b.blank and b.kind not in ("hr", "html_block")]
+        if meaningful and all(block_is_link_only(self.tokens, b) for b in meaningful):
+            self._warn(draft.line, f"answer is only links — {_NO_ANSWER}")
+            return False
+        text = " ".join(b.text for b in meaningful) if meaningful else re.sub(r"<[^>]*>", "", answer)
+        if (not meaningful or all(b.kind == "paragraph" for b in meaningful)) and is_placeholder(text):
+            self._warn(draft.line, f"answer is a placeholder ('{clean(text)[:30]}') — {_NO_ANSWER}")
+            return False
+        return True
+
+    def _emit(self, draft: _Draft, front: str, answer: str, kind: CardKind, env: dict[str, object]) -> None:
+        context, context_media = self._context_html(draft.context)
+        key = draft.pinned or normalise_question(draft.plain)
+        seen = self.keys.get(key)
+        if seen is not None:
+            self.keys[key] = seen + 1
+            self._warn(
+                draft.line,
+                f"same question as line {self._first_line(key)} — reword it or pin an id with "
+                "<!-- card id: NAME -->",
+            )
+            key = f"{key} #{seen + 1}"
+        else:
+            self.keys[key] = 1
+        tags = (chapter_tag(self.deck, self.chapter),) if (self.chapter or self.deck) else ()
+        tags = tuple(dict.fromkeys(t for t in (*tags, *self.extra_tags) if t))
+        media = tuple(dict.fromkeys((*context_media, *_media(env))))
+        self.cards.append(
+            Card(
+                question=front,
+                answer=answer,
+                key=key,
+                context=context,
+                tags=tags,
+                chapter=self.chapter,
+                kind=kind,
+                source=self.source,
+                line=draft.line,
+                media=media,
+            )
+        )
+
+    def _first_line(self, key: str) -> int:
+        return next((c.line for c in self.cards if c.key == key), 0)
+
+    def _context_html(self, blocks: Sequence[Block]) -> tuple[str, tuple[str, ...]]:
+        """Rendered once per setup: many questions of an exercise share it."""
+        if not blocks:
+            return "", ()
+        cache_key = tuple(b.start for b in blocks)
+        cached = self.context_cache.get(cache_key)
+        if cached is None:
+            env: dict[str, object] = {}
+            cached = (self._render(blocks, env), _media(env))
+            self.context_cache[cache_key] = cached
+        return cached
+
+    # -- rendering ------------------------------------------------------------------------
+
+    def _render(self, blocks: Sequence[Block], env: dict[str, object]) -> str:
+        return self._render_answer(blocks, env)
+
+    def _render_answer(self, blocks: Sequence[Block], env: dict[str, object]) -> str:
+        parts: list[str] = []
+        for block in blocks:
+            html = self._render_block(block, env)
+            if html:
+                parts.append(html)
+        return "\n".join(parts)
+
+    def _render_block(self, block: Block, env: dict[str, object]) -> str:
+        if block.kind == "paragraph":
+            if block.blank or is_point_value(block.text):
+                return ""
+            if is_emdash(block.text):
+                return '<hr class="alternative">'
+        elif block.kind == "comment":
+            return f"<p><code>{_escape('# ' + clean(block.text))}</code></p>"
+        elif block.kind == "html_block" and _DIRECTIVE.match(self.tokens[block.start].content.strip()):
+            return ""
+        return render_tokens(self.tokens[block.start : block.end], env)
+
+    def _warn(self, line: int, message: str) -> None:
+        self.warnings.append(NoteWarning(self.source, line, message))
+
+    # -- code blocks for generators ---------------------------------------------------------
+
+    def code_blocks(self, text: str) -> tuple[CodeBlock, ...]:
+        """The fenced code blocks, with the chapter they sit in and the text after them."""
+        lines = text.split("\n")
+        stops = sorted(self.stops)
+        marks = self.chapter_marks
+        blocks: list[CodeBlock] = []
+        mark = 0
+        chapter: tuple[str, ...] = ()
+        for index, token in enumerate(self.tokens):
+            while mark < len(marks) and marks[mark][0] <= index:
+                chapter = marks[mark][1]
+                mark += 1
+            if token.type != "fence" or token.map is None:
+                continue
+            start, end = token.map
+            k = bisect.bisect_left(stops, end)
+            stop = stops[k] if k < len(stops) else len(lines)
+            info = token.info.strip().split(maxsplit=1)
+            blocks.append(
+                CodeBlock(
+                    code=token.content,
+                    language=info[0] if info else "",
+                    line=start + 1,
+                    chapter=chapter,
+                    after="\n".join(lines[end:stop]),
+                )
+            )
+        return tuple(blocks)
+
+
+def code_blocks(tokens: Sequence[Token], text: str) -> tuple[CodeBlock, ...]:
+    """The fenced code blocks of already-parsed notes (chapters as :func:`parse_document` sees them)."""
+    walker = _Walker(tokens, "", "")
+    walker.run()
+    return walker.code_blocks(text)
+
+
+def _without_page_numbers(blocks: list[Block]) -> list[Block]:
+    """Lone numbers in an answer with other content are page numbers of a pasted exam."""
+    kept = [b for b in blocks if not (b.kind == "paragraph" and is_bare_number(b.text))]
+    return kept if any(not b.blank for b in kept) else blocks
+
+
+def _unwrap_strong(children: Sequence[Token]) -> list[Token]:
+    """``**What is X?**``: a question in bold is still just the question."""
+    if len(children) >= 3 and children[0].type == "strong_open" and children[-1].type == "strong_close":
+        inner = children[1:-1]
+        if not any(c.type == "strong_open" for c in inner):
+            return list(inner)
+    return list(children)
+
+
+def _media(env: dict[str, object]) -> tuple[str, ...]:
+    media = env.get("media")
+    return tuple(str(m) for m in media) if isinstance(media, list) else ()
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+__all__ = ["chapter_tag", "code_blocks", "parse_document", "parse_notes", "plain_text"]

@@ -3,16 +3,23 @@
 Formulas become MathJax delimiters Anki typesets on desktop and phones
 (``\\(…\\)`` and ``\\[…\\]``, shared/ANKI_FACTS.md fact 12); code blocks are
 highlighted by Pygments with CSS classes whose styles ship with the note type.
+Images keep their path relative to the notes file and are recorded in the
+render ``env`` (``env["media"]``) so the exporter can pack them; nothing here
+touches the file system.
 """
 
 from __future__ import annotations
 
+import ast
 import html
-from collections.abc import Sequence
+import re
+from collections.abc import MutableMapping, Sequence
 from functools import lru_cache
 from typing import Any
+from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.dollarmath import dollarmath_plugin
@@ -21,6 +28,19 @@ from mdit_py_plugins.tasklists import tasklists_plugin
 
 CODE_CSS_CLASS = "highlight"
 """Class of the ``<div>`` around highlighted code; the note type's CSS styles it."""
+
+POINT_VALUE = re.compile(
+    r"^\(\s*\d+(?:[.,]\d+)?\s*(?:punt[oi]|points?|pts?\.?|marks?|pt\.?|punkte?)\s*\)$", re.IGNORECASE
+)
+"""An exam's point value such as ``(1 punto)`` or ``(30 Points)``: never card content."""
+
+_PYTHON_LINE = re.compile(
+    r"^\s*(?:#|@\w|import\s|from\s+[\w.]+\s+import\b|def\s|class\s|return\b|if\s|elif\s|else\s*:|"
+    r"for\s|while\s|with\s|try\s*:|except\b|raise\b|print\(|[A-Za-z_][\w.]*\s*(?:=|\+=|-=|\*=)\s*\S|"
+    r"[A-Za-z_][\w.]*\(.*)"
+)
+_URL_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^/|^#")
+_AST_LIMIT = 200_000  # bytes; beyond this the line heuristic alone decides
 
 
 @lru_cache(maxsize=1)
@@ -31,19 +51,32 @@ def markdown_parser() -> MarkdownIt:
     md.use(front_matter_plugin)
     md.use(dollarmath_plugin, allow_space=True, allow_digits=False, double_inline=True)
     md.use(tasklists_plugin)
+    md.core.ruler.push("notedeck_inline_cleanup", _inline_cleanup)
     md.add_render_rule("math_inline", _render_math_inline)
     md.add_render_rule("math_inline_double", _render_math_block)
     md.add_render_rule("math_block", _render_math_block)
     md.add_render_rule("math_block_label", _render_math_block)
     md.add_render_rule("fence", _render_fence)
     md.add_render_rule("code_block", _render_fence)
+    md.add_render_rule("image", _render_image)
     return md
 
 
-def render_tokens(tokens: Sequence[Token]) -> str:
-    """Render a slice of block tokens to HTML with the shared renderer."""
+def render_tokens(tokens: Sequence[Token], env: EnvType | None = None) -> str:
+    """Render a slice of block tokens to HTML with the shared renderer.
+
+    ``env`` collects the images met (``env["media"]``, a list of paths).
+    """
     md = markdown_parser()
-    rendered: str = md.renderer.render(list(tokens), md.options, {})
+    rendered: str = md.renderer.render(list(tokens), md.options, {} if env is None else env)
+    return rendered.strip()
+
+
+def render_inline(children: Sequence[Token], env: EnvType | None = None) -> str:
+    """Render the children of an ``inline`` token (a heading's or paragraph's text)."""
+    md = markdown_parser()
+    renderer: Any = md.renderer  # RendererHTML; the protocol type lacks renderInline
+    rendered: str = renderer.renderInline(list(children), md.options, {} if env is None else env)
     return rendered.strip()
 
 
@@ -51,6 +84,26 @@ def render_markdown(text: str) -> str:
     """Render a Markdown snippet to HTML (used by generators and tests)."""
     md = markdown_parser()
     return render_tokens(md.parse(text))
+
+
+def looks_like_python(code: str) -> bool:
+    """Guess whether an unlabelled code block is Python (notes often omit the label).
+
+    Code that compiles is Python; so is code whose lines mostly read like Python
+    statements, because students' exam snippets often carry a stray typo.
+    """
+    if len(code) <= _AST_LIMIT:
+        try:
+            ast.parse(code)
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
+            pass
+        else:
+            return any(line.strip() for line in code.splitlines())
+    lines = [line for line in code.splitlines() if line.strip()]
+    if not lines:
+        return False
+    pythonic = sum(1 for line in lines if _PYTHON_LINE.match(line))
+    return pythonic * 5 >= len(lines) * 3
 
 
 def highlight_code(code: str, language: str) -> str:
@@ -79,6 +132,31 @@ def code_css() -> str:
     return f"{light}\n{dark}"
 
 
+def _inline_cleanup(state: StateCore) -> None:
+    """Drop trailing point values and keep tab-separated tables on separate lines.
+
+    ``Question?  \\n(1 punto)`` loses its ``(1 punto)`` line; a paragraph whose
+    lines are tab-separated columns (pasted from an exam PDF) keeps one row per
+    line instead of running together.
+    """
+    for token in state.tokens:
+        children = token.children
+        if token.type != "inline" or not children:
+            continue
+        last = children[-1]
+        if last.type == "text" and POINT_VALUE.match(last.content.strip()):
+            cut = len(children) - 1
+            if cut > 0 and children[cut - 1].type in ("softbreak", "hardbreak"):
+                cut -= 1
+            if cut > 0:
+                del children[cut:]
+        if "\t" in token.content:
+            for child in children:
+                if child.type == "softbreak":
+                    child.type = "hardbreak"
+                    child.tag = "br"
+
+
 def _render_math_inline(
     self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
@@ -95,5 +173,19 @@ def _render_math_block(
 
 def _render_fence(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
     token = tokens[idx]
-    language = token.info.strip().split(maxsplit=1)[0] if token.info.strip() else ""
-    return highlight_code(token.content, language or "python") + "\n"
+    info = token.info.strip()
+    language = info.split(maxsplit=1)[0] if info else ""
+    if not language:
+        language = "python" if looks_like_python(token.content) else "text"
+    return highlight_code(token.content, language) + "\n"
+
+
+def _render_image(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    token = tokens[idx]
+    src = unquote(str(token.attrGet("src") or ""))
+    alt = "".join(child.content for child in token.children or ())
+    if src and not _URL_SCHEME.match(src) and isinstance(env, MutableMapping):
+        env.setdefault("media", []).append(src)
+    title = token.attrGet("title")
+    title_attr = f' title="{html.escape(str(title))}"' if title else ""
+    return f'<img src="{html.escape(src)}" alt="{html.escape(alt)}"{title_attr}>'

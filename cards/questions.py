@@ -1,0 +1,209 @@
+"""Does this text ask something? The reading rules a student applies to notes.
+
+Each predicate works on plain text (markup already removed) and is cheap:
+anchored, precompiled regular expressions over at most a few hundred
+characters, so the parser can ask them of every paragraph of a large file.
+English and Italian prompts are known (the first user's exams mix both);
+``<!-- card -->`` covers anything else.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from cards.render import POINT_VALUE
+
+MAX_QUESTION_CHARS = 900
+"""A paragraph longer than this is prose, not an exam prompt."""
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+_SPACE = re.compile(r"\s+")
+_WORD = re.compile(r"[^\W_]+")
+_SENTENCE = re.compile(r"(?<=[.?!])\s+(?=\S)")
+_TRAILING = re.compile(r"[\s*_»\"'”’)\]]+$")
+_AFTER_QUESTION = re.compile(r"\?\s*\([^()]{0,80}\)[.!]?$")
+
+_IMPERATIVE = re.compile(
+    r"^(?:please,?\s+)?(?:now,?\s+)?(?:(?:briefly|shortly|concisely)\s+)?"
+    r"(?:describe|illustrate|discuss|explain|enumerate|detail|list|compare|contrast|define|provide|"
+    r"justify|motivate|derive|prove|show|compute|calculate|draw|sketch|give|outline|summari[sz]e|"
+    r"select|mark|choose|indicate|identify|write|propose|suggest|tell|fill|analy[sz]e|argue|"
+    r"guideline|make\b[^.?!]{0,25}?\bexamples?|"
+    r"descrivi|spiega|illustra|elenca|discuti|definisci|confronta|indica|calcola|motiva)\b",
+    re.IGNORECASE,
+)
+_INTERROGATIVE = re.compile(
+    r"^(?:what|what's|why|how|when|where|which|who|whose|whom|"
+    r"cosa|che cosa|come|perch[eé]|quale|quali|quando|dove|chi)\b",
+    re.IGNORECASE,
+)
+_FOR_EACH = re.compile(
+    r"^(?:for (?:each|every|all)|given|with reference to)\b[^.?!]{0,200}?\b"
+    r"(?:provide|describe|explain|give|tell|make|write|compute|draw|indicate|list|discuss|illustrate)\b",
+    re.IGNORECASE,
+)
+_SETUP_CUE = re.compile(
+    r"^(?:now,?\s+)?(?:consider|assume|suppose|imagine|given that|let us|let's|considera|supponi)\b",
+    re.IGNORECASE,
+)
+_CONTINUES = re.compile(
+    r"\b(?:above|now|also|previous|same|this network|the network|the model|this model)\b", re.IGNORECASE
+)
+_INSTRUCTION = re.compile(r"\banswer the following\b|\bfollowing questions\b|\brispondi\b", re.IGNORECASE)
+_HINT = re.compile(r"^(?:hint|suggerimento)\b\s*:", re.IGNORECASE)
+_BARE_PROMPT_FOLLOW = re.compile(r"^(?:consider|note|assume|suppose|given)\b", re.IGNORECASE)
+_SUBHEADING = re.compile(
+    r"^(?:alternative|solution|solutions|soluzione|answer|answers|risposta|summary|riassunto|definition|"
+    r"definizione|keras|note|notes|nota|explanation|spiegazione|example|examples|esempio|proof|remark|"
+    r"hint|code|codice|implementation|references?|correction|update|recap|details?|other)\b",
+    re.IGNORECASE,
+)
+_ANSWER_LABEL = re.compile(
+    r"^(?:answers?|solutions?|risposte|risposta|soluzioni|soluzione)\s*:?$", re.IGNORECASE
+)
+_PLACEHOLDER = re.compile(
+    r"^(?:answer here|your answer(?: here)?|write (?:the|your) answer(?: here)?|todo|to do|tbd|tba|"
+    r"fixme|xxx|wip|\.\.\.|…|\?+|-+|\[[^\]]*\])[.!]?$",
+    re.IGNORECASE,
+)
+_BARE_NUMBER = re.compile(r"^\d{1,4}$")
+_EMDASH = frozenset({"—", "–", "―"})
+
+
+def clean(text: str) -> str:
+    """Plain text as a reader sees it: one line, Unicode width folded, no invisibles."""
+    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    return _SPACE.sub(" ", text).strip()
+
+
+def _strip_points(text: str) -> str:
+    words = text.rsplit("(", 1)
+    if len(words) == 2 and POINT_VALUE.match("(" + words[1].strip()):
+        return words[0].rstrip()
+    return text
+
+
+def _ends_asking(text: str) -> bool:
+    text = _TRAILING.sub("", text)
+    return text.endswith("?") or bool(_AFTER_QUESTION.search(text))
+
+
+def is_imperative(sentence: str) -> bool:
+    """Starts with an exam prompt verb (``Describe…``, ``Make an example…``)."""
+    return bool(_IMPERATIVE.match(sentence) or _FOR_EACH.match(sentence))
+
+
+def asks_heading(text: str, *, nested: bool = False) -> bool:
+    """A heading that asks: it has a ``?``, or starts with a prompt verb or a wh-word.
+
+    ``nested`` headings (deeper than an open question's own heading) must carry a
+    ``?``: ``### How it works`` under a question is a sub-heading of its answer.
+    """
+    text = clean(text)
+    if "?" in text:
+        return True
+    if nested or not text:
+        return False
+    return is_imperative(text) or bool(_INTERROGATIVE.match(text))
+
+
+def asks_paragraph(text: str) -> bool:
+    """A stand-alone paragraph that asks, the way exam prompts are written in notes.
+
+    It ends with ``?``; or it opens with a prompt verb (``Illustrate…``,
+    ``For each … provide…``); or it contains a question and its last sentence
+    is a question or a prompt (``What does … mean? … Describe the model``).
+    ``Why do we need it? Imagine…`` followed by explanation is an answer.
+    """
+    if len(text) > MAX_QUESTION_CHARS * 2:
+        return False
+    text = _strip_points(clean(text))
+    if not text or len(text) > MAX_QUESTION_CHARS:
+        return False
+    if _ends_asking(text):
+        return True
+    if is_imperative(text):
+        return True
+    if "?" not in text:
+        return False
+    sentences = _SENTENCE.split(text)
+    if len(sentences) > 6:
+        return False
+    last = sentences[-1]
+    return is_imperative(last) or _ends_asking(last)
+
+
+def is_point_value(text: str) -> bool:
+    """``(1 punto)``, ``(30 Points)``: an exam's score, not content."""
+    return bool(POINT_VALUE.match(clean(text)))
+
+
+def is_setup_cue(text: str) -> bool:
+    """A paragraph that sets up a new exam scenario (``Consider…``, ``Assume…``)."""
+    return bool(_SETUP_CUE.match(clean(text)))
+
+
+def continues_setup(text: str) -> bool:
+    """A setup paragraph that builds on the previous one (``the network is now…``)."""
+    return bool(_CONTINUES.search(clean(text)))
+
+
+def is_instruction(text: str) -> bool:
+    """``Answer the following questions…``: introduces a list of questions."""
+    return bool(_INSTRUCTION.search(clean(text)))
+
+
+def continues_question(text: str, question: str) -> bool:
+    """A paragraph right after a question that still belongs to it.
+
+    ``HINT: …`` always does; after a bare one-word prompt (``## Enumerate``),
+    so does the ``Consider that…`` paragraph that completes it.
+    """
+    text = clean(text)
+    if _HINT.match(text):
+        return True
+    return len(clean(question).split()) <= 2 and bool(_BARE_PROMPT_FOLLOW.match(text))
+
+
+def ends_open(text: str) -> bool:
+    """A prompt that runs on into a list (``…Please indicate``, ``…as follows:``)."""
+    text = _TRAILING.sub("", clean(text))
+    return bool(text) and text[-1] not in ".?!"
+
+
+def is_subheading_name(text: str) -> bool:
+    """Heading names that structure an answer (``Solution:``, ``Summary``, ``Keras``)."""
+    text = clean(text).strip("*_ ")
+    return bool(_SUBHEADING.match(text)) or text.endswith(":")
+
+
+def is_answer_label(text: str) -> bool:
+    """``Answers:`` above a numbered list of answers."""
+    return bool(_ANSWER_LABEL.match(clean(text)))
+
+
+def is_placeholder(text: str) -> bool:
+    """``Answer here``, ``TODO``, ``[compute model parameters]``: not an answer yet."""
+    return bool(_PLACEHOLDER.match(clean(text)))
+
+
+def is_bare_number(text: str) -> bool:
+    """A lone page number left over from a pasted exam sheet."""
+    return bool(_BARE_NUMBER.match(clean(text)))
+
+
+def is_emdash(text: str) -> bool:
+    """A paragraph made of a single dash: the notes' separator between alternative answers."""
+    return clean(text) in _EMDASH
+
+
+def words(text: str) -> str:
+    """Lower-case words joined by single spaces, for containment tests."""
+    return " ".join(_WORD.findall(clean(text).casefold()))
+
+
+def contained(text: str, question: str) -> bool:
+    """True if ``text`` repeats part of ``question`` (a sub-heading of its answer)."""
+    needle = words(text)
+    return bool(needle) and f" {needle} " in f" {words(question)} "
