@@ -36,6 +36,8 @@ DEFAULT_TOOLS = ROOT.parent / "shared" / "bench"
 DEFAULT_DIR = Path(os.environ.get("NOTEDECK_BENCH_DIR", Path.home() / ".cache" / "notedeck-bench"))
 GNU_TIME = shutil.which("time", path="/usr/bin:/bin")
 """GNU time, for the peak RSS of each process (sampling alone may miss short peaks)."""
+CACHE_DIR_NAME = ".notedeck-cache"
+"""notedeck's parse cache, next to the deck file; cold builds remove it."""
 FILES_50K = 50
 DOLLAR = ("--config", "{dollar: True}")
 """ankdown option: ``$…$`` formulas, like the plain corpus."""
@@ -179,12 +181,14 @@ def run_quiet(argv: Sequence[str]) -> None:
 
 
 # ------------------------------------------------------------------ cases
-def fresh(path: Path) -> Callable[[int], None]:
-    """A ``before`` hook that removes ``path`` (output and cache): a cold build."""
+def fresh(path: Path, deck: Path | None = None) -> Callable[[int], None]:
+    """A ``before`` hook that removes the output folder and the deck's cache: a cold build."""
 
     def before(rep: int) -> None:
         shutil.rmtree(path, ignore_errors=True)
         path.mkdir(parents=True)
+        if deck is not None:
+            shutil.rmtree(deck.parent / CACHE_DIR_NAME, ignore_errors=True)
 
     return before
 
@@ -199,7 +203,7 @@ def build_cases(args: argparse.Namespace, work: Path, peers: dict[str, Path]) ->
             "notedeck cold 5k",
             [*nd, "build", str(corpora / "plain5k" / "notes.md"), "--out", str(work / "nd5k")],
             ROOT,
-            fresh(work / "nd5k"),
+            fresh(work / "nd5k", corpora / "plain5k" / "notes.md"),
         )
     ]
     if "ankdown" in peers:
@@ -231,7 +235,7 @@ def build_cases(args: argparse.Namespace, work: Path, peers: dict[str, Path]) ->
             "notedeck cold 50k (50 files)",
             [*nd, "build", str(big / "deck.yaml"), "--out", str(work / "nd50k-cold")],
             ROOT,
-            fresh(work / "nd50k-cold"),
+            fresh(work / "nd50k-cold", big / "deck.yaml"),
         ),
         Case(
             "notedeck warm 50k, 1 answer edited",
@@ -244,7 +248,7 @@ def build_cases(args: argparse.Namespace, work: Path, peers: dict[str, Path]) ->
             "notedeck build default deck (cold)",
             [*nd, "build", str(ROOT / "decks" / "anndl.yaml"), "--out", str(work / "default-cold")],
             ROOT,
-            fresh(work / "default-cold"),
+            fresh(work / "default-cold", ROOT / "decks" / "anndl.yaml"),
         ),
         Case("notedeck build default deck (warm)", default_warm, ROOT, warmed_up(default_warm)),
     ]

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from cards import Card, NoteWarning, guid_for
 from cards.errors import CardsError
-from cards.parse import chapter_tag, parse_document
+from cards.parse import chapter_tag
 from cards.text import clean_notes_text
+from exporter.cache import ParseJob, cache_dir_for, parse_all
 from exporter.config import ConfigError, DeckConfig
 from exporter.media import MediaPacker
 from exporter.package import MediaFile
@@ -132,9 +133,11 @@ def collect_cards(
     cards: list[Card] = []
     warnings: list[NoteWarning] = []
     images = MediaPacker(config.folder)
-    for path in files:
-        text, cleaned = load_notes(path, display_path(path))
-        result = parse_document(text, source=display_path(path), deck=config.name)
+    sources = [display_path(path) for path in files]
+    loaded = [load_notes(path, source) for path, source in zip(files, sources, strict=True)]
+    jobs = [ParseJob(text, source, config.name) for (text, _), source in zip(loaded, sources, strict=True)]
+    results = parse_all(jobs, cache_dir_for(config.path))
+    for path, (_, cleaned), result in zip(files, loaded, results, strict=True):
         safe, refused = images.cards(result.cards, path)  # sanitised, images packed or dropped
         cards.extend(safe)
         warnings.extend((*cleaned, *result.warnings, *refused))

@@ -1,0 +1,198 @@
+"""The parse cache: a rebuild re-parses only the notes files that changed.
+
+Parsing is most of a build's time, and between two builds a student usually
+edits one file. Each notes file's :class:`~cards.model.ParseResult` is stored in
+``.notedeck-cache/`` next to the deck file, keyed by a hash of the file's text,
+its displayed path, the deck name, notedeck's code and the versions of the
+libraries that shape the HTML. Anything else is a miss that re-parses, so the
+folder is safe to delete at any time and a build's output never depends on it.
+
+Files that miss are parsed on every core when there is enough text to be worth
+starting worker processes; results come back in file order, so the output is the
+same bytes as a serial build.
+
+Environment: ``NOTEDECK_NO_CACHE=1`` ignores the cache, ``NOTEDECK_CACHE_DIR``
+moves it, ``NOTEDECK_JOBS=N`` caps the worker processes (1: parse serially).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+import pickle
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from cards import model
+from cards.model import ParseResult
+from cards.parse import parse_document
+
+CACHE_DIR_NAME = ".notedeck-cache"
+FORMAT = b"notedeck parse cache 1\n"
+"""First line of every entry; a different line means another format: a miss."""
+PARALLEL_MIN_CHARS = 400_000
+"""Text to parse below which worker processes cost more than they save (~0.15 s of parsing)."""
+
+
+@dataclass(frozen=True)
+class ParseJob:
+    """One notes file to turn into a :class:`ParseResult`."""
+
+    text: str
+    """The file's clean text (see :func:`exporter.build.load_notes`)."""
+    source: str
+    """Path shown in cards and warnings."""
+    deck: str
+    """Deck name, the prefix of chapter tags."""
+
+    def key(self) -> bytes:
+        """Digest of everything the parse result depends on."""
+        digest = hashlib.sha256(code_fingerprint())
+        for part in (self.source, self.deck, self.text):
+            data = part.encode("utf-8", "surrogatepass")
+            digest.update(len(data).to_bytes(8, "big") + data)
+        return digest.digest()
+
+    def entry_name(self) -> str:
+        """File name of the job's entry: one per (file, deck), overwritten when the file changes."""
+        slot = hashlib.sha256(f"{self.source}\x00{self.deck}".encode("utf-8", "surrogatepass"))
+        return slot.hexdigest()[:32] + ".pickle"
+
+
+def cache_dir_for(deck_file: Path) -> Path | None:
+    """The cache folder of a deck (``None``: caching is switched off)."""
+    if os.environ.get("NOTEDECK_NO_CACHE", "") not in ("", "0"):
+        return None
+    override = os.environ.get("NOTEDECK_CACHE_DIR")
+    return Path(override) if override else deck_file.parent / CACHE_DIR_NAME
+
+
+def parse_all(jobs: Sequence[ParseJob], cache_dir: Path | None) -> list[ParseResult]:
+    """Parse results of ``jobs``, in order, from the cache where possible."""
+    results: list[ParseResult | None] = [_load(cache_dir, job) if cache_dir else None for job in jobs]
+    missing = [i for i, result in enumerate(results) if result is None]
+    for i, data in zip(missing, _parse_pickled([jobs[i] for i in missing]), strict=True):
+        results[i] = _loads(data)
+        if cache_dir is not None:
+            _store(cache_dir, jobs[i], data)
+    return [result for result in results if result is not None]
+
+
+def parse_job(job: ParseJob) -> bytes:
+    """Parse one job; the pickled result (what a worker sends back and the cache stores)."""
+    result = parse_document(job.text, source=job.source, deck=job.deck)
+    return pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _parse_pickled(jobs: Sequence[ParseJob]) -> Iterator[bytes]:
+    workers = min(_jobs_allowed(), len(jobs))
+    if workers < 2 or sum(len(job.text) for job in jobs) < PARALLEL_MIN_CHARS:
+        yield from map(parse_job, jobs)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers, mp_context=_fork_context()) as pool:
+        # Largest files first keeps both cores busy until the end; map keeps the order.
+        order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i].text))
+        done = dict(zip(order, pool.map(parse_job, [jobs[i] for i in order]), strict=True))
+        yield from (done[i] for i in range(len(jobs)))
+
+
+def _jobs_allowed() -> int:
+    wanted = os.environ.get("NOTEDECK_JOBS", "")
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, int(wanted)) if wanted.isdigit() else cores
+
+
+def _fork_context() -> Any:
+    """Forked workers start at once with everything imported; elsewhere the platform's default."""
+    import multiprocessing
+
+    if "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin":
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> bytes:
+    """Hash of the code that turns text into cards: a new notedeck or library invalidates entries."""
+    import markdown_it
+    import mdit_py_plugins
+    import pygments
+
+    from exporter import __version__
+
+    versions = (__version__, sys.version, markdown_it.__version__, mdit_py_plugins.__version__)
+    digest = hashlib.sha256("\x00".join((*versions, pygments.__version__)).encode())
+    package = Path(model.__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\x00" + path.read_bytes())
+    return digest.digest()
+
+
+def _load(cache_dir: Path, job: ParseJob) -> ParseResult | None:
+    """The cached result of ``job``, or ``None`` when absent, stale or unreadable."""
+    try:
+        data = (cache_dir / job.entry_name()).read_bytes()
+    except OSError:
+        return None
+    header = len(FORMAT) + 32
+    if data[: len(FORMAT)] != FORMAT or data[len(FORMAT) : header] != job.key():
+        return None
+    try:
+        return _loads(data[header:])
+    except Exception:  # any damage to the entry is a miss, never a failed build
+        return None
+
+
+def _store(cache_dir: Path, job: ParseJob, data: bytes) -> None:
+    """Write an entry atomically; a cache that cannot be written is skipped silently."""
+    with contextlib.suppress(OSError):
+        _ensure_folder(cache_dir)
+        fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".tmp-", suffix=".pickle")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(FORMAT + job.key() + data)
+            os.replace(tmp, cache_dir / job.entry_name())
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def _ensure_folder(cache_dir: Path) -> None:
+    """Create the folder with a ``.gitignore`` so it is never committed by accident."""
+    if cache_dir.is_dir():
+        return
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    (cache_dir / ".gitignore").write_text("# notedeck's parse cache, safe to delete\n*\n", encoding="utf-8")
+
+
+class _ModelUnpickler(pickle.Unpickler):
+    """Unpickles only the card model's dataclasses: an entry planted by someone else can
+    at worst describe wrong cards, never run code."""
+
+    def find_class(self, module_name: str, name: str) -> Any:
+        if module_name == model.__name__ and name in _MODEL_CLASSES:
+            return getattr(model, name)
+        raise pickle.UnpicklingError(f"{module_name}.{name} is not allowed in the parse cache")
+
+
+_MODEL_CLASSES = frozenset(
+    name
+    for name, value in vars(model).items()
+    if isinstance(value, type) and value.__module__ == model.__name__
+)
+
+
+def _loads(data: bytes) -> ParseResult:
+    result = _ModelUnpickler(io.BytesIO(data)).load()
+    if not isinstance(result, ParseResult):
+        raise pickle.UnpicklingError("not a ParseResult")
+    return result
