@@ -1,0 +1,189 @@
+"""The parse cache and parallel parsing change how fast a build is, never what it writes."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import pickle
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+import exporter.cache
+from exporter.cache import CACHE_DIR_NAME
+from exporter.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTES = ROOT / "decks" / "notes" / "anndl-exam-notes.md"
+
+
+def chapter_file(i: int) -> str:
+    """A small notes file with a chapter, formulas, code and a list."""
+    return (
+        f"# Chapter {i}\n\n## What is layer {i}?\n\nA layer with $w_{i}$ weights.\n\n"
+        f"```python\nmodel.add(Dense({i}))\n```\n\n## Why is loss {i} useful?\n\n- it is\n- **bold** {i}\n"
+    )
+
+
+@pytest.fixture
+def deck(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A deck of three notes files plus the real exam notes, built at a fixed time."""
+    monkeypatch.setattr(time, "time", lambda: 1_700_000_000.0)
+    monkeypatch.delenv("NOTEDECK_NO_CACHE", raising=False)
+    monkeypatch.delenv("NOTEDECK_CACHE_DIR", raising=False)
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for i in range(3):
+        (notes / f"part-{i}.md").write_text(chapter_file(i), encoding="utf-8")
+    shutil.copy(NOTES, notes / "part-3.md")
+    path = tmp_path / "deck.yaml"
+    path.write_text("name: Cache\nid: 1700000000123\nnotes: [notes/*.md]\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The sources parse_document is called for (serial parsing, so calls are seen here)."""
+    monkeypatch.setenv("NOTEDECK_JOBS", "1")
+    calls: list[str] = []
+    real = exporter.cache.parse_document
+
+    def counting(text: str, *, source: str, deck: str = "") -> exporter.cache.ParseResult:
+        calls.append(Path(source).name)
+        return real(text, source=source, deck=deck)
+
+    monkeypatch.setattr(exporter.cache, "parse_document", counting)
+    return calls
+
+
+def build(deck: Path, out: Path) -> bytes:
+    result = CliRunner().invoke(cli, ["build", str(deck), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return (out / f"{deck.stem}.apkg").read_bytes()
+
+
+def test_only_changed_files_are_parsed_again(deck: Path, parsed: list[str], tmp_path: Path) -> None:
+    build(deck, tmp_path / "out")
+    assert sorted(parsed) == ["part-0.md", "part-1.md", "part-2.md", "part-3.md"]
+    parsed.clear()
+    build(deck, tmp_path / "out")
+    assert parsed == []
+    edited = deck.parent / "notes" / "part-1.md"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    build(deck, tmp_path / "out")
+    assert parsed == ["part-1.md"]
+
+
+def test_a_cached_build_writes_the_same_bytes(deck: Path, tmp_path: Path) -> None:
+    cold = build(deck, tmp_path / "cold")
+    warm = build(deck, tmp_path / "warm")
+    shutil.rmtree(deck.parent / CACHE_DIR_NAME)
+    after_delete = build(deck, tmp_path / "deleted")
+    assert cold == warm == after_delete
+
+
+def test_a_cached_build_is_correct_after_an_edit(deck: Path, tmp_path: Path) -> None:
+    build(deck, tmp_path / "first")
+    notes = deck.parent / "notes" / "part-2.md"
+    notes.write_text(chapter_file(7), encoding="utf-8")
+    warm = build(deck, tmp_path / "warm")
+    shutil.rmtree(deck.parent / CACHE_DIR_NAME)
+    assert warm == build(deck, tmp_path / "cold")
+
+
+def entries(deck: Path) -> list[Path]:
+    found = sorted((deck.parent / CACHE_DIR_NAME).glob("*.pickle"))
+    assert len(found) == 4
+    return found
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: b"",
+        lambda data: data[: len(data) // 2],
+        lambda data: data[:-40] + b"\x00" * 40,
+        lambda data: b"not a cache entry at all",
+        lambda data: data.replace(exporter.cache.FORMAT, b"notedeck parse cache 0\n"),
+    ],
+    ids=["empty", "truncated", "zeroed tail", "garbage", "old format"],
+)
+def test_a_damaged_entry_is_parsed_again(
+    deck: Path, parsed: list[str], tmp_path: Path, damage: Callable[[bytes], bytes]
+) -> None:
+    expected = build(deck, tmp_path / "first")
+    for entry in entries(deck):
+        entry.write_bytes(damage(entry.read_bytes()))
+    parsed.clear()
+    assert build(deck, tmp_path / "again") == expected
+    assert len(parsed) == 4
+
+
+class Planted:
+    """An object whose unpickling creates a folder: proof that code ran."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[Callable[..., object], tuple[str]]:
+        return (os.mkdir, (str(self.marker),))
+
+
+def test_a_planted_entry_runs_no_code(deck: Path, parsed: list[str], tmp_path: Path) -> None:
+    expected = build(deck, tmp_path / "first")
+    marker = tmp_path / "planted-code-ran"
+    for entry in entries(deck):
+        header = entry.read_bytes()[: len(exporter.cache.FORMAT) + 32]  # valid format line and key
+        entry.write_bytes(header + pickle.dumps(Planted(marker)))
+    parsed.clear()
+    assert build(deck, tmp_path / "again") == expected
+    assert len(parsed) == 4
+    assert not marker.exists()
+
+
+def test_a_new_notedeck_version_parses_again(
+    deck: Path, parsed: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(deck, tmp_path / "out")
+    parsed.clear()
+    monkeypatch.setattr(exporter.cache, "code_fingerprint", lambda: b"another notedeck")
+    build(deck, tmp_path / "out")
+    assert len(parsed) == 4
+
+
+def test_parallel_and_serial_builds_write_the_same_bytes(
+    deck: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NOTEDECK_NO_CACHE", "1")
+    monkeypatch.setenv("NOTEDECK_JOBS", "1")
+    serial = build(deck, tmp_path / "serial")
+    monkeypatch.setenv("NOTEDECK_JOBS", "2")
+    monkeypatch.setattr(exporter.cache, "PARALLEL_MIN_CHARS", 0)
+    pools: list[int] = []
+
+    class CountedPool(concurrent.futures.ProcessPoolExecutor):
+        def __init__(self, workers: int, **kwargs: Any) -> None:
+            pools.append(workers)
+            super().__init__(workers, **kwargs)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", CountedPool)
+    parallel = build(deck, tmp_path / "parallel")
+    assert pools == [2]
+    assert parallel == serial
+    assert not (deck.parent / CACHE_DIR_NAME).exists()
+
+
+def test_an_unwritable_cache_folder_is_skipped(
+    deck: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache folder would go", encoding="utf-8")
+    monkeypatch.setenv("NOTEDECK_CACHE_DIR", str(blocked))
+    with_cache = build(deck, tmp_path / "out")
+    monkeypatch.setenv("NOTEDECK_NO_CACHE", "1")
+    assert build(deck, tmp_path / "plain") == with_cache
