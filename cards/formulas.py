@@ -24,10 +24,11 @@ def formula_problems(tokens: Sequence[Token]) -> Iterator[tuple[int, str]]:
         if token.map:
             line = token.map[0] + 1
         if token.type in _MATH:
-            problem = brace_problem(token.content)
-            if problem:
-                yield line, f"formula ${_short(token.content)}$ {problem} — fix the formula"
+            yield from _braces(token, line)
         elif token.type == "inline" and "$" in token.content:
+            for child in token.children or ():
+                if child.type in _MATH:
+                    yield from _braces(child, line)
             yield from _unclosed(token, line)
 
 
@@ -46,6 +47,12 @@ def brace_problem(formula: str) -> str:
     if formula.count("\\begin{") != formula.count("\\end{"):
         return "has a \\begin without its \\end"
     return ""
+
+
+def _braces(token: Token, line: int) -> Iterator[tuple[int, str]]:
+    problem = brace_problem(token.content)
+    if problem:
+        yield line, f"formula ${_short(token.content)}$ {problem} — fix the formula"
 
 
 def _unclosed(inline: Token, line: int) -> Iterator[tuple[int, str]]:

@@ -222,7 +222,7 @@ class _Walker:
         draft = self.draft
         nested = draft is not None and self._deeper(draft, block.level)
         if forced or asks_heading(block.text, nested=nested):
-            if draft is not None and not forced and contained(block.text, draft.plain):
+            if draft is not None and nested and contained(block.text, draft.plain):
                 draft.answer.append(block)
                 return i + 1
             return self._question(i, block, forced=forced)

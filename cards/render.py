@@ -20,6 +20,7 @@ from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.dollarmath import dollarmath_plugin
@@ -49,8 +50,11 @@ def markdown_parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "typographer": False})
     md.enable("table").enable("strikethrough")
     md.use(front_matter_plugin)
-    md.use(dollarmath_plugin, allow_space=True, allow_digits=False, double_inline=True)
+    # Pandoc's rule: no space just inside the dollars and no digit right after the
+    # closing one, so "$5 and $10" and "in $PATH" stay text.
+    md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
     md.use(tasklists_plugin)
+    md.inline.ruler.before("math_inline", "dollar_before_code", _dollar_before_code)
     md.core.ruler.push("notedeck_inline_cleanup", _inline_cleanup)
     md.add_render_rule("math_inline", _render_math_inline)
     md.add_render_rule("math_inline_double", _render_math_block)
@@ -130,6 +134,26 @@ def code_css() -> str:
         f".nightMode .{CODE_CSS_CLASS}"
     )
     return f"{light}\n{dark}"
+
+
+def _dollar_before_code(state: StateInline, silent: bool) -> bool:
+    """A ``$`` whose would-be formula runs into a code span is a plain dollar.
+
+    Code spans win over math, as a reader expects: in ``set $PATH or `$x$```
+    the backticks hold code, not the end of a formula.
+    """
+    src, pos = state.src, state.pos
+    if src[pos] != "$" or src.startswith("$$", pos):
+        return False
+    end = src.find("$", pos + 1)
+    while end != -1 and src[end - 1] == "\\":
+        end = src.find("$", end + 1)
+    if end == -1 or "`" not in src[pos:end]:
+        return False
+    if not silent:
+        state.pending += "$"
+    state.pos += 1
+    return True
 
 
 def _inline_cleanup(state: StateCore) -> None:
