@@ -17,11 +17,12 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from urllib.parse import unquote, urlsplit
 
 from cards import Card, NoteWarning
-from cards.sanitize import clean_card
+from cards.sanitize import clean_card, drop_image
 from exporter.package import MediaFile
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 _REMOTE_SCHEMES = ("http", "https")
+_IMG_TAG = re.compile("<img", re.IGNORECASE)
 
 
 class MediaPacker:
@@ -42,7 +43,7 @@ class MediaPacker:
                 sources[src], problem = self._resolve(src, notes_path.parent)
                 if problem:
                     warnings.append(NoteWarning(card.source, card.line, problem))
-            safe.append(clean_card(card, image_src=sources.get))
+            safe.append(clean_card(card, image_src=sources.get if sources else drop_image))
         return safe, warnings
 
     def media_of(self, cards: Iterable[Card]) -> tuple[MediaFile, ...]:
@@ -100,7 +101,7 @@ def image_sources(*fragments: str) -> list[str]:
     """Every ``<img src>`` in the HTML fragments, as a browser reads it (entities decoded)."""
     finder = _ImageFinder()
     for fragment in fragments:
-        if "<" in fragment:
+        if _IMG_TAG.search(fragment):  # most cards have no image: skip the slow HTML parser
             finder.feed(fragment)
             finder.close()
             finder.reset()
