@@ -11,8 +11,9 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
-from cards import Card, NoteWarning, guid_for
+from cards import Card, NoteWarning
 from cards.errors import CardsError
 from cards.parse import chapter_tag
 from cards.text import clean_notes_text
@@ -20,6 +21,10 @@ from exporter.cache import ParseJob, cache_dir_for, parse_all
 from exporter.config import ConfigError, DeckConfig
 from exporter.media import MediaPacker
 from exporter.package import MediaFile
+
+if TYPE_CHECKING:
+    from exporter.lock import LockLocation
+    from exporter.regen import Plan
 
 
 class NotesError(CardsError):
@@ -162,9 +167,13 @@ def tag_matches(tag: str, wanted: str) -> bool:
 
 
 def _wanted(card: Card, include: Sequence[str], exclude: Sequence[str]) -> bool:
-    if include and not any(tag_matches(t, w) for t in card.tags for w in include):
+    return _wanted_tags(card.tags, include, exclude)
+
+
+def _wanted_tags(tags: Sequence[str], include: Sequence[str], exclude: Sequence[str]) -> bool:
+    if include and not any(tag_matches(t, w) for t in tags for w in include):
         return False
-    return not any(tag_matches(t, w) for t in card.tags for w in exclude)
+    return not any(tag_matches(t, w) for t in tags for w in exclude)
 
 
 def _with_tags(card: Card, extra: Iterable[str]) -> Card:
@@ -181,49 +190,109 @@ def deck_name_for(config: DeckConfig, card: Card) -> str:
     return config.name
 
 
+LockMode = Literal["use", "reset", "off"]
+"""``use`` the lock file, ``reset`` it from the notes, or leave it alone (``off``, ``--no-lock``)."""
+
+
+def wall_clock() -> int:
+    """Seconds since the epoch; tests replace it to build twice in the same second."""
+    return int(time.time())
+
+
 def build_deck(
     config: DeckConfig,
     out_dir: Path,
     *,
     include_tags: Sequence[str] = (),
     exclude_tags: Sequence[str] = (),
+    lock: LockMode = "use",
+    now: int | None = None,
 ) -> BuildReport:
-    """Build ``<out_dir>/<deck stem>.apkg`` from the deck's notes."""
-    from exporter.package import PackagedNote, write_apkg
+    """Build ``<out_dir>/<deck stem>.apkg`` from the deck's notes and its lock file.
+
+    The lock describes the whole deck, so ``--tag`` filters only choose what
+    goes into this package. Nothing is written when the lock cannot be read.
+    """
+    from exporter.lock import locate_lock, read_lock, write_lock
+    from exporter.package import note_type_fingerprint, read_apkg, write_apkg
+    from exporter.regen import plan, tombstone_note
 
     started = time.perf_counter()
-    deck = collect_cards(config, include_tags=include_tags, exclude_tags=exclude_tags)
-    now = int(time.time())
-    notes = [
-        PackagedNote(
-            guid=guid_for(config.id, card.key),
-            question=card.question,
-            context=card.context,
-            answer=card.answer,
-            source=card.location,
-            tags=card.tags,
-            deck=deck_name_for(config, card),
-            mod=now,
-            due=position,
-        )
-        for position, card in enumerate(deck.cards)
-    ]
+    deck = collect_cards(config)
+    where = locate_lock(config.folder, config.stem, out_dir)
+    previous = None
+    if lock == "use":
+        previous = read_lock(where.read, shown=display_path(where.read), deck_id=config.id)
     output = out_dir / f"{config.stem}.apkg"
-    write_apkg(
-        output, deck_id=config.id, deck_name=config.name, notes=notes, note_type_mod=now, media=deck.media
+    result = plan(
+        deck.cards,
+        [deck_name_for(config, card) for card in deck.cards],
+        deck_id=config.id,
+        root_deck=config.name,
+        previous=previous,
+        now=wall_clock() if now is None else now,
+        fingerprint=note_type_fingerprint(),
+        recover=lambda gone: {note.guid: note for note in read_apkg(output)},
     )
+    include = (*config.include_tags, *include_tags)
+    exclude = (*config.exclude_tags, *exclude_tags)
+    notes = [
+        n for c, n in zip(deck.cards, result.notes, strict=True) if _wanted_tags(c.tags, include, exclude)
+    ]
+    live = len(notes)
+    buried = [t for t in result.tombstones if _wanted_tags(t.tags, include, exclude)]
+    notes += [tombstone_note(t, len(result.notes) + i) for i, t in enumerate(buried)]
+    write_apkg(
+        output,
+        deck_id=config.id,
+        deck_name=config.name,
+        notes=notes,
+        note_type_mod=result.note_type_mod,
+        media=deck.media,
+    )
+    if lock != "off":
+        write_lock(where.write, result.lock)
     return BuildReport(
         output=output,
-        cards=len(notes),
+        cards=live,
         files=len(deck.files),
-        warnings=deck.warnings,
+        warnings=(*deck.warnings, *result.warnings),
         seconds=time.perf_counter() - started,
+        messages=_regen_messages(result, where, output, lock, config),
     )
+
+
+def _regen_messages(
+    result: Plan, where: LockLocation, output: Path, lock: LockMode, config: DeckConfig
+) -> tuple[str, ...]:
+    """What a build tells the student about identities, tombstones and the lock file."""
+    messages = [f"kept history: '{old}' → '{new}'" for old, new in result.rematches]
+    if result.tombstones:
+        n = len(result.tombstones)
+        s = "s" if n != 1 else ""
+        messages.append(
+            f"{n} removed card{s} kept as tombstone{s}; find them in Anki with: tag:notedeck::removed "
+            f"(then 'notedeck prune {display_path(config.path)}' forgets them)"
+        )
+    if result.unrecovered:
+        messages.append(
+            f"note: {result.unrecovered} removed card(s) had no saved content ({display_path(output)} "
+            "was missing or out of date); their tombstones show only the question"
+        )
+    if lock != "off" and not where.beside_deck:
+        messages.append(
+            f"note: {display_path(config.folder)} is not writable; the lock file is kept at "
+            f"{display_path(where.write)}"
+        )
+    if lock == "reset":
+        messages.append(f"lock file rebuilt from the notes: {display_path(where.write)}")
+    return tuple(messages)
 
 
 __all__ = [
     "BuildReport",
     "DeckCards",
+    "LockMode",
     "NotesError",
     "build_deck",
     "chapter_tag",
@@ -233,4 +302,5 @@ __all__ = [
     "notes_files",
     "read_notes",
     "tag_matches",
+    "wall_clock",
 ]

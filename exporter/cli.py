@@ -146,23 +146,42 @@ def cli() -> None:
     help="Folder for the .apkg files.",
 )
 @tag_options
+@click.option(
+    "--reset-lock",
+    is_flag=True,
+    help="Ignore the lock file and rebuild it from the notes (cards keep the identities of their keys).",
+)
+@click.option("--no-lock", is_flag=True, help="Neither read nor write the lock file.")
 def build(
-    paths: tuple[Path, ...], out_dir: Path, include_tags: tuple[str, ...], exclude_tags: tuple[str, ...]
+    paths: tuple[Path, ...],
+    out_dir: Path,
+    include_tags: tuple[str, ...],
+    exclude_tags: tuple[str, ...],
+    reset_lock: bool,
+    no_lock: bool,
 ) -> None:
     """Build an Anki package (.apkg) for each deck.
 
-    With no DECK.yaml, builds every deck in decks/.
+    With no DECK.yaml, builds every deck in decks/. The lock file next to each
+    deck (decks/<deck>.lock.json) remembers identities and modification times
+    so that re-importing is always safe: commit it with your notes.
 
     \b
     Example:
         notedeck build
         notedeck build decks/anndl.yaml --out build --tag CNN
+        notedeck build --reset-lock      # after a broken lock file
     """
-    from exporter.build import build_deck, display_path
+    from exporter.build import LockMode, build_deck, display_path
 
+    if reset_lock and no_lock:
+        raise click.UsageError("--reset-lock and --no-lock cannot be used together")
+    lock: LockMode = "reset" if reset_lock else "off" if no_lock else "use"
     with reported_errors():
         for config in load_configs(paths):
-            report = build_deck(config, out_dir, include_tags=include_tags, exclude_tags=exclude_tags)
+            report = build_deck(
+                config, out_dir, include_tags=include_tags, exclude_tags=exclude_tags, lock=lock
+            )
             for warning in report.warnings:
                 click.echo(f"{warning}", err=True)
             for message in report.messages:
@@ -239,6 +258,44 @@ def check(paths: tuple[Path, ...]) -> None:
                 click.echo(str(warning))
             total += len(deck.warnings)
             click.echo(f"{config.path}: {len(deck.cards)} cards, {len(deck.warnings)} warnings", err=True)
+
+
+@cli.command()
+@paths_argument
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build"),
+    show_default=True,
+    help="Output folder of the builds (holds the lock when the deck's folder is read-only).",
+)
+def prune(paths: tuple[Path, ...], out_dir: Path) -> None:
+    """Forget the tombstones of removed cards once you have dealt with them in Anki.
+
+    Removed cards stay in the packages, tagged notedeck::removed, until you
+    prune them. Find them in Anki with the search tag:notedeck::removed,
+    delete or suspend them, then prune: later packages no longer carry them.
+
+    \b
+    Example:
+        notedeck prune
+        notedeck prune decks/anndl.yaml
+    """
+    from exporter.build import display_path
+    from exporter.lock import locate_lock, read_lock, write_lock
+
+    with reported_errors():
+        for config in load_configs(paths):
+            where = locate_lock(config.folder, config.stem, out_dir)
+            shown = display_path(where.read)
+            found = read_lock(where.read, shown=shown, deck_id=config.id)
+            if found is None:
+                click.echo(f"{shown}: no lock file, nothing to prune")
+                continue
+            write_lock(where.write, found._replace(removed=()))
+            n = len(found.removed)
+            click.echo(f"{display_path(where.write)}: forgot {n} tombstone{'s' if n != 1 else ''}")
 
 
 def _front(context: str, question: str) -> str:

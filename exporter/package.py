@@ -290,3 +290,45 @@ def _write_zip(zip_path: Path, db_path: Path, media: Sequence[MediaFile]) -> Non
             info.compress_type = zipfile.ZIP_DEFLATED
             with item.path.open("rb") as source, archive.open(info, "w") as target:
                 shutil.copyfileobj(source, target, 1 << 20)  # streamed: images may be large
+
+
+
+def read_apkg(path: Path) -> list[PackagedNote]:
+    """The notedeck notes of a package written by :func:`write_apkg` (in ``due`` order).
+
+    A build reads the previous package to give a card that left the notes
+    (a tombstone) the content the student last received. A missing or
+    unreadable package, or one from another tool, yields no notes.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive, _temporary(path.parent, path.name, ".read.anki2") as db_path:
+            db_path.write_bytes(archive.read("collection.anki2"))
+            return _read_collection(db_path)
+    except (OSError, KeyError, zipfile.BadZipFile, sqlite3.Error, ValueError):
+        return []
+
+
+def _read_collection(db_path: Path) -> list[PackagedNote]:
+    conn = sqlite3.connect(db_path)
+    try:
+        decks = {
+            int(k): v["name"]
+            for k, v in json.loads(conn.execute("SELECT decks FROM col").fetchone()[0]).items()
+        }
+        rows = conn.execute(
+            "SELECT n.guid, n.flds, n.tags, n.mod, c.did, c.due FROM notes n JOIN cards c ON c.nid = n.id "
+            "WHERE n.mid = ? ORDER BY c.due, n.id",
+            (NOTE_TYPE_ID,),
+        ).fetchall()
+    finally:
+        conn.close()
+    notes = []
+    for guid, flds, tags, mod, did, due in rows:
+        fields = flds.split("\x1f")
+        if len(fields) != len(FIELDS):
+            continue
+        question, context, answer, source = fields
+        notes.append(
+            PackagedNote(guid, question, context, answer, source, tuple(tags.split()), decks[did], mod, due)
+        )
+    return notes

@@ -78,7 +78,7 @@ def test_list_json_has_the_documented_keys(tmp_path: Path) -> None:
     assert card["tags"] == ["n::Chap"]
 
 
-@pytest.mark.parametrize("command", ["build", "list", "check"])
+@pytest.mark.parametrize("command", ["build", "list", "check", "prune"])
 def test_every_command_has_help_with_an_example(command: str) -> None:
     result = CliRunner().invoke(cli, [command, "--help"])
     assert result.exit_code == 0

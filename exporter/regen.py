@@ -1,0 +1,260 @@
+"""Safe regeneration: GUIDs and modification times from the notes and the lock.
+
+Anki's importer (shared/ANKI_FACTS.md) matches notes by GUID only, updates a
+note only when its modification time is strictly newer, and never deletes.
+:func:`plan` turns the deck's cards and the previous lock into what the next
+package must say so that re-importing is always safe:
+
+- a card keeps its GUID while its key stays (answer edits, moves, reordering)
+  and when its question was slightly reworded (:mod:`exporter.rematch`);
+- a card's time moves forward exactly when its content (fields, tags, deck)
+  changed, and then to ``max(now, previous + 1)``, so two builds in the same
+  second still update while unchanged notes, and the edits a student made
+  to them in Anki, are left alone;
+- a card that left the notes becomes a tombstone: same GUID, last content,
+  tag ``notedeck::removed``;
+- the note type's time moves forward exactly when its templates or CSS change.
+
+Pure: no files are read here; the caller hands in the previous package's
+notes so a tombstone can carry the content the student last received.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from cards import Card, NoteWarning, guid_for
+from exporter.lock import Lock, LockEntry, Tombstone
+from exporter.package import PackagedNote
+from exporter.rematch import rematch
+
+REMOVED_TAG = "notedeck::removed"
+"""Tag of tombstones; the student finds them in Anki with ``tag:notedeck::removed``."""
+MISSING_ANSWER = (
+    "<p><em>notedeck: this card was removed from the notes. Its last answer was not "
+    "available when this package was built.</em></p>"
+)
+
+Recover = Callable[[Sequence[LockEntry]], Mapping[str, PackagedNote]]
+"""Given the cards that disappeared, the notes of the previous package by GUID."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one build sends to Anki and remembers in the lock."""
+
+    notes: tuple[PackagedNote, ...]
+    """One per card, in notes order (``due`` = position)."""
+    tombstones: tuple[Tombstone, ...]
+    """Cards that left the notes, sorted by key; see :func:`tombstone_note`."""
+    note_type_mod: int
+    lock: Lock
+    rematches: tuple[tuple[str, str], ...] = ()
+    """``(old question, new question)`` for every card that kept its history."""
+    warnings: tuple[NoteWarning, ...] = ()
+    unrecovered: int = 0
+    """Tombstones created without their last content (previous package missing)."""
+
+
+def plan(
+    cards: Sequence[Card],
+    decks: Sequence[str],
+    *,
+    deck_id: int,
+    root_deck: str,
+    previous: Lock | None,
+    now: int,
+    fingerprint: str,
+    recover: Recover = lambda gone: {},
+) -> Plan:
+    """Identities and times for ``cards`` (``decks[i]`` is the Anki deck of ``cards[i]``)."""
+    keys, warnings = unique_keys(cards)
+    hashes = [
+        content_hash(c.question, c.context, c.answer, c.tags, d) for c, d in zip(cards, decks, strict=True)
+    ]
+    old = previous or Lock(deck_id, fingerprint, now, ())
+    match = _match(keys, old)
+    gone = [e for e in old.cards if e.key not in match.used]
+    rematches = []
+    continued = set()
+    for i, j, _ in rematch([keys[i] for i in match.unmatched], [e.key for e in gone]):
+        index = match.unmatched[i]
+        match.found[index] = gone[j]
+        continued.add(j)
+        rematches.append((gone[j].text, plain_text(cards[index].question)))
+    gone = [e for j, e in enumerate(gone) if j not in continued]
+    taken = {e.guid for e in match.found.values()} | {t.guid for t in old.removed} | {e.guid for e in gone}
+    entries = []
+    notes = []
+    for index, card in enumerate(cards):
+        before = match.found.get(index)
+        if before is None:
+            guid = fresh_guid(deck_id, keys[index], taken)
+            mod = now
+        else:
+            guid = before.guid
+            same = isinstance(before, LockEntry) and before.hash == hashes[index]
+            mod = before.mod if same else max(now, before.mod + 1)
+        entries.append(LockEntry(keys[index], guid, mod, hashes[index], plain_text(card.question)))
+        notes.append(
+            PackagedNote(
+                guid,
+                card.question,
+                card.context,
+                card.answer,
+                card.location,
+                card.tags,
+                decks[index],
+                mod,
+                index,
+            )
+        )
+    kept = [t for t in old.removed if t.key not in match.used]
+    fresh, unrecovered = _bury(gone, recover(gone) if gone else {}, root_deck, now)
+    tombstones = tuple(sorted((*kept, *fresh), key=lambda t: t.key))
+    nt_mod = _note_type_mod(previous, fingerprint, now)
+    lock = Lock(deck_id, fingerprint, nt_mod, tuple(sorted(entries, key=lambda e: e.key)), tombstones)
+    return Plan(tuple(notes), tombstones, nt_mod, lock, tuple(rematches), tuple(warnings), unrecovered)
+
+
+@dataclass
+class _Match:
+    found: dict[int, LockEntry | Tombstone]
+    """Card index → the lock entry (or tombstone) it continues."""
+    unmatched: list[int]
+    used: set[str]
+    """Lock keys continued by a card with the same key."""
+
+
+def _match(keys: Sequence[str], old: Lock) -> _Match:
+    live = {e.key: e for e in old.cards}
+    dead = {t.key: t for t in old.removed}
+    found: dict[int, LockEntry | Tombstone] = {}
+    unmatched = []
+    for index, key in enumerate(keys):
+        before: LockEntry | Tombstone | None = live.get(key) or dead.get(key)
+        if before is None:
+            unmatched.append(index)
+        else:
+            found[index] = before
+    return _Match(found, unmatched, {keys[i] for i in found})
+
+
+def _bury(
+    gone: Sequence[LockEntry], last: Mapping[str, PackagedNote], root_deck: str, now: int
+) -> tuple[list[Tombstone], int]:
+    """Tombstones for the cards that just disappeared, with their last content when known."""
+    result = []
+    missing = 0
+    for entry in gone:
+        note = last.get(entry.guid)
+        mod = max(now, entry.mod + 1)
+        if (
+            note is not None
+            and content_hash(note.question, note.context, note.answer, note.tags, note.deck) == entry.hash
+        ):
+            result.append(
+                Tombstone(
+                    entry.key,
+                    entry.guid,
+                    mod,
+                    note.deck,
+                    note.tags,
+                    note.source,
+                    note.question,
+                    note.context,
+                    note.answer,
+                )
+            )
+        else:
+            missing += 1
+            question = html.escape(entry.text or entry.key, quote=False)
+            result.append(
+                Tombstone(entry.key, entry.guid, mod, root_deck, (), "", question, "", MISSING_ANSWER)
+            )
+    return result, missing
+
+
+def tombstone_note(tombstone: Tombstone, due: int) -> PackagedNote:
+    """The package note of a tombstone: last content, only the ``notedeck::removed`` tag."""
+    t = tombstone
+    return PackagedNote(t.guid, t.question, t.context, t.answer, t.source, (REMOVED_TAG,), t.deck, t.mod, due)
+
+
+def _note_type_mod(previous: Lock | None, fingerprint: str, now: int) -> int:
+    if previous is None:
+        return now
+    if previous.note_type_fingerprint == fingerprint:
+        return previous.note_type_mod
+    return max(now, previous.note_type_mod + 1)
+
+
+def unique_keys(cards: Sequence[Card]) -> tuple[list[str], list[NoteWarning]]:
+    """Each card's identity key, made unique: a repeated question gets ``#2``, ``#3`` … by order.
+
+    Returns the keys and a warning for each repeat, naming the first occurrence.
+    """
+    taken = {c.key for c in cards}
+    first: dict[str, Card] = {}
+    count: dict[str, int] = {}
+    keys = []
+    warnings = []
+    for card in cards:
+        if card.key not in first:
+            first[card.key] = card
+            count[card.key] = 1
+            keys.append(card.key)
+            continue
+        n = count[card.key]
+        key = card.key
+        while key in taken:
+            n += 1
+            key = f"{card.key}#{n}"
+        count[card.key] = n
+        taken.add(key)
+        keys.append(key)
+        warnings.append(
+            NoteWarning(
+                card.source,
+                card.line,
+                f"same question as {first[card.key].location}; this one is tracked as card #{n} of "
+                "that question, so keep them in this order, reword one, or pin an id "
+                "(<!-- card id: ... -->)",
+            )
+        )
+    return keys, warnings
+
+
+def fresh_guid(deck_id: int, key: str, taken: set[str]) -> str:
+    """``guid_for(deck_id, key)``, or a derived one if a kept identity already uses it."""
+    guid = guid_for(deck_id, key)
+    n = 2
+    while guid in taken:
+        guid = guid_for(deck_id, f"{key}\x1f{n}")
+        n += 1
+    taken.add(guid)
+    return guid
+
+
+def content_hash(question: str, context: str, answer: str, tags: Sequence[str], deck: str) -> str:
+    """Hash of what a note shows in Anki, minus the ``file:line`` Source.
+
+    The Source line moves whenever something is added above a card; counting
+    it would rewrite (and undo the student's Anki edits to) every note below.
+    Source is refreshed whenever the note changes for another reason.
+    """
+    text = "\x1f".join((question, context, answer, "\x1e".join(tags), deck))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+
+
+def plain_text(fragment: str) -> str:
+    """A rendered HTML fragment as one line of plain text (for messages and the lock)."""
+    return _SPACE.sub(" ", html.unescape(_TAG.sub("", fragment))).strip()

@@ -1,0 +1,205 @@
+"""The lock file: its text form, its round trip, and every way a broken one is reported."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from exporter.cli import cli
+from exporter.lock import Lock, LockEntry, Tombstone, dump_lock, parse_lock, read_lock
+
+ROOT = Path(__file__).resolve().parent.parent
+HINT = "run 'notedeck build --reset-lock' to rebuild it from the notes"
+LOCK = "decks/anndl.lock.json"
+
+
+@pytest.fixture
+def seed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the seed deck in the working folder, built once (so it has a lock)."""
+    shutil.copytree(ROOT / "decks", tmp_path / "decks", ignore=shutil.ignore_patterns("*.lock.json"))
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["build", "decks/anndl.yaml", "--out", "out"])
+    assert result.exit_code == 0, result.output
+    return tmp_path
+
+
+def sample_lock() -> Lock:
+    return Lock(
+        deck_id=7,
+        note_type_fingerprint="abc",
+        note_type_mod=1_700_000_000,
+        cards=(
+            LockEntry("what is b?", "g2", 1_700_000_002, "h2", 'What is "b"?'),
+            LockEntry("what is a?", "g1", 1_700_000_001, "h1", "What is a? ünïcode ∑ \u2028"),
+        ),
+        removed=(
+            Tombstone(
+                "gone?", "g3", 1_700_000_005, "D::C", ("D::C", "x"), "n.md:3", "Gone?", "", "<p>A\nB</p>"
+            ),
+        ),
+    )
+
+
+def test_dump_is_sorted_one_card_per_line_with_trailing_newline() -> None:
+    text = dump_lock(sample_lock())
+    lines = text.split("\n")  # not splitlines(): U+2028 in a question is not a line break
+    assert text.endswith("}\n") and not text.endswith("\n\n")
+    assert lines[:4] == [
+        "{",
+        '"notedeck_lock": 1,',
+        '"deck_id": 7,',
+        '"note_type": {"fingerprint": "abc", "mod": 1700000000},',
+    ]
+    assert lines[4] == '"cards": ['
+    assert lines[5].startswith('{"key": "what is a?", "guid": "g1", "mod": 1700000001, "hash": "h1"')
+    assert lines[6].startswith('{"key": "what is b?"')
+    assert lines[8] == '"removed": ['
+    assert "ünïcode ∑" in text  # readable in diffs, not \\u-escaped
+    assert json.loads(text)["cards"][1]["text"] == 'What is "b"?'
+
+
+def test_dump_then_parse_is_the_identity() -> None:
+    lock = sample_lock()
+    text = dump_lock(lock)
+    again = parse_lock(text, shown="x")
+    assert again == lock._replace(cards=tuple(sorted(lock.cards)))
+    assert dump_lock(again) == text
+
+
+def test_empty_sections_are_one_line() -> None:
+    text = dump_lock(Lock(1, "f", 5, ()))
+    assert '"cards": [],\n"removed": []\n}\n' in text
+    assert parse_lock(text, shown="x") == Lock(1, "f", 5, ())
+
+
+def test_missing_lock_reads_as_none(tmp_path: Path) -> None:
+    assert read_lock(tmp_path / "nope.lock.json", shown="nope") is None
+
+
+def test_built_lock_round_trips(seed: Path) -> None:
+    text = (seed / LOCK).read_text(encoding="utf-8")
+    assert dump_lock(parse_lock(text, shown=LOCK)) == text
+
+
+def _break(seed: Path, edit: object) -> str:
+    path = seed / LOCK
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert callable(edit)
+    path.write_text("".join(edit(lines)), encoding="utf-8")
+    return path.read_text(encoding="utf-8")
+
+
+def _set_card(lines: list[str], index: int, field: str, value: object) -> list[str]:
+    entry = json.loads(lines[index].rstrip().rstrip(","))
+    entry[field] = value
+    lines[index] = json.dumps(entry, ensure_ascii=False) + ",\n"
+    return lines
+
+
+BROKEN = [
+    ("truncated", lambda ls: ls[:7], "8: not valid JSON (Expecting value)"),
+    (
+        "merge conflict",
+        lambda ls: [*ls[:6], "<<<<<<< HEAD\n", ls[6], "=======\n", ls[6], ">>>>>>> other\n", *ls[7:]],
+        "7: unresolved merge conflict marker",
+    ),
+    (
+        "mod is text",
+        lambda ls: _set_card(ls, 6, "mod", "soon"),
+        '7: card entry: "mod" must be a positive integer (seconds)',
+    ),
+    ("guid missing", lambda ls: _set_card(ls, 7, "guid", None), '8: card entry: "guid" must be a string'),
+    (
+        "unknown field",
+        lambda ls: _set_card(ls, 5, "colour", "red"),
+        '6: card entry: unknown field "colour"',
+    ),
+    (
+        "duplicate key",
+        lambda ls: [*ls[:6], ls[5], *ls[6:]],
+        "7: key {key!r} appears twice (also on line 6)",
+    ),
+    (
+        "other deck",
+        lambda ls: [ls[0], ls[1], '"deck_id": 42,\n', *ls[3:]],
+        "3: written for deck id 42, but the deck file says 1732615200001",
+    ),
+    (
+        "newer format",
+        lambda ls: [ls[0], '"notedeck_lock": 2,\n', *ls[2:]],
+        "2: written by a newer notedeck (lock format 2; this one reads 1)",
+    ),
+    ("not a lock", lambda ls: ["[1, 2]\n"], "1: not a notedeck lock file (expected a JSON object)"),
+    ("empty", lambda ls: [], "1: not valid JSON (Expecting value)"),
+]
+
+
+@pytest.mark.parametrize(("name", "edit", "message"), BROKEN, ids=[b[0] for b in BROKEN])
+def test_broken_lock_is_a_clear_error_and_nothing_is_written(
+    seed: Path, name: str, edit: object, message: str
+) -> None:
+    apkg = seed / "out" / "anndl.apkg"
+    before = apkg.read_bytes()
+    first_key = json.loads((seed / LOCK).read_text(encoding="utf-8").splitlines()[5].rstrip(","))["key"]
+    broken = _break(seed, edit)
+    result = CliRunner().invoke(cli, ["build", "decks/anndl.yaml", "--out", "out"])
+    expected = message.format(key=first_key)
+    assert result.exit_code == 1
+    assert result.output == f"Error: {LOCK}:{expected} — {HINT}\n"
+    assert (seed / LOCK).read_text(encoding="utf-8") == broken
+    assert apkg.read_bytes() == before
+
+
+def test_reset_lock_rebuilds_the_same_identities(seed: Path) -> None:
+    good = json.loads((seed / LOCK).read_text(encoding="utf-8"))
+    _break(seed, lambda ls: ls[:9])
+    result = CliRunner().invoke(cli, ["build", "decks/anndl.yaml", "--out", "out", "--reset-lock"])
+    assert result.exit_code == 0, result.output
+    assert f"lock file rebuilt from the notes: {LOCK}" in result.output
+    rebuilt = json.loads((seed / LOCK).read_text(encoding="utf-8"))
+    assert [(c["key"], c["guid"]) for c in rebuilt["cards"]] == [(c["key"], c["guid"]) for c in good["cards"]]
+
+
+def test_no_lock_neither_reads_nor_writes(seed: Path) -> None:
+    broken = _break(seed, lambda ls: ls[:3])
+    result = CliRunner().invoke(cli, ["build", "decks/anndl.yaml", "--out", "out", "--no-lock"])
+    assert result.exit_code == 0, result.output
+    assert (seed / LOCK).read_text(encoding="utf-8") == broken
+
+
+def test_reset_and_no_lock_together_are_a_usage_error(seed: Path) -> None:
+    result = CliRunner().invoke(cli, ["build", "decks/anndl.yaml", "--reset-lock", "--no-lock"])
+    assert result.exit_code == 2
+    assert "--reset-lock and --no-lock cannot be used together" in result.output
+
+
+def test_unchanged_rebuild_leaves_the_lock_file_alone(seed: Path) -> None:
+    path = seed / LOCK
+    stamp = path.stat().st_mtime_ns
+    text = path.read_text(encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", "decks/anndl.yaml", "--out", "out"])
+    assert result.exit_code == 0, result.output
+    assert path.read_text(encoding="utf-8") == text
+    assert path.stat().st_mtime_ns == stamp
+    assert [p.name for p in (seed / "decks").iterdir() if p.name.startswith(".")] == []
+
+
+def test_read_only_deck_folder_keeps_the_lock_next_to_the_output(
+    seed: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import exporter.lock
+
+    deck_folder = (seed / "decks").resolve()
+    monkeypatch.setattr(
+        exporter.lock, "_writable", lambda path: not str(path.resolve()).startswith(str(deck_folder))
+    )
+    shipped = (seed / LOCK).read_text(encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", "decks/anndl.yaml", "--out", "out"])
+    assert result.exit_code == 0, result.output
+    assert "note: decks is not writable; the lock file is kept at out/anndl.lock.json" in result.output
+    assert (seed / "out" / "anndl.lock.json").read_text(encoding="utf-8") == shipped
+    assert (seed / LOCK).read_text(encoding="utf-8") == shipped
