@@ -236,9 +236,12 @@ def build_deck(
     )
     include = (*config.include_tags, *include_tags)
     exclude = (*config.exclude_tags, *exclude_tags)
-    notes = [
-        n for c, n in zip(deck.cards, result.notes, strict=True) if _wanted_tags(c.tags, include, exclude)
+    chosen = [
+        (c, n)
+        for c, n in zip(deck.cards, result.notes, strict=True)
+        if _wanted_tags(c.tags, include, exclude)
     ]
+    notes = [n for _, n in chosen]
     live = len(notes)
     buried = [t for t in result.tombstones if _wanted_tags(t.tags, include, exclude)]
     notes += [tombstone_note(t, len(result.notes) + i) for i, t in enumerate(buried)]
@@ -248,7 +251,7 @@ def build_deck(
         deck_name=config.name,
         notes=notes,
         note_type_mod=result.note_type_mod,
-        media=deck.media,
+        media=_media_of([c for c, _ in chosen], deck.media),
     )
     if lock != "off":
         write_lock(where.write, result.lock)
@@ -260,6 +263,14 @@ def build_deck(
         seconds=time.perf_counter() - started,
         messages=_regen_messages(result, where, output, lock, config),
     )
+
+
+def _media_of(cards: Sequence[Card], media: Sequence[MediaFile]) -> tuple[MediaFile, ...]:
+    """The packed files that ``cards`` show (a ``--tag`` build carries only its own images)."""
+    from exporter.media import image_sources
+
+    names = {src for card in cards for src in image_sources(card.question, card.context, card.answer)}
+    return tuple(m for m in media if m.name in names)
 
 
 def _regen_messages(

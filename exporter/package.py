@@ -292,7 +292,6 @@ def _write_zip(zip_path: Path, db_path: Path, media: Sequence[MediaFile]) -> Non
                 shutil.copyfileobj(source, target, 1 << 20)  # streamed: images may be large
 
 
-
 def read_apkg(path: Path) -> list[PackagedNote]:
     """The notedeck notes of a package written by :func:`write_apkg` (in ``due`` order).
 
@@ -301,7 +300,8 @@ def read_apkg(path: Path) -> list[PackagedNote]:
     unreadable package, or one from another tool, yields no notes.
     """
     try:
-        with zipfile.ZipFile(path) as archive, _temporary(path.parent, path.name, ".read.anki2") as db_path:
+        with zipfile.ZipFile(path) as archive, tempfile.TemporaryDirectory(prefix="notedeck-") as folder:
+            db_path = Path(folder) / "collection.anki2"
             db_path.write_bytes(archive.read("collection.anki2"))
             return _read_collection(db_path)
     except (OSError, KeyError, zipfile.BadZipFile, sqlite3.Error, ValueError):

@@ -194,9 +194,11 @@ def _note_type_mod(previous: Lock | None, fingerprint: str, now: int) -> int:
 
 
 def unique_keys(cards: Sequence[Card]) -> tuple[list[str], list[NoteWarning]]:
-    """Each card's identity key, made unique: a repeated question gets ``#2``, ``#3`` … by order.
+    """Each card's identity key, unique in the deck: a repeat gets `` #2``, `` #3`` … by order.
 
-    Returns the keys and a warning for each repeat, naming the first occurrence.
+    The parser already does this inside one notes file; this covers the same
+    question in two files of a deck. Returns the keys and a warning for each
+    repeat naming where the question first appeared.
     """
     taken = {c.key for c in cards}
     first: dict[str, Card] = {}
@@ -213,7 +215,7 @@ def unique_keys(cards: Sequence[Card]) -> tuple[list[str], list[NoteWarning]]:
         key = card.key
         while key in taken:
             n += 1
-            key = f"{card.key}#{n}"
+            key = f"{card.key} #{n}"
         count[card.key] = n
         taken.add(key)
         keys.append(key)
@@ -221,9 +223,8 @@ def unique_keys(cards: Sequence[Card]) -> tuple[list[str], list[NoteWarning]]:
             NoteWarning(
                 card.source,
                 card.line,
-                f"same question as {first[card.key].location}; this one is tracked as card #{n} of "
-                "that question, so keep them in this order, reword one, or pin an id "
-                "(<!-- card id: ... -->)",
+                f"same question as {first[card.key].location} — reword one or pin an id with "
+                "<!-- card id: NAME --> (until then the copies keep their identities by order)",
             )
         )
     return keys, warnings

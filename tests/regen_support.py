@@ -63,6 +63,12 @@ class Desk:
         assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times"
         self.notes_file.write_text(text.replace(old, new), encoding="utf-8")
 
+    def replace_in(self, name: str, old: str, new: str) -> None:
+        path = self.notes_file.parent / name
+        text = path.read_text(encoding="utf-8")
+        assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {name}"
+        path.write_text(text.replace(old, new), encoding="utf-8")
+
     def cut_section(self, heading: str) -> str:
         """Remove the ``## heading`` section (up to the next heading of level 1 or 2)."""
         lines = self.text().split("\n")

@@ -185,7 +185,7 @@ def test_unchanged_rebuild_leaves_the_lock_file_alone(seed: Path) -> None:
     assert result.exit_code == 0, result.output
     assert path.read_text(encoding="utf-8") == text
     assert path.stat().st_mtime_ns == stamp
-    assert [p.name for p in (seed / "decks").iterdir() if p.name.startswith(".")] == []
+    assert [p.name for p in (seed / "decks").iterdir() if p.name.endswith(".tmp")] == []
 
 
 def test_read_only_deck_folder_keeps_the_lock_next_to_the_output(

@@ -213,18 +213,26 @@ def test_note_type_style_change_reaches_an_existing_collection(
 
 
 def test_identical_questions_get_distinct_stable_identities(d: Desk) -> None:
-    twin = "## Why Deep Learning?\n\nBecause the second copy says something else.\n"
-    d.insert_before(RELU_Q, twin)
+    # The same question in a second notes file of the deck (the parser handles
+    # repeats inside one file; the deck handles them across files).
+    (d.folder / "decks" / "notes" / "extra.md").write_text(
+        "# Miscellaneous\n\n## Why Deep Learning?\n\nBecause the second copy says something else.\n",
+        encoding="utf-8",
+    )
+    d.deck.write_text(d.deck.read_text(encoding="utf-8") + "  - notes/extra.md\n", encoding="utf-8")
     new, _, _ = import_counts(d.rebuild())
     assert new == 1
-    report = d.build()
-    warnings = [str(w) for w in report.warnings if "same question" in w.message]
-    assert len(warnings) == 1
-    assert warnings[0].startswith("decks/notes/anndl-exam-notes.md:")
-    assert "same question as decks/notes/anndl-exam-notes.md:981" in warnings[0]
-    # Editing the second copy updates the second note only.
-    d.replace("the second copy says", "the second copy now says")
+    warnings = [str(w) for w in d.build().warnings if "same question" in w.message]
+    assert warnings == [
+        "decks/notes/extra.md:3: same question as decks/notes/anndl-exam-notes.md:981 — reword one or "
+        "pin an id with <!-- card id: NAME --> (until then the copies keep their identities by order)"
+    ]
+    # Editing the second copy updates the second note only; the first keeps its review.
+    d.replace_in("extra.md", "the second copy says", "the second copy now says")
     assert import_counts(d.rebuild())[:2] == (0, 1)
-    assert (
-        len([n for n in d.col.find_notes("") if "Why Deep Learning?" in d.col.get_note(n)["Question"]]) == 2
-    )
+    copies = [
+        d.col.get_note(n)
+        for n in d.col.find_notes("")
+        if "Why Deep Learning?" in d.col.get_note(n)["Question"]
+    ]
+    assert sorted("now says" in n["Answer"] for n in copies) == [False, True]
