@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from cards.render import POINT_VALUE
 
@@ -71,9 +72,14 @@ _BARE_NUMBER = re.compile(r"^\d{1,4}$")
 _EMDASH = frozenset({"—", "–", "―"})
 
 
+@lru_cache(maxsize=4096)
 def clean(text: str) -> str:
-    """Plain text as a reader sees it: one line, Unicode width folded, no invisibles."""
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    """Plain text as a reader sees it: one line, Unicode width folded, no invisibles.
+
+    Cached: every rule asks about the same paragraph, so each is cleaned once.
+    """
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
     return _SPACE.sub(" ", text).strip()
 
 

@@ -113,16 +113,27 @@ def looks_like_python(code: str) -> bool:
 def highlight_code(code: str, language: str) -> str:
     """Return ``code`` highlighted by Pygments as HTML with CSS classes."""
     from pygments import highlight
-    from pygments.formatters import HtmlFormatter
+
+    return str(highlight(code, _lexer(language or "text"), _formatter())).strip()
+
+
+@lru_cache(maxsize=64)
+def _lexer(language: str) -> Any:
     from pygments.lexers import get_lexer_by_name
     from pygments.util import ClassNotFound
 
     try:
-        lexer = get_lexer_by_name(language or "text")
+        return get_lexer_by_name(language)
     except ClassNotFound:
-        lexer = get_lexer_by_name("text")
-    formatter = HtmlFormatter(cssclass=CODE_CSS_CLASS, nowrap=False)
-    return str(highlight(code, lexer, formatter)).strip()
+        return get_lexer_by_name("text")
+
+
+@lru_cache(maxsize=1)
+def _formatter() -> Any:
+    """One formatter for every block: building one builds its whole stylesheet."""
+    from pygments.formatters import HtmlFormatter
+
+    return HtmlFormatter(cssclass=CODE_CSS_CLASS, nowrap=False)
 
 
 def code_css() -> str:
