@@ -1,0 +1,87 @@
+"""Notes are written to the collection in bulk: the same rows genanki writes, read right by Anki."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import genanki
+
+from exporter.package import NOTE_TYPE_ID, PackagedNote, _note_type, _write_collection, deck_id_for
+from tests.anki_engine import collection, import_package
+from tests.test_package import ROOT, build
+
+NOTES = [
+    PackagedNote("g1", "Q1?", "", "A1", "n.md:1", ("D::One",), "D::One", 1_700_000_000, 0),
+    PackagedNote("g2", "Q2?", "<p>ctx</p>", "A2", "n.md:5", (), "D", 1_700_000_005, 1),
+    PackagedNote("g3", "Q3?", "", "A3", "n.md:9", ("D::One", "exam"), "D::One", 1_700_000_009, 2),
+    PackagedNote("g4", "Q4?", "", "A4", "m.md:2", ("D::Two",), "D::Two", 1_700_000_000, 3),
+]
+
+
+def genanki_rows(db: Path, deck_id: int, deck_name: str, notes: list[PackagedNote]) -> None:
+    """The collection as genanki writes it note by note, each note with its own time."""
+    decks = {deck_name: genanki.Deck(deck_id, deck_name)}
+    decks[deck_name].add_model(_note_type())
+    for note in notes:
+        if note.deck not in decks:
+            decks[note.deck] = genanki.Deck(deck_id_for(deck_id, note.deck, deck_name), note.deck)
+    conn = sqlite3.connect(db)
+    cursor = conn.cursor()
+    id_gen = itertools.count(min(n.mod for n in notes) * 1000)
+    genanki.Package(list(decks.values())).write_to_db(cursor, 1_700_000_000, id_gen)
+    for name, deck in decks.items():
+        for note in (n for n in notes if n.deck == name):
+            fields = [note.question, note.context, note.answer, note.source]
+            g_note = genanki.Note(
+                _note_type(),
+                fields,
+                guid=note.guid,
+                tags=list(note.tags),
+                due=note.due,
+                sort_field=note.question,
+            )
+            g_note.write_to_db(cursor, note.mod, deck.deck_id, id_gen)
+    conn.commit()
+    conn.close()
+
+
+def table(db: Path, name: str) -> list[tuple[Any, ...]]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(f"SELECT * FROM {name} ORDER BY id").fetchall()
+    finally:
+        conn.close()
+
+
+def test_bulk_rows_equal_genanki_note_by_note(tmp_path: Path) -> None:
+    ours, theirs = tmp_path / "ours.anki2", tmp_path / "theirs.anki2"
+    _write_collection(ours, 7, "D", NOTES, 1_700_000_000)
+    genanki_rows(theirs, 7, "D", NOTES)
+    for name in ("notes", "cards", "col"):
+        assert table(ours, name) == table(theirs, name)
+    assert {row[2] for row in table(ours, "notes")} == {NOTE_TYPE_ID}
+
+
+def test_chapter_subdecks_import_with_every_card_in_its_chapter(tmp_path: Path) -> None:
+    decks = tmp_path / "decks"
+    shutil.copytree(ROOT / "decks", decks, ignore=shutil.ignore_patterns("*.lock.json", ".notedeck-cache"))
+    deck = decks / "anndl.yaml"
+    deck.write_text(deck.read_text(encoding="utf-8") + "subdecks: chapter\n", encoding="utf-8")
+    apkg = build(deck, tmp_path / "out")
+    with collection(tmp_path / "col.anki2") as col:
+        log = import_package(col, apkg)
+        card_ids = col.find_cards("")
+        assert log["new"] == len(card_ids) == len(col.find_notes("")) > 50
+        subdecks = set()
+        for cid in card_ids:
+            card = col.get_card(cid)
+            name = col.decks.name(card.did)
+            if name != "ANNDL":
+                subdecks.add(name)
+                assert re.sub(r"\s+", "_", name) in card.note().tags
+        assert len(subdecks) > 3
