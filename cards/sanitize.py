@@ -12,9 +12,11 @@ entity spelling.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from functools import lru_cache
+from html import escape
 
 import nh3
 
@@ -68,6 +70,20 @@ _STYLE_PROPERTIES = {
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 """Schemes a link or image may use; relative URLs (packed media) pass unchanged."""
 
+MAX_HTML_DEPTH = 256
+"""Deepest raw-HTML nesting sanitised; deeper fragments are shown as text.
+
+An HTML parser checks the open elements at every block tag, so 100,000
+nested ``<div>`` take html5ever (and browsers) minutes; Markdown itself
+nests at most 20 deep (markdown-it's ``maxNesting``).
+"""
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)")
+_VOID = frozenset({
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr",
+    # Each of these closes an open one of its kind, so repeating them does not nest.
+    "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "rb", "rt", "rp",
+})  # fmt: skip
+
 
 def clean_html(html: str, *, image_src: ImageSource | None = None) -> str:
     """Return ``html`` with everything not on the allow-list removed.
@@ -79,9 +95,12 @@ def clean_html(html: str, *, image_src: ImageSource | None = None) -> str:
 
     ``image_src``, when given, decides each relative or ``http(s)`` image
     source: the exporter uses it to point images at packed media files.
+    HTML nested deeper than :data:`MAX_HTML_DEPTH` comes back escaped, as text.
     """
     if not html:
         return html
+    if too_deep(html):
+        return escape(html, quote=False)
     if image_src is None:
         return _cleaner().clean(html)
     if image_src is drop_image:
@@ -92,6 +111,28 @@ def clean_html(html: str, *, image_src: ImageSource | None = None) -> str:
 def drop_image(src: str) -> None:
     """The image source of a card without images: drops any ``src`` (one shared cleaner, fast)."""
     return None
+
+
+def too_deep(html: str) -> bool:
+    """True if ``html`` may nest elements deeper than :data:`MAX_HTML_DEPTH`.
+
+    A linear over-estimate: it follows start and end tags like a parser's
+    stack but ignores what closes elements implicitly, so it never says
+    "shallow" for deep HTML; stray end tags close nothing, as in a browser.
+    """
+    if html.count("<") <= MAX_HTML_DEPTH:
+        return False
+    stack: list[str] = []
+    for match in _TAG.finditer(html):
+        name = match.group(2).lower()
+        if not match.group(1):
+            if name not in _VOID:
+                stack.append(name)
+                if len(stack) > MAX_HTML_DEPTH:
+                    return True
+        elif name in stack:
+            del stack[len(stack) - 1 - stack[::-1].index(name) :]
+    return False
 
 
 @lru_cache(maxsize=1)

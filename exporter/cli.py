@@ -319,16 +319,23 @@ def main() -> None:
 
 
 def _exit_cleanly_on_termination() -> None:
-    """Turn SIGTERM/SIGHUP into SystemExit, so a stopped build removes its temporary files.
+    """On Ctrl-C, SIGTERM or SIGHUP: delete this build's temporary files and exit at once.
 
-    Python's default for these signals ends the process without running
-    ``finally`` blocks; SIGKILL cannot be caught, and the next build cleans up.
+    Python's default (KeyboardInterrupt, or no cleanup at all for SIGTERM) can
+    land inside zipfile or sqlite3 and end in a confusing error or in stray
+    files. Exiting at once is safe at any moment because a package only ever
+    appears by an atomic rename. SIGKILL cannot be caught; the next build
+    removes what it leaves.
     """
     import signal
 
-    def stop(signum: int, frame: object) -> None:
-        raise SystemExit(128 + signum)
+    from exporter.package import remove_temporaries
 
-    for name in ("SIGTERM", "SIGHUP"):
+    def stop(signum: int, frame: object) -> None:
+        remove_temporaries()
+        os.write(2, b"Aborted.\n")
+        os._exit(128 + signum)
+
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), stop)

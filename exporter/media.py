@@ -17,12 +17,13 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from urllib.parse import unquote, urlsplit
 
 from cards import Card, NoteWarning
-from cards.sanitize import clean_card, drop_image
+from cards.sanitize import MAX_HTML_DEPTH, clean_card, drop_image, too_deep
 from exporter.package import MediaFile
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 _REMOTE_SCHEMES = ("http", "https")
 _IMG_TAG = re.compile("<img", re.IGNORECASE)
+_TOO_DEEP = f"HTML nested over {MAX_HTML_DEPTH} levels deep is shown as text — close the tags you open"
 
 
 class MediaPacker:
@@ -38,6 +39,8 @@ class MediaPacker:
         safe: list[Card] = []
         warnings: list[NoteWarning] = []
         for card in cards:
+            if any(too_deep(field) for field in (card.question, card.context, card.answer)):
+                warnings.append(NoteWarning(card.source, card.line, _TOO_DEEP))
             sources: dict[str, str | None] = {}
             for src in dict.fromkeys(image_sources(card.question, card.context, card.answer)):
                 sources[src], problem = self._resolve(src, notes_path.parent)

@@ -205,17 +205,38 @@ def _umask() -> int:
     return mask
 
 
+_WRITING: list[tuple[Path, str]] = []
+"""(folder, name prefix) of the temporary files this process is writing now."""
+
+
 @contextlib.contextmanager
 def _temporary(folder: Path, stem: str, suffix: str) -> Iterator[Path]:
     """A temporary file next to the output (same file system, so rename is atomic)."""
     # The process id lets a later build tell a leftover from a build still running.
-    fd, name = tempfile.mkstemp(prefix=f".{stem}.{os.getpid()}.", suffix=f".tmp{suffix}", dir=folder)
-    os.close(fd)
-    temp = Path(name)
+    prefix = f".{stem}.{os.getpid()}."
+    _WRITING.append((folder, prefix))  # before the file exists: a signal may come at any time
     try:
-        yield temp
+        fd, name = tempfile.mkstemp(prefix=prefix, suffix=f".tmp{suffix}", dir=folder)
+        os.close(fd)
+        try:
+            yield Path(name)
+        finally:
+            Path(name).unlink(missing_ok=True)
     finally:
-        temp.unlink(missing_ok=True)
+        _WRITING.remove((folder, prefix))
+
+
+def remove_temporaries() -> None:
+    """Delete the temporary files being written now (with SQLite's journal).
+
+    Safe at any moment, e.g. from a signal handler just before the process
+    exits: the package itself only ever appears by an atomic rename.
+    """
+    for folder, prefix in list(_WRITING):
+        with contextlib.suppress(OSError):
+            for entry in folder.iterdir():
+                if entry.name.startswith(prefix):
+                    entry.unlink(missing_ok=True)
 
 
 def _note_type() -> Any:
