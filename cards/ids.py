@@ -13,6 +13,11 @@ import unicodedata
 
 _SPACE = re.compile(r"\s+")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+# Editors "smarten" quotes and dashes behind the student's back; they do not make a new question.
+_TYPOGRAPHY = str.maketrans(
+    {**dict.fromkeys("‘’‚‛′", "'"), **dict.fromkeys("“”„‟″", '"'), **dict.fromkeys("‐‑‒–—―", "-")}
+)
+_SPACE_BEFORE_MARK = re.compile(r"\s+([?!:;])")
 # Anki GUIDs are short printable strings; genanki uses base91 of a 64-bit hash.
 _BASE91 = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&()*+,-./:;<=>?@[]^_`{|}~"
 
@@ -20,11 +25,13 @@ _BASE91 = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&()
 def normalise_question(text: str) -> str:
     """Return the identity form of a question's plain text.
 
-    Case, Unicode width variants (``？`` vs ``?``), invisible characters and
-    runs of whitespace do not make a different question.
+    Case, Unicode width variants (``？`` vs ``?``), invisible characters,
+    typographic quotes and dashes, a space before ``?`` and runs of whitespace
+    do not make a different question.
     """
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
-    return _SPACE.sub(" ", text).strip().casefold()
+    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).translate(_TYPOGRAPHY)
+    text = _SPACE_BEFORE_MARK.sub(r"\1", _SPACE.sub(" ", text))
+    return text.strip().casefold()
 
 
 def guid_for(deck_id: int, key: str) -> str:

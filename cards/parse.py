@@ -126,6 +126,8 @@ class _Draft:
     """The questions of a numbered question list (kind ``group``)."""
     pinned: str = ""
     skip: bool = False
+    env: dict[str, object] = field(default_factory=dict)
+    """Render environment: collects the media of the question and answer."""
 
 
 class _Walker:
@@ -175,8 +177,10 @@ class _Walker:
         elif kind == "paragraph":
             return self._paragraph(i, block)
         elif kind == "ordered_list" and numbered.is_question_list(self.tokens, block):
+            self.force = False
             self._group(block)
         else:
+            self.force = False
             self._content(block)
         return i + 1
 
@@ -363,15 +367,17 @@ class _Walker:
         assert block.inline is not None
         children = _unwrap_strong(block.inline.children or ())
         kind: DraftKind = "heading" if block.kind == "heading" else "paragraph"
+        env: dict[str, object] = {}
         draft = _Draft(
             kind=kind,
-            question=render_inline(children),
+            question=render_inline(children, env),
             plain=clean(block.text),
             line=block.line,
             level=block.level,
             context=context,
             pinned=self.pinned,
             skip=self.skip,
+            env=env,
         )
         self.pinned, self.skip = "", False
         self.draft = draft
@@ -465,7 +471,7 @@ class _Walker:
             self._finish(draft)
 
     def _finish(self, draft: _Draft) -> None:
-        env: dict[str, object] = {}
+        env = draft.env
         draft.answer = _without_page_numbers(draft.answer)
         answer = self._render_answer(draft.answer, env)
         kind: CardKind = "basic"
@@ -492,6 +498,8 @@ class _Walker:
         self._emit(draft, front, answer, kind, env)
 
     def _finish_group(self, draft: _Draft) -> None:
+        if draft.skip:
+            return
         env: dict[str, object] = {}
         units, used = numbered.answer_units(self.tokens, draft.answer, env)
         answers = numbered.pair(draft.items, units)
@@ -501,7 +509,7 @@ class _Walker:
         rest = self._render_answer(draft.answer[used:], env)
         last = max(answers)
         for item in draft.items:
-            question_env: dict[str, object] = dict(env)
+            question_env: dict[str, object] = {"media": list(_media(env))}
             parts = [f"<p>{u.html}</p>" if u.inline else u.html for u in answers.get(item.number, [])]
             if item.number == last and rest:
                 parts.append(rest)
@@ -513,8 +521,7 @@ class _Walker:
             if not self._answer_ok(single, answer, []):
                 continue
             question = numbered.item_html(self.tokens, item, question_env)
-            if not draft.skip:
-                self._emit(single, question, answer, "basic", question_env)
+            self._emit(single, question, answer, "basic", question_env)
 
     def _finish_unpaired(self, draft: _Draft, had_units: bool) -> None:
         if had_units:
@@ -525,7 +532,7 @@ class _Walker:
         env: dict[str, object] = {}
         front = self._render(draft.option_blocks, env)
         answer = self._render_answer(draft.answer, env)
-        if self._answer_ok(draft, answer, draft.answer) and not draft.skip:
+        if self._answer_ok(draft, answer, draft.answer):
             self._emit(draft, front, answer, "basic", env)
 
     def _answer_ok(self, draft: _Draft, answer: str, blocks: Sequence[Block]) -> bool:
