@@ -38,6 +38,7 @@ from cards.blocks import Block, block_is_link_only, looks_like_code_line, plain_
 from cards.formulas import formula_problems
 from cards.ids import normalise_question
 from cards.model import Card, CardKind, CodeBlock, NoteWarning, ParseResult
+from cards.oddities import structure_problems
 from cards.questions import (
     asks_heading,
     asks_paragraph,
@@ -163,6 +164,8 @@ class _Walker:
             i = self._step(i)
         self._close()
         for line, message in formula_problems(self.tokens):
+            self._warn(line, message)
+        for line, message in structure_problems(self.tokens):
             self._warn(line, message)
 
     def _step(self, i: int) -> int:
