@@ -603,17 +603,27 @@ class _Walker:
     # -- rendering ------------------------------------------------------------------------
 
     def _render(self, blocks: Sequence[Block], env: dict[str, object]) -> str:
-        return self._render_answer(blocks, env)
-
-    def _render_answer(self, blocks: Sequence[Block], env: dict[str, object]) -> str:
+        """HTML of answer blocks; runs of plain blocks go through the renderer at once."""
         parts: list[str] = []
+        run_start = run_end = -1
         for block in blocks:
-            html = self._render_block(block, env)
-            if html:
-                parts.append(html)
-        return "\n".join(parts)
+            special = self._special(block)
+            if special is None and block.start == run_end:
+                run_end = block.end
+                continue
+            if run_end > run_start >= 0:
+                parts.append(render_tokens(self.tokens[run_start:run_end], env))
+            run_start, run_end = (block.start, block.end) if special is None else (-1, -1)
+            if special:
+                parts.append(special)
+        if run_end > run_start >= 0:
+            parts.append(render_tokens(self.tokens[run_start:run_end], env))
+        return "\n".join(part for part in parts if part)
 
-    def _render_block(self, block: Block, env: dict[str, object]) -> str:
+    _render_answer = _render
+
+    def _special(self, block: Block) -> str | None:
+        """The HTML of a block rendered by notedeck's own rules ("" hides it), or None."""
         if block.kind == "paragraph":
             if block.blank or is_point_value(block.text):
                 return ""
@@ -623,7 +633,7 @@ class _Walker:
             return f"<p><code>{_escape('# ' + clean(block.text))}</code></p>"
         elif block.kind == "html_block" and _DIRECTIVE.match(self.tokens[block.start].content.strip()):
             return ""
-        return render_tokens(self.tokens[block.start : block.end], env)
+        return None
 
     def _warn(self, line: int, message: str) -> None:
         self.warnings.append(NoteWarning(self.source, line, message))
