@@ -1,0 +1,1181 @@
+"""Keras 3 layer arithmetic: output shape, parameters and receptive field per layer class.
+
+Each layer class is a :class:`LayerKind`: its Keras 3 signature (so unknown
+arguments are rejected the way Keras rejects them) and a ``compute`` function
+from the resolved arguments and input tensors to an :class:`Outcome`. Shapes
+never include the batch dimension; ``None`` marks a size Keras leaves open.
+
+Receptive fields are tracked per spatial axis as ``(size, jump)`` in input
+pixels: a layer with effective kernel ``k_eff = dilation·(k − 1) + 1`` and
+stride ``s`` gives ``r_out = r_in + (k_eff − 1)·j_in`` and ``j_out = j_in·s``.
+Merges take the maximum of both. Upsampling by ``s`` divides the jump by ``s``
+(output pixels sit ``j/s`` input pixels apart). A transposed convolution is
+read as that upsampling followed by a stride-1 convolution with its kernel:
+``j_out = j_in/s`` and ``r_out = r_in + (k_eff − 1)·j_out``; this may give
+fractional sizes, which are reported as such. Padding never changes the
+receptive field; layers that mix every position (Flatten, Reshape, global
+pooling, recurrent layers) have none.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+Dim = int | None
+Shape = tuple[Dim, ...]
+Axis = tuple[Fraction, Fraction]
+"""Receptive field of one spatial axis: (size, jump) in input pixels."""
+RF = tuple[Axis, ...]
+
+
+class KerasError(Exception):
+    """Something Keras itself would reject; the message says what, in Keras' terms."""
+
+
+REQUIRED: Any = object()
+"""Default marking an argument without a default value."""
+
+
+@dataclass(frozen=True)
+class TensorInfo:
+    """What the analysis knows about a symbolic tensor."""
+
+    shape: Shape
+    rf: RF | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one layer call produces."""
+
+    outputs: tuple[TensorInfo, ...]
+    trainable: int = 0
+    non_trainable: int = 0
+    formula: str = "0"
+    """How the parameters are counted, e.g. ``16·(5·5·3 + 1) = 1,216``."""
+    shape_note: str = ""
+    """How the output size follows from the input size."""
+    rf_note: str = ""
+    """How the receptive field grows at this layer (empty when it does not change)."""
+
+
+@dataclass(frozen=True)
+class LayerKind:
+    """A Keras layer class: its signature and its arithmetic."""
+
+    cls: str
+    """Class name as Keras spells it (also the base of the default layer name)."""
+    positional: tuple[str, ...]
+    defaults: Mapping[str, Any]
+    compute: Callable[[Args, Sequence[TensorInfo]], Outcome]
+    many_inputs: bool = False
+    """Called on a list of tensors (merge layers)."""
+    extra: frozenset[str] = field(default_factory=frozenset)
+    """Accepted keyword arguments that do not change the arithmetic."""
+
+    def accepts(self, name: str) -> bool:
+        return name in self.defaults or name in self.extra or name in BASE_KWARGS
+
+
+BASE_KWARGS = frozenset(
+    {"name", "trainable", "dtype", "autocast", "activity_regularizer", "input_shape", "input_dim"}
+)
+"""Keyword arguments every Keras 3 layer takes (``Layer.__init__``)."""
+
+KWARG_ALIASES = {
+    "kernel": "kernel_size",
+    "kernel_shape": "kernel_size",
+    "filter": "filters",
+    "nb_filter": "filters",
+    "stride": "strides",
+    "unit": "units",
+    "pool": "pool_size",
+    "dilation": "dilation_rate",
+    "dilations": "dilation_rate",
+}
+"""Common misspellings whose meaning is unambiguous; used for 'did you mean' and for checking claims."""
+
+
+class Args:
+    """A layer's resolved arguments, with typed accessors that fail like Keras."""
+
+    def __init__(self, cls: str, values: Mapping[str, Any], defaults: Mapping[str, Any]) -> None:
+        self.cls = cls
+        self.values = dict(values)
+        self.defaults = defaults
+
+    def raw(self, name: str) -> Any:
+        if name in self.values:
+            value = self.values[name]
+        else:
+            value = self.defaults.get(name)
+        if value is REQUIRED:
+            raise KerasError(f"{self.cls}() is missing the required argument '{name}'")
+        if isinstance(value, Unresolved):
+            raise KerasError(f"cannot work out {self.cls}'s '{name}': {value.reason}")
+        return value
+
+    def given(self, name: str) -> bool:
+        return name in self.values
+
+    def integer(self, name: str, *, minimum: int = 1) -> int:
+        value = self.raw(name)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise KerasError(f"{self.cls}: '{name}' must be an integer, got {value!r}")
+        if value < minimum:
+            raise KerasError(f"{self.cls}: '{name}' must be at least {minimum}, got {value}")
+        return value
+
+    def ints(self, name: str, rank: int, *, minimum: int = 1) -> tuple[int, ...]:
+        """An int or a tuple of ``rank`` ints (Keras' ``standardize_tuple``)."""
+        value = self.raw(name)
+        items = (value,) * rank if isinstance(value, int) and not isinstance(value, bool) else value
+        if not isinstance(items, tuple | list) or len(items) != rank:
+            raise KerasError(f"{self.cls}: '{name}' must be an int or {rank} ints, got {value!r}")
+        for item in items:
+            if isinstance(item, bool) or not isinstance(item, int) or item < minimum:
+                raise KerasError(f"{self.cls}: '{name}' must hold integers ≥ {minimum}, got {value!r}")
+        return tuple(items)
+
+    def number(self, name: str) -> float:
+        value = self.raw(name)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise KerasError(f"{self.cls}: '{name}' must be a number, got {value!r}")
+        return float(value)
+
+    def flag(self, name: str) -> bool:
+        value = self.raw(name)
+        if not isinstance(value, bool):
+            raise KerasError(f"{self.cls}: '{name}' must be True or False, got {value!r}")
+        return value
+
+    def choice(self, name: str, options: Sequence[Any]) -> Any:
+        value = self.raw(name)
+        if isinstance(value, str):
+            value = value.lower()
+        if value not in options:
+            shown = ", ".join(repr(o) for o in options)
+            raise KerasError(f"{self.cls}: '{name}' must be one of {shown}, got {value!r}")
+        return value
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    """An argument value the analysis could not evaluate (it is only an error if needed)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class LayerConfig:
+    """A constructed layer (the object before it is called): kind plus arguments."""
+
+    kind: LayerKind
+    args: Args
+
+
+# ---------------------------------------------------------------- formatting
+
+
+def num(n: int | Fraction) -> str:
+    """``51264`` → ``51,264``; fractions as ``7/2``."""
+    if isinstance(n, Fraction) and n.denominator != 1:
+        return f"{n.numerator}/{n.denominator}"
+    return f"{int(n):,}"
+
+
+def prod(*factors: int) -> str:
+    return "·".join(str(f) for f in factors)
+
+
+def shape_text(shape: Shape) -> str:
+    """Keras summary style: ``(None, 32, 32, 16)``."""
+    return "(" + ", ".join(["None", *("None" if d is None else str(d) for d in shape)]) + ")"
+
+
+def _mul(dims: Sequence[Dim]) -> Dim:
+    total = 1
+    for d in dims:
+        if d is None:
+            return None
+        total *= d
+    return total
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _spatial(cls: str, x: TensorInfo, rank: int) -> tuple[Shape, Dim]:
+    """Split ``(…spatial…, channels)`` and check the rank a layer needs."""
+    if len(x.shape) != rank + 1:
+        raise KerasError(
+            f"{cls} expects inputs of shape ({', '.join(['d'] * rank)}, channels) without the batch "
+            f"dimension, got {shape_text(x.shape)}"
+        )
+    return x.shape[:-1], x.shape[-1]
+
+
+def _channels(cls: str, dim: Dim) -> int:
+    if dim is None:
+        raise KerasError(f"{cls}: the channel dimension of its input must be known")
+    return dim
+
+
+def _identity_rf(rank: int) -> RF:
+    return tuple((Fraction(1), Fraction(1)) for _ in range(rank))
+
+
+def _window_rf(
+    rf: RF | None, kernel: Sequence[int], strides: Sequence[int], what: str
+) -> tuple[RF | None, str]:
+    """Grow a receptive field through a sliding window (conv or pooling)."""
+    if rf is None or len(rf) != len(kernel):
+        return None, ""
+    new: list[Axis] = []
+    for (r, j), k, s in zip(rf, kernel, strides, strict=True):
+        new.append((r + (k - 1) * j, j * s))
+    note = _rf_step(rf, tuple(new), kernel, what)
+    return tuple(new), note
+
+
+def _rf_step(old: RF, new: RF, kernel: Sequence[int], what: str) -> str:
+    parts = []
+    for (r, j), (r2, j2), k in zip(old, new, kernel, strict=True):
+        parts.append(f"r = {num(r)} + ({k} − 1)·{num(j)} = {num(r2)}, j = {num(j2)}")
+    if len(set(parts)) == 1:
+        return f"{what}: {parts[0]}"
+    return f"{what}: " + "; ".join(parts)
+
+
+def conv_length(length: Dim, k: int, s: int, d: int, padding: str, cls: str) -> Dim:
+    """Keras 3 ``compute_conv_output_shape`` for one axis."""
+    if length is None:
+        return None
+    k_eff = d * (k - 1) + 1
+    if padding == "valid":
+        out = (length - k_eff) // s + 1
+        if length < k_eff or out <= 0:
+            raise KerasError(
+                f"{cls}: the input size {length} is smaller than the (dilated) kernel {k_eff} "
+                "with padding='valid' (the output size would be negative)"
+            )
+        return out
+    return (length + s - 1) // s
+
+
+def _conv_note(lengths: Shape, kernel: Sequence[int], strides: Sequence[int], dil: Sequence[int], padding: str) -> str:
+    parts = []
+    for length, k, s, d in zip(lengths, kernel, strides, dil, strict=True):
+        k_eff = d * (k - 1) + 1
+        if length is None:
+            parts.append("None")
+        elif padding == "valid":
+            parts.append(f"⌊({length} − {k_eff})/{s}⌋ + 1 = {(length - k_eff) // s + 1}")
+        else:
+            parts.append(f"⌈{length}/{s}⌉ = {(length + s - 1) // s}")
+    label = "'same'" if padding != "valid" else "'valid'"
+    if padding == "causal":
+        label = "'causal'"
+    if len(set(parts)) == 1:
+        return f"{label} padding: {parts[0]} per axis" if len(parts) > 1 else f"{label} padding: {parts[0]}"
+    return f"{label} padding: " + " × ".join(parts)
+
+
+def _padding(args: Args, rank: int, *, causal: bool = False) -> str:
+    options = ["valid", "same", "causal"] if causal and rank == 1 else ["valid", "same"]
+    return str(args.choice("padding", options))
+
+
+def _data_format(args: Args) -> None:
+    if args.raw("data_format") not in (None, "channels_last"):
+        raise KerasError(f"{args.cls}: only data_format='channels_last' is analysed")
+
+
+def _bias_formula(filters: int, weights: Sequence[int], bias: bool, total: int) -> str:
+    inner = "·".join(str(w) for w in weights)
+    if bias:
+        return f"{filters}·({inner} + 1) = {num(total)}"
+    return f"{filters}·{inner} = {num(total)} (no bias)"
+
+
+# ---------------------------------------------------------------- convolutions
+
+
+def _conv(rank: int) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
+    def compute(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
+        (x,) = inputs
+        spatial, cin_dim = _spatial(args.cls, x, rank)
+        cin = _channels(args.cls, cin_dim)
+        filters = args.integer("filters")
+        kernel = args.ints("kernel_size", rank)
+        strides = args.ints("strides", rank)
+        dil = args.ints("dilation_rate", rank)
+        padding = _padding(args, rank, causal=True)
+        groups = args.integer("groups")
+        bias = args.flag("use_bias")
+        _data_format(args)
+        if max(strides) > 1 and max(dil) > 1:
+            raise KerasError(f"{args.cls}: strides > 1 together with dilation_rate > 1 is not supported")
+        if filters % groups:
+            raise KerasError(f"{args.cls}: filters={filters} is not divisible by groups={groups}")
+        if cin % groups:
+            raise KerasError(f"{args.cls}: the {cin} input channels are not divisible by groups={groups}")
+        out = tuple(
+            conv_length(n, k, s, d, padding, args.cls)
+            for n, k, s, d in zip(spatial, kernel, strides, dil, strict=True)
+        )
+        per_filter = math.prod(kernel) * (cin // groups)
+        total = filters * (per_filter + int(bias))
+        weights: list[int] = [*kernel, cin]
+        formula = _bias_formula(filters, weights, bias, total)
+        if groups > 1:
+            inner = "·".join(str(k) for k in kernel) + f"·({cin}/{groups})"
+            formula = f"{filters}·({inner}{' + 1' if bias else ''}) = {num(total)}"
+        k_eff = [d * (k - 1) + 1 for k, d in zip(kernel, dil, strict=True)]
+        what = "×".join(map(str, kernel)) + " conv" + (f", dilation {max(dil)}" if max(dil) > 1 else "")
+        what += f", stride {'×'.join(map(str, strides))}" if max(strides) > 1 else ""
+        rf, rf_note = _window_rf(x.rf, k_eff, strides, what)
+        return Outcome(
+            (TensorInfo((*out, filters), rf),),
+            trainable=total,
+            formula=formula,
+            shape_note=_conv_note(spatial, kernel, strides, dil, padding),
+            rf_note=rf_note,
+        )
+
+    return compute
+
+
+def transpose_length(length: Dim, k: int, s: int, d: int, padding: str, output_padding: int | None) -> Dim:
+    """Keras 3 ``compute_conv_transpose_output_length`` for one axis."""
+    if length is None:
+        return None
+    k_eff = k + (k - 1) * (d - 1)
+    if output_padding is None:
+        if padding == "valid":
+            return length * s + max(k_eff - s, 0)
+        return length * s
+    pad = k_eff // 2 if padding == "same" else 0
+    return (length - 1) * s + k_eff - 2 * pad + output_padding
+
+
+def _transpose_note(lengths: Shape, kernel: Sequence[int], strides: Sequence[int], padding: str, out_pad: Sequence[int] | None) -> str:
+    parts = []
+    for i, (n, k, s) in enumerate(zip(lengths, kernel, strides, strict=True)):
+        if n is None:
+            parts.append("None")
+        elif out_pad is not None:
+            pad = k // 2 if padding == "same" else 0
+            p = out_pad[i]
+            parts.append(f"({n} − 1)·{s} + {k} − 2·{pad} + {p} = {(n - 1) * s + k - 2 * pad + p}")
+        elif padding == "valid":
+            parts.append(f"{n}·{s} + max({k} − {s}, 0) = {n * s + max(k - s, 0)}")
+        else:
+            parts.append(f"{n}·{s} = {n * s}")
+    label = f"'{padding}' padding"
+    if len(set(parts)) == 1:
+        return f"{label}: {parts[0]}" + (" per axis" if len(parts) > 1 else "")
+    return f"{label}: " + " × ".join(parts)
+
+
+def _conv_transpose(rank: int) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
+    def compute(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
+        (x,) = inputs
+        spatial, cin_dim = _spatial(args.cls, x, rank)
+        cin = _channels(args.cls, cin_dim)
+        filters = args.integer("filters")
+        kernel = args.ints("kernel_size", rank)
+        strides = args.ints("strides", rank)
+        dil = args.ints("dilation_rate", rank)
+        padding = _padding(args, rank)
+        bias = args.flag("use_bias")
+        _data_format(args)
+        out_pad = None if args.raw("output_padding") is None else args.ints("output_padding", rank, minimum=0)
+        if out_pad is not None and any(p >= s for p, s in zip(out_pad, strides, strict=True)):
+            raise KerasError(f"{args.cls}: output_padding {out_pad} must be smaller than strides {strides}")
+        if max(strides) > 1 and max(dil) > 1:
+            raise KerasError(f"{args.cls}: strides > 1 together with dilation_rate > 1 is not supported")
+        out = tuple(
+            transpose_length(n, k, s, d, padding, None if out_pad is None else out_pad[i])
+            for i, (n, k, s, d) in enumerate(zip(spatial, kernel, strides, dil, strict=True))
+        )
+        total = filters * (math.prod(kernel) * cin + int(bias))
+        formula = _bias_formula(filters, [*kernel, cin], bias, total)
+        rf, rf_note = None, ""
+        if x.rf is not None and len(x.rf) == rank:
+            new = []
+            for (r, j), k, s, d in zip(x.rf, kernel, strides, dil, strict=True):
+                j2 = j / s
+                new.append((r + (d * (k - 1)) * j2, j2))
+            rf = tuple(new)
+            kshow = "×".join(map(str, kernel))
+            rf_note = (
+                f"{kshow} transposed conv, stride {'×'.join(map(str, strides))}: "
+                f"j = {num(x.rf[0][1])}/{strides[0]} = {num(rf[0][1])}, "
+                f"r = {num(x.rf[0][0])} + ({kernel[0]} − 1)·{num(rf[0][1])} = {num(rf[0][0])}"
+            )
+        return Outcome(
+            (TensorInfo((*out, filters), rf),),
+            trainable=total,
+            formula=formula,
+            shape_note=_transpose_note(spatial, kernel, strides, padding, out_pad),
+            rf_note=rf_note,
+        )
+
+    return compute
+
+
+def _depthwise(rank: int) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
+    def compute(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
+        (x,) = inputs
+        spatial, cin_dim = _spatial(args.cls, x, rank)
+        cin = _channels(args.cls, cin_dim)
+        kernel = args.ints("kernel_size", rank)
+        strides = args.ints("strides", rank)
+        dil = args.ints("dilation_rate", rank)
+        padding = _padding(args, rank)
+        mult = args.integer("depth_multiplier")
+        bias = args.flag("use_bias")
+        _data_format(args)
+        if max(strides) > 1 and max(dil) > 1:
+            raise KerasError(f"{args.cls}: strides > 1 together with dilation_rate > 1 is not supported")
+        out = tuple(
+            conv_length(n, k, s, d, padding, args.cls)
+            for n, k, s, d in zip(spatial, kernel, strides, dil, strict=True)
+        )
+        cout = cin * mult
+        depthwise = math.prod(kernel) * cin * mult
+        total = depthwise + (cout if bias else 0)
+        formula = f"{prod(*kernel, cin, mult)}" + (f" + {cin}·{mult}" if bias else "") + f" = {num(total)}"
+        k_eff = [d * (k - 1) + 1 for k, d in zip(kernel, dil, strict=True)]
+        rf, rf_note = _window_rf(x.rf, k_eff, strides, "×".join(map(str, kernel)) + " depthwise conv")
+        return Outcome(
+            (TensorInfo((*out, cout), rf),),
+            trainable=total,
+            formula=formula,
+            shape_note=_conv_note(spatial, kernel, strides, dil, padding),
+            rf_note=rf_note,
+        )
+
+    return compute
+
+
+def _separable(rank: int) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
+    def compute(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
+        (x,) = inputs
+        spatial, cin_dim = _spatial(args.cls, x, rank)
+        cin = _channels(args.cls, cin_dim)
+        filters = args.integer("filters")
+        kernel = args.ints("kernel_size", rank)
+        strides = args.ints("strides", rank)
+        dil = args.ints("dilation_rate", rank)
+        padding = _padding(args, rank)
+        mult = args.integer("depth_multiplier")
+        bias = args.flag("use_bias")
+        _data_format(args)
+        if max(strides) > 1 and max(dil) > 1:
+            raise KerasError(f"{args.cls}: strides > 1 together with dilation_rate > 1 is not supported")
+        out = tuple(
+            conv_length(n, k, s, d, padding, args.cls)
+            for n, k, s, d in zip(spatial, kernel, strides, dil, strict=True)
+        )
+        depthwise = math.prod(kernel) * cin * mult
+        pointwise = cin * mult * filters
+        total = depthwise + pointwise + (filters if bias else 0)
+        formula = (
+            f"{prod(*kernel, cin, mult)} (depthwise) + {prod(cin, mult, filters)} (pointwise)"
+            + (f" + {filters} (bias)" if bias else "")
+            + f" = {num(total)}"
+        )
+        k_eff = [d * (k - 1) + 1 for k, d in zip(kernel, dil, strict=True)]
+        rf, rf_note = _window_rf(x.rf, k_eff, strides, "×".join(map(str, kernel)) + " separable conv")
+        return Outcome(
+            (TensorInfo((*out, filters), rf),),
+            trainable=total,
+            formula=formula,
+            shape_note=_conv_note(spatial, kernel, strides, dil, padding),
+            rf_note=rf_note,
+        )
+
+    return compute
+
+
+# ---------------------------------------------------------------- pooling and resizing
+
+
+def pool_length(length: Dim, p: int, s: int, padding: str, cls: str) -> Dim:
+    if length is None:
+        return None
+    if padding == "valid":
+        out = (length - p) // s + 1
+        if length < p:
+            raise KerasError(f"{cls}: the input size {length} is smaller than the pool size {p}")
+        return out
+    return (length + s - 1) // s
+
+
+def _pooling(rank: int, kind: str) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
+    def compute(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
+        (x,) = inputs
+        spatial, channels = _spatial(args.cls, x, rank)
+        pool = args.ints("pool_size", rank)
+        strides = pool if args.raw("strides") is None else args.ints("strides", rank)
+        padding = _padding(args, rank)
+        _data_format(args)
+        out = tuple(pool_length(n, p, s, padding, args.cls) for n, p, s in zip(spatial, pool, strides, strict=True))
+        what = f"{'×'.join(map(str, pool))} {kind} pool, stride {'×'.join(map(str, strides))}"
+        rf, rf_note = _window_rf(x.rf, pool, strides, what)
+        note = _conv_note(spatial, pool, strides, (1,) * rank, padding)
+        if not args.given("strides"):
+            note += " (strides default to pool_size)"
+        return Outcome((TensorInfo((*out, channels), rf),), shape_note=note, rf_note=rf_note)
+
+    return compute
+
+
+def _global_pooling(rank: int) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
+    def compute(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
+        (x,) = inputs
+        _spatial_dims, channels = _spatial(args.cls, x, rank)
+        _data_format(args)
+        keep = args.flag("keepdims")
+        shape: Shape = (*(1,) * rank, channels) if keep else (channels,)
+        return Outcome((TensorInfo(shape, None),), shape_note="one value per channel")
+
+    return compute
+
+
+def _upsampling(rank: int) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
+    def compute(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
+        (x,) = inputs
+        spatial, channels = _spatial(args.cls, x, rank)
+        size = args.ints("size", rank)
+        if rank == 2:
+            _data_format(args)
+            args.choice("interpolation", ["nearest", "bilinear", "bicubic", "lanczos3", "lanczos5", "area"])
+        out = tuple(None if n is None else n * f for n, f in zip(spatial, size, strict=True))
+        rf, rf_note = None, ""
+        if x.rf is not None and len(x.rf) == rank:
+            rf = tuple((r, j / f) for (r, j), f in zip(x.rf, size, strict=True))
+            rf_note = f"upsampling ×{size[0]}: r = {num(rf[0][0])}, j = {num(x.rf[0][1])}/{size[0]} = {num(rf[0][1])}"
+        note = " × ".join(f"{n}·{f} = {o}" for n, f, o in zip(spatial, size, out, strict=True))
+        return Outcome((TensorInfo((*out, channels), rf),), shape_note=note, rf_note=rf_note)
+
+    return compute
+
+
+def _pairs(args: Args, name: str, rank: int, minimum: int = 0) -> tuple[tuple[int, int], ...]:
+    """ZeroPadding/Cropping amounts: int, ``rank`` ints, or ``rank`` (before, after) pairs."""
+    value = args.raw(name)
+
+    def ok(v: Any) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool) and v >= minimum
+
+    if ok(value):
+        return tuple((value, value) for _ in range(rank))
+    if rank == 1 and isinstance(value, tuple | list) and len(value) == 2 and all(ok(v) for v in value):
+        return ((value[0], value[1]),)
+    if isinstance(value, tuple | list) and len(value) == rank:
+        pairs = []
+        for item in value:
+            if ok(item):
+                pairs.append((item, item))
+            elif isinstance(item, tuple | list) and len(item) == 2 and all(ok(v) for v in item):
+                pairs.append((item[0], item[1]))
+            else:
+                break
+        else:
+            return tuple(pairs)
+    raise KerasError(f"{args.cls}: cannot read '{name}'={value!r}")
+
+
+def _zero_padding(rank: int) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
+    def compute(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
+        (x,) = inputs
+        spatial, channels = _spatial(args.cls, x, rank)
+        pads = _pairs(args, "padding", rank)
+        out = tuple(None if n is None else n + a + b for n, (a, b) in zip(spatial, pads, strict=True))
+        note = " × ".join(f"{n} + {a} + {b} = {o}" for n, (a, b), o in zip(spatial, pads, out, strict=True))
+        return Outcome((TensorInfo((*out, channels), x.rf),), shape_note=note)
+
+    return compute
+
+
+def _cropping(rank: int) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
+    def compute(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
+        (x,) = inputs
+        spatial, channels = _spatial(args.cls, x, rank)
+        crops = _pairs(args, "cropping", rank)
+        out = []
+        for n, (a, b) in zip(spatial, crops, strict=True):
+            if n is not None and n - a - b <= 0:
+                raise KerasError(f"{args.cls}: cropping {a}+{b} leaves nothing of size {n}")
+            out.append(None if n is None else n - a - b)
+        note = " × ".join(f"{n} − {a} − {b} = {o}" for n, (a, b), o in zip(spatial, crops, out, strict=True))
+        return Outcome((TensorInfo((*out, channels), x.rf),), shape_note=note)
+
+    return compute
+
+
+# ---------------------------------------------------------------- core layers
+
+
+def _dense(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
+    (x,) = inputs
+    units = args.integer("units")
+    bias = args.flag("use_bias")
+    if not x.shape:
+        raise KerasError("Dense needs an input with at least one dimension")
+    n_in = _channels("Dense", x.shape[-1])
+    total = units * (n_in + int(bias))
+    formula = f"{units}·({n_in} + 1) = {num(total)}" if bias else f"{units}·{n_in} = {num(total)} (no bias)"
+    note = "Dense acts on the last axis" if len(x.shape) > 1 else ""
+    return Outcome((TensorInfo((*x.shape[:-1], units), x.rf),), trainable=total, formula=formula, shape_note=note)
+
+
+def _flatten(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
+    (x,) = inputs
+    _data_format(args)
+    size = _mul(x.shape)
+    note = "·".join("None" if d is None else str(d) for d in x.shape) + f" = {'None' if size is None else num(size)}"
+    return Outcome((TensorInfo((size,), None),), shape_note=note)
+
+
+def _reshape(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
+    (x,) = inputs
+    target = args.raw("target_shape")
+    if isinstance(target, int) and not isinstance(target, bool):
+        target = (target,)
+    if not isinstance(target, tuple | list) or not all(
+        isinstance(t, int) and not isinstance(t, bool) and (t > 0 or t == -1) for t in target
+    ):
+        raise KerasError(f"Reshape: target_shape must be a tuple of positive ints (one may be -1), got {target!r}")
+    if list(target).count(-1) > 1:
+        raise KerasError("Reshape: only one dimension of target_shape can be -1")
+    size = _mul(x.shape)
+    known = math.prod(t for t in target if t != -1)
+    out: list[Dim] = list(target)
+    if -1 in target:
+        if size is not None and size % known:
+            raise KerasError(f"Reshape: cannot reshape {size} values into {tuple(target)}")
+        out[target.index(-1)] = None if size is None else size // known
+    elif size is not None and size != known:
+        raise KerasError(f"Reshape: cannot reshape {size} values into {tuple(target)} ({num(known)} values)")
+    return Outcome((TensorInfo(tuple(out), None),), shape_note=f"{'None' if size is None else num(size)} values")
+
+
+def _passthrough(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
+    (x,) = inputs
+    return Outcome((x,))
+
+
+def _dropout(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
+    rate = args.number("rate")
+    if not 0 <= rate <= 1:
+        raise KerasError(f"{args.cls}: rate must be between 0 and 1, got {rate}")
+    return _passthrough(args, inputs)
+
+
+def _spatial_dropout(rank: int) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
+    def compute(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
+        (x,) = inputs
+        _spatial(args.cls, x, rank)
+        return _dropout(args, inputs)
+
+    return compute
+
+
+def _axis_dims(args: Args, x: TensorInfo) -> list[int]:
+    axis = args.raw("axis")
+    axes = list(axis) if isinstance(axis, tuple | list) else [axis]
+    dims = []
+    for a in axes:
+        if isinstance(a, bool) or not isinstance(a, int):
+            raise KerasError(f"{args.cls}: axis must be an int, got {axis!r}")
+        # Axes count the batch dimension (axis 0), like Keras.
+        index = a - 1 if a > 0 else len(x.shape) + a
+        if a == 0 or not 0 <= index < len(x.shape):
+            raise KerasError(f"{args.cls}: axis {a} is out of range for input {shape_text(x.shape)}")
+        dims.append(_channels(args.cls, x.shape[index]))
+    return dims
+
+
+def _batch_norm(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
+    (x,) = inputs
+    (c,) = _axis_dims(args, x) if not isinstance(args.raw("axis"), tuple | list) else [math.prod(_axis_dims(args, x))]
+    center, scale = args.flag("center"), args.flag("scale")
+    trainable = c * (int(center) + int(scale))
+    learned = [n for n, on in (("γ", scale), ("β", center)) if on]
+    formula = (
+        f"{2 + len(learned)}·{c} = {num(trainable + 2 * c)}: "
+        + (f"{', '.join(learned)} ({len(learned)}·{c} = {num(trainable)}, trainable) + " if learned else "")
+        + f"moving mean and variance (2·{c} = {num(2 * c)}, non-trainable)"
+    )
+    return Outcome((x,), trainable=trainable, non_trainable=2 * c, formula=formula)
+
+
+def _layer_norm(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
+    (x,) = inputs
+    c = math.prod(_axis_dims(args, x))
+    center, scale = args.flag("center"), args.flag("scale")
+    if args.flag("rms_scaling"):
+        center = False
+    learned = [n for n, on in (("γ", scale), ("β", center)) if on]
+    total = c * len(learned)
+    formula = f"{len(learned)}·{c} = {num(total)} ({', '.join(learned) or 'nothing'} learned)"
+    return Outcome((x,), trainable=total, formula=formula)
+
+
+def _merge_rf(inputs: Sequence[TensorInfo]) -> RF | None:
+    rfs = [x.rf for x in inputs]
+    if any(rf is None for rf in rfs) or len({len(rf) for rf in rfs if rf is not None}) != 1:
+        return None
+    axes = zip(*[rf for rf in rfs if rf is not None], strict=True)
+    return tuple((max(a[0] for a in axis), max(a[1] for a in axis)) for axis in axes)
+
+
+def _concatenate(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
+    axis = args.raw("axis")
+    if isinstance(axis, bool) or not isinstance(axis, int):
+        raise KerasError(f"Concatenate: axis must be an int, got {axis!r}")
+    rank = len(inputs[0].shape)
+    index = axis - 1 if axis > 0 else rank + axis
+    if any(len(x.shape) != rank for x in inputs) or not 0 <= index < rank or axis == 0:
+        raise KerasError(
+            "Concatenate: inputs must have the same rank and a valid axis, got "
+            + ", ".join(shape_text(x.shape) for x in inputs)
+        )
+    for i in range(rank):
+        if i == index:
+            continue
+        sizes = {x.shape[i] for x in inputs} - {None}
+        if len(sizes) > 1:
+            raise KerasError(
+                "Concatenate needs inputs with matching shapes except on the concatenation axis, got "
+                + ", ".join(shape_text(x.shape) for x in inputs)
+            )
+    parts = [x.shape[index] for x in inputs]
+    total = None if None in parts else sum(p for p in parts if p is not None)
+    out = list(inputs[0].shape)
+    out[index] = total
+    note = " + ".join(str(p) for p in parts) + f" = {total}"
+    return Outcome((TensorInfo(tuple(out), _merge_rf(inputs)),), shape_note=note)
+
+
+def _elementwise(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
+    rank = len(inputs[0].shape)
+    if any(len(x.shape) != rank for x in inputs):
+        raise KerasError(f"{args.cls}: inputs must have the same shape, got " + ", ".join(shape_text(x.shape) for x in inputs))
+    out: list[Dim] = []
+    for i in range(rank):
+        sizes = {x.shape[i] for x in inputs}
+        known = sizes - {None, 1}
+        if len(known) > 1:
+            raise KerasError(
+                f"{args.cls}: inputs must have the same shape, got " + ", ".join(shape_text(x.shape) for x in inputs)
+            )
+        out.append(known.pop() if known else (None if None in sizes else 1))
+    return Outcome((TensorInfo(tuple(out), _merge_rf(inputs)),))
+
+
+def _embedding(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
+    (x,) = inputs
+    vocab = args.integer("input_dim")
+    dim = args.integer("output_dim")
+    total = vocab * dim
+    rf = x.rf if x.rf is not None else (_identity_rf(1) if len(x.shape) == 1 else None)
+    return Outcome(
+        (TensorInfo((*x.shape, dim), rf),),
+        trainable=total,
+        formula=f"{vocab}·{dim} = {num(total)}",
+        shape_note="one vector per token",
+    )
+
+
+# ---------------------------------------------------------------- recurrent layers
+
+
+def rnn_params(cls: str, units: int, n_in: int, bias: bool, reset_after: bool) -> tuple[int, str]:
+    """Parameters of one recurrent layer and the worked formula."""
+    core = units * (n_in + units)
+    if cls == "SimpleRNN":
+        total = core + (units if bias else 0)
+        return total, f"{units}·({n_in} + {units})" + (f" + {units}" if bias else "") + f" = {num(total)}"
+    gates = 4 if cls == "LSTM" else 3
+    bias_terms = (2 if cls == "GRU" and reset_after else 1) if bias else 0
+    total = gates * (core + bias_terms * units)
+    bias_text = {0: "", 1: f" + {units}", 2: f" + 2·{units}"}[bias_terms]
+    formula = f"{gates}·({units}·({n_in} + {units}){bias_text}) = {num(total)}"
+    if cls == "GRU" and bias:
+        formula += " (reset_after=True: two bias vectors)" if reset_after else " (reset_after=False)"
+    return total, formula
+
+
+def _rnn(cls: str) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
+    def compute(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
+        (x,) = inputs
+        if len(x.shape) != 2:
+            raise KerasError(f"{cls} expects inputs of shape (timesteps, features), got {shape_text(x.shape)}")
+        units = args.integer("units")
+        n_in = _channels(cls, x.shape[-1])
+        reset_after = args.flag("reset_after") if cls == "GRU" else True
+        total, formula = rnn_params(cls, units, n_in, args.flag("use_bias"), reset_after)
+        seq = args.flag("return_sequences")
+        out = TensorInfo((x.shape[0], units) if seq else (units,), None)
+        outputs = [out]
+        if args.flag("return_state"):
+            states = 2 if cls == "LSTM" else 1
+            outputs += [TensorInfo((units,), None)] * states
+        note = "return_sequences=True: one output per time step" if seq else "return_sequences=False: last output only"
+        return Outcome(tuple(outputs), trainable=total, formula=formula, shape_note=note)
+
+    return compute
+
+
+def _bidirectional(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
+    inner = args.raw("layer")
+    if not isinstance(inner, LayerConfig) or inner.kind.cls not in ("SimpleRNN", "LSTM", "GRU"):
+        raise KerasError("Bidirectional must wrap a recurrent layer (SimpleRNN, LSTM or GRU)")
+    mode = args.choice("merge_mode", ["concat", "sum", "mul", "ave", None])
+    forward = inner.kind.compute(inner.args, inputs)
+    backward_cfg = args.raw("backward_layer")
+    backward = forward
+    if backward_cfg is not None:
+        if not isinstance(backward_cfg, LayerConfig) or backward_cfg.kind.cls not in ("SimpleRNN", "LSTM", "GRU"):
+            raise KerasError("Bidirectional: backward_layer must be a recurrent layer")
+        backward = backward_cfg.kind.compute(backward_cfg.args, inputs)
+    if inner.args.flag("return_state"):
+        raise KerasError("Bidirectional with return_state=True is not analysed")
+    f_shape, b_shape = forward.outputs[0].shape, backward.outputs[0].shape
+    if f_shape[:-1] != b_shape[:-1] or (mode != "concat" and f_shape != b_shape):
+        raise KerasError("Bidirectional: forward and backward layers give different shapes")
+    f_units, b_units = f_shape[-1], b_shape[-1]
+    if mode == "concat":
+        outputs: tuple[TensorInfo, ...] = (
+            TensorInfo((*f_shape[:-1], None if f_units is None or b_units is None else f_units + b_units)),
+        )
+        note = f"merge_mode='concat': {f_units} + {b_units}"
+    elif mode is None:
+        outputs = (TensorInfo(f_shape), TensorInfo(b_shape))
+        note = "merge_mode=None: two outputs"
+    else:
+        outputs = (TensorInfo(f_shape),)
+        note = f"merge_mode='{mode}': same size as one direction"
+    total = forward.trainable + backward.trainable
+    if backward_cfg is None:
+        formula = f"2·{num(forward.trainable)} = {num(total)} (forward and backward {inner.kind.cls}: {forward.formula})"
+    else:
+        formula = f"{num(forward.trainable)} + {num(backward.trainable)} = {num(total)}"
+    return Outcome(outputs, trainable=total, formula=formula, shape_note=note)
+
+
+def _input_layer(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
+    """InputLayer: ``shape`` (or Keras 2's ``input_shape``) or ``batch_shape`` minus the batch size."""
+    shape = input_shape_of(args)
+    return Outcome((TensorInfo(shape, spatial_identity(shape)),))
+
+
+def input_shape_of(args: Args) -> Shape:
+    for name, skip in (("shape", 0), ("input_shape", 0), ("batch_shape", 1)):
+        if args.given(name) and args.raw(name) is not None:
+            return as_shape(args.cls, args.raw(name), skip)
+    raise KerasError(f"{args.cls} needs a shape, e.g. shape=(32, 32, 3)")
+
+
+def as_shape(cls: str, value: Any, skip: int = 0) -> Shape:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = (value,)
+    if not isinstance(value, tuple | list) or not all(
+        v is None or (isinstance(v, int) and not isinstance(v, bool) and v > 0) for v in value
+    ):
+        raise KerasError(f"{cls}: a shape must be a tuple of positive ints or None, got {value!r}")
+    return tuple(value[skip:])
+
+
+def spatial_identity(shape: Shape) -> RF | None:
+    """Receptive field of an input: one pixel per spatial axis (all but the channel axis)."""
+    return _identity_rf(len(shape) - 1) if len(shape) >= 2 else None
+
+
+# ---------------------------------------------------------------- the table
+
+_CONV_EXTRA = frozenset(
+    {
+        "activation",
+        "kernel_initializer",
+        "bias_initializer",
+        "kernel_regularizer",
+        "bias_regularizer",
+        "kernel_constraint",
+        "bias_constraint",
+        "lora_rank",
+        "lora_alpha",
+    }
+)
+_DEPTHWISE_EXTRA = frozenset(
+    {
+        "activation",
+        "depthwise_initializer",
+        "pointwise_initializer",
+        "bias_initializer",
+        "depthwise_regularizer",
+        "pointwise_regularizer",
+        "bias_regularizer",
+        "depthwise_constraint",
+        "pointwise_constraint",
+        "bias_constraint",
+    }
+)
+_RNN_EXTRA = frozenset(
+    {
+        "activation",
+        "recurrent_activation",
+        "kernel_initializer",
+        "recurrent_initializer",
+        "bias_initializer",
+        "unit_forget_bias",
+        "kernel_regularizer",
+        "recurrent_regularizer",
+        "bias_regularizer",
+        "kernel_constraint",
+        "recurrent_constraint",
+        "bias_constraint",
+        "dropout",
+        "recurrent_dropout",
+        "seed",
+        "go_backwards",
+        "stateful",
+        "unroll",
+        "use_cudnn",
+    }
+)
+_NORM_EXTRA = frozenset(
+    {
+        "momentum",
+        "epsilon",
+        "beta_initializer",
+        "gamma_initializer",
+        "moving_mean_initializer",
+        "moving_variance_initializer",
+        "beta_regularizer",
+        "gamma_regularizer",
+        "beta_constraint",
+        "gamma_constraint",
+        "synchronized",
+    }
+)
+
+
+def _kinds() -> dict[str, LayerKind]:
+    kinds: list[LayerKind] = []
+    ones = {1: 1, 2: (1, 1), 3: (1, 1, 1)}
+    twos = {1: 2, 2: (2, 2), 3: (2, 2, 2)}
+    for rank in (1, 2, 3):
+        conv_defaults = {
+            "filters": REQUIRED,
+            "kernel_size": REQUIRED,
+            "strides": ones[rank],
+            "padding": "valid",
+            "data_format": None,
+            "dilation_rate": ones[rank],
+            "groups": 1,
+            "use_bias": True,
+        }
+        kinds.append(
+            LayerKind(
+                f"Conv{rank}D",
+                ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "groups", "activation", "use_bias"),
+                conv_defaults,
+                _conv(rank),
+                extra=_CONV_EXTRA,
+            )
+        )
+        kinds.append(
+            LayerKind(
+                f"Conv{rank}DTranspose",
+                ("filters", "kernel_size", "strides", "padding", "output_padding", "data_format", "dilation_rate", "activation", "use_bias"),
+                {**{k: v for k, v in conv_defaults.items() if k != "groups"}, "output_padding": None},
+                _conv_transpose(rank),
+                extra=_CONV_EXTRA - {"lora_rank", "lora_alpha"},
+            )
+        )
+        pool_defaults = {"pool_size": twos[rank], "strides": None, "padding": "valid", "data_format": None}
+        for kind, cls in (("max", "MaxPooling"), ("average", "AveragePooling")):
+            kinds.append(
+                LayerKind(f"{cls}{rank}D", ("pool_size", "strides", "padding", "data_format"), pool_defaults, _pooling(rank, kind))
+            )
+        for cls in ("GlobalAveragePooling", "GlobalMaxPooling"):
+            kinds.append(
+                LayerKind(f"{cls}{rank}D", ("data_format", "keepdims"), {"data_format": None, "keepdims": False}, _global_pooling(rank))
+            )
+        up_defaults: dict[str, Any] = {"size": twos[rank]}
+        if rank == 2:
+            up_defaults |= {"data_format": None, "interpolation": "nearest"}
+        elif rank == 3:
+            up_defaults |= {"data_format": None}
+        kinds.append(LayerKind(f"UpSampling{rank}D", tuple(up_defaults), up_defaults, _upsampling(rank)))
+        pad_default: Any = {1: 1, 2: (1, 1), 3: ((1, 1), (1, 1), (1, 1))}[rank]
+        crop_default: Any = {1: (1, 1), 2: ((0, 0), (0, 0)), 3: ((1, 1), (1, 1), (1, 1))}[rank]
+        kinds.append(
+            LayerKind(f"ZeroPadding{rank}D", ("padding", "data_format"), {"padding": pad_default, "data_format": None}, _zero_padding(rank))
+        )
+        kinds.append(
+            LayerKind(f"Cropping{rank}D", ("cropping", "data_format"), {"cropping": crop_default, "data_format": None}, _cropping(rank))
+        )
+        kinds.append(
+            LayerKind(
+                f"SpatialDropout{rank}D",
+                ("rate", "seed", "data_format") if rank > 1 else ("rate", "seed"),
+                {"rate": REQUIRED, "seed": None, **({"data_format": None} if rank > 1 else {})},
+                _spatial_dropout(rank),
+            )
+        )
+    for rank in (1, 2):
+        dw_defaults = {
+            "kernel_size": REQUIRED,
+            "strides": ones[rank],
+            "padding": "valid",
+            "depth_multiplier": 1,
+            "data_format": None,
+            "dilation_rate": ones[rank],
+            "use_bias": True,
+        }
+        kinds.append(
+            LayerKind(
+                f"DepthwiseConv{rank}D",
+                ("kernel_size", "strides", "padding", "depth_multiplier", "data_format", "dilation_rate", "activation", "use_bias"),
+                dw_defaults,
+                _depthwise(rank),
+                extra=_DEPTHWISE_EXTRA - {"pointwise_initializer", "pointwise_regularizer", "pointwise_constraint"},
+            )
+        )
+        kinds.append(
+            LayerKind(
+                f"SeparableConv{rank}D",
+                ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "depth_multiplier", "activation", "use_bias"),
+                {"filters": REQUIRED, **dw_defaults},
+                _separable(rank),
+                extra=_DEPTHWISE_EXTRA,
+            )
+        )
+    kinds += [
+        LayerKind("Dense", ("units", "activation", "use_bias"), {"units": REQUIRED, "use_bias": True}, _dense, extra=_CONV_EXTRA),
+        LayerKind("Flatten", ("data_format",), {"data_format": None}, _flatten),
+        LayerKind("Reshape", ("target_shape",), {"target_shape": REQUIRED}, _reshape),
+        LayerKind("Dropout", ("rate", "noise_shape", "seed"), {"rate": REQUIRED, "noise_shape": None, "seed": None}, _dropout),
+        LayerKind("Activation", ("activation",), {"activation": REQUIRED}, _passthrough),
+        LayerKind("ReLU", ("max_value", "negative_slope", "threshold"), {"max_value": None, "negative_slope": 0.0, "threshold": 0.0}, _passthrough),
+        LayerKind("LeakyReLU", ("negative_slope",), {"negative_slope": 0.3}, _passthrough, extra=frozenset({"alpha"})),
+        LayerKind("Softmax", ("axis",), {"axis": -1}, _passthrough),
+        LayerKind(
+            "BatchNormalization",
+            ("axis", "momentum", "epsilon", "center", "scale"),
+            {"axis": -1, "center": True, "scale": True},
+            _batch_norm,
+            extra=_NORM_EXTRA,
+        ),
+        LayerKind(
+            "LayerNormalization",
+            ("axis", "epsilon", "center", "scale", "rms_scaling"),
+            {"axis": -1, "center": True, "scale": True, "rms_scaling": False},
+            _layer_norm,
+            extra=_NORM_EXTRA,
+        ),
+        LayerKind("Concatenate", ("axis",), {"axis": -1}, _concatenate, many_inputs=True),
+        *(
+            LayerKind(cls, (), {}, _elementwise, many_inputs=True)
+            for cls in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")
+        ),
+        LayerKind(
+            "Embedding",
+            ("input_dim", "output_dim", "embeddings_initializer", "embeddings_regularizer", "embeddings_constraint", "mask_zero"),
+            {"input_dim": REQUIRED, "output_dim": REQUIRED},
+            _embedding,
+            extra=frozenset(
+                {"embeddings_initializer", "embeddings_regularizer", "embeddings_constraint", "mask_zero", "weights", "lora_rank", "lora_alpha", "input_length"}
+            ),
+        ),
+        LayerKind(
+            "Bidirectional",
+            ("layer", "merge_mode", "weights", "backward_layer"),
+            {"layer": REQUIRED, "merge_mode": "concat", "backward_layer": None},
+            _bidirectional,
+            extra=frozenset({"weights"}),
+        ),
+        LayerKind(
+            "InputLayer",
+            ("shape", "batch_size", "dtype", "sparse", "batch_shape", "input_tensor", "optional", "name"),
+            {"shape": None, "batch_shape": None},
+            _input_layer,
+            extra=frozenset({"batch_size", "sparse", "input_tensor", "optional", "ragged"}),
+        ),
+    ]
+    rnn_base = {"units": REQUIRED, "use_bias": True, "return_sequences": False, "return_state": False}
+    kinds.append(LayerKind("SimpleRNN", ("units", "activation", "use_bias"), rnn_base, _rnn("SimpleRNN"), extra=_RNN_EXTRA))
+    kinds.append(LayerKind("LSTM", ("units", "activation", "recurrent_activation", "use_bias"), rnn_base, _rnn("LSTM"), extra=_RNN_EXTRA))
+    kinds.append(
+        LayerKind(
+            "GRU", ("units", "activation", "recurrent_activation", "use_bias"), {**rnn_base, "reset_after": True}, _rnn("GRU"), extra=_RNN_EXTRA
+        )
+    )
+    return {k.cls: k for k in kinds}
+
+
+LAYER_KINDS: dict[str, LayerKind] = _kinds()
+"""Every analysed Keras layer class by its Keras name."""
+
+ALIASES = {
+    **{f"MaxPool{r}D": f"MaxPooling{r}D" for r in (1, 2, 3)},
+    **{f"AvgPool{r}D": f"AveragePooling{r}D" for r in (1, 2, 3)},
+    **{f"GlobalAvgPool{r}D": f"GlobalAveragePooling{r}D" for r in (1, 2, 3)},
+    **{f"GlobalMaxPool{r}D": f"GlobalMaxPooling{r}D" for r in (1, 2, 3)},
+    **{f"Convolution{r}D": f"Conv{r}D" for r in (1, 2, 3)},
+    **{f"Convolution{r}DTranspose": f"Conv{r}DTranspose" for r in (1, 2, 3)},
+    **{f"SeparableConvolution{r}D": f"SeparableConv{r}D" for r in (1, 2)},
+}
+"""Other names Keras exports for the same classes (Keras reports the real class)."""
+
+
+def layer_kind(name: str) -> LayerKind | None:
+    """The layer class a (possibly aliased) Keras name refers to."""
+    return LAYER_KINDS.get(ALIASES.get(name, name))
+
+
+def suggest(kind: LayerKind, name: str) -> str | None:
+    """The argument a misspelled keyword most likely meant."""
+    if name in KWARG_ALIASES and kind.accepts(KWARG_ALIASES[name]):
+        return KWARG_ALIASES[name]
+    known = sorted({*kind.defaults, *kind.extra, *BASE_KWARGS})
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
+def bind(kind: LayerKind, positional: Sequence[Any], keywords: Mapping[str, Any]) -> dict[str, Any]:
+    """Match call arguments to the signature; raise :class:`KerasError` like Python/Keras would."""
+    if len(positional) > len(kind.positional):
+        raise KerasError(
+            f"{kind.cls}() takes at most {len(kind.positional)} positional arguments, got {len(positional)}"
+        )
+    values = dict(zip(kind.positional, positional, strict=False))
+    for name, value in keywords.items():
+        if name in values:
+            raise KerasError(f"{kind.cls}() got multiple values for argument '{name}'")
+        if not kind.accepts(name):
+            hint = suggest(kind, name)
+            raise UnknownArgument(kind.cls, name, hint)
+        values[name] = value
+    return values
+
+
+class UnknownArgument(KerasError):
+    """An unknown keyword argument; carries the likely intended one."""
+
+    def __init__(self, cls: str, name: str, hint: str | None) -> None:
+        self.cls, self.name, self.hint = cls, name, hint
+        did = f" (did you mean {hint}=?)" if hint else ""
+        super().__init__(f"{cls}() got an unknown argument '{name}'{did}")
