@@ -24,7 +24,7 @@ import builtins
 import hashlib
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cards.generators.keras.layers import (
@@ -46,7 +46,9 @@ from cards.generators.keras.layers import (
 )
 from cards.model import CodeBlock
 
-PYTHON_LANGUAGES = frozenset({"", "python", "py", "python3", "ipython", "ipython3", "keras", "tensorflow", "pycon"})
+PYTHON_LANGUAGES = frozenset(
+    {"", "python", "py", "python3", "ipython", "ipython3", "keras", "tensorflow", "pycon"}
+)
 IMPLICIT_MODULES = {
     "tf": "tensorflow",
     "tfk": "tensorflow.keras",
@@ -166,6 +168,8 @@ class UnitAnalysis:
     """Every layer that got numbers, even when a later line is rejected."""
     key: str
     """Hash of the normalised code: the identity of the exercise."""
+    window_end: int = 0
+    """File line where the next model's code starts (the notes about this one end there); 0: none."""
 
     @property
     def accepted(self) -> bool:
@@ -206,7 +210,7 @@ def _continues(current: list[CodeBlock], previous: CodeBlock, block: CodeBlock) 
     gap = _gap(previous, block)
     if gap is None or _has_heading(gap):
         return False
-    unit, tree, _ = _parse_unit(current)
+    _, tree, _ = _parse_unit(current)
     try:
         nxt = ast.parse(block.code)
     except SyntaxError:
@@ -214,7 +218,9 @@ def _continues(current: list[CodeBlock], previous: CodeBlock, block: CodeBlock) 
     defined = _assigned_names(tree) if tree is not None else set()
     used = {n.id for n in ast.walk(nxt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
     free = used - _assigned_names(nxt) - _KNOWN_NAMES
-    free = {n for n in free if n not in IMPLICIT_MODULES and layer_kind(n) is None and n not in MODEL_FUNCTIONS}
+    free = {
+        n for n in free if n not in IMPLICIT_MODULES and layer_kind(n) is None and n not in MODEL_FUNCTIONS
+    }
     if not free or not _has_keras(block.code, nxt):
         return False
     # It continues the unit if it uses what the unit defines, or is a fragment
@@ -302,7 +308,11 @@ def _parse_with_repairs(lines: list[str], line_map: list[int]) -> tuple[ast.Modu
             lines[index] = lines[index][:cut].rstrip() + "  # " + junk
             todo = f"make it a comment: '# {junk}'" if any(c.isalnum() for c in junk) else "remove it"
             problems.append(
-                Problem(where, f"'{junk}' after the statement is not Python; read as a comment — {todo}", fatal=False)
+                Problem(
+                    where,
+                    f"'{junk}' after the statement is not Python; read as a comment — {todo}",
+                    fatal=False,
+                )
             )
     return None, problems
 
@@ -480,9 +490,7 @@ class Interpreter:
                 self.block(stmt.body if test else stmt.orelse)
             else:
                 self.unknown(stmt, "assigned inside an if-statement")
-        elif isinstance(stmt, ast.With):
-            self.block(stmt.body)
-        elif isinstance(stmt, ast.Try):
+        elif isinstance(stmt, ast.With | ast.Try):
             self.block(stmt.body)
         elif isinstance(stmt, ast.FunctionDef):
             self.env[stmt.name] = Function(stmt)
@@ -575,7 +583,9 @@ class Interpreter:
         try:
             if _is_number(left) and _is_number(right):
                 return _ARITH[type(op)](left, right)
-            if isinstance(op, ast.Add) and isinstance(left, tuple | list) and type(left) is type(right):
+            if isinstance(op, ast.Add) and isinstance(left, tuple) and isinstance(right, tuple):
+                return left + right
+            if isinstance(op, ast.Add) and isinstance(left, list) and isinstance(right, list):
                 return left + right
             if isinstance(op, ast.Mult) and isinstance(left, tuple | list) and isinstance(right, int):
                 return left * right
@@ -674,7 +684,11 @@ class Interpreter:
         name = converted.get("name")
         if name is not None and not isinstance(name, str):
             raise Rejected(line, f"{kind.cls}: name must be a string")
-        layer = LayerObj(LayerConfig(kind, Args(kind.cls, converted, kind.defaults)), name or self.auto_name(kind.cls), line)
+        layer = LayerObj(
+            LayerConfig(kind, Args(kind.cls, converted, kind.defaults)),
+            name or self.auto_name(kind.cls),
+            line,
+        )
         shape = converted.get("input_shape")
         if converted.get("input_dim") is not None:
             shape = (converted["input_dim"],)
@@ -715,7 +729,17 @@ class Interpreter:
     def input(self, args: list[Any], kwargs: dict[str, Any], line: int) -> Tensor:
         kind = layer_kind("InputLayer")
         assert kind is not None
-        allowed = {"shape", "batch_size", "dtype", "sparse", "batch_shape", "name", "tensor", "optional", "ragged"}
+        allowed = {
+            "shape",
+            "batch_size",
+            "dtype",
+            "sparse",
+            "batch_shape",
+            "name",
+            "tensor",
+            "optional",
+            "ragged",
+        }
         for key in kwargs:
             if key not in allowed:
                 hint = " (did you mean shape=?)" if key == "input_shape" else ""
@@ -726,9 +750,12 @@ class Interpreter:
         if args:
             values["shape"] = args[0]
         layer = self.construct(kind, [], {k: v for k, v in values.items() if k != "tensor"}, line)
-        return self.apply(layer, [], {}, line, is_input=True)
+        tensor: Tensor = self.apply(layer, [], {}, line, is_input=True)
+        return tensor
 
-    def apply(self, layer: LayerObj, args: list[Any], kwargs: dict[str, Any], line: int, *, is_input: bool = False) -> Any:
+    def apply(
+        self, layer: LayerObj, args: list[Any], kwargs: dict[str, Any], line: int, *, is_input: bool = False
+    ) -> Any:
         kind = layer.config.kind
         if layer.used:
             raise Rejected(line, f"layer '{layer.name}' is used twice (shared layers are not analysed)")
@@ -744,7 +771,10 @@ class Interpreter:
                 if isinstance(item, Undefined):
                     raise Rejected(line, f"name '{item.name}' is not defined")
                 if not isinstance(item, Tensor):
-                    raise Rejected(line, f"{kind.cls} layer '{layer.name}' is called on something that is not a Keras tensor")
+                    raise Rejected(
+                        line,
+                        f"{kind.cls} layer '{layer.name}' is called on something that is not a Keras tensor",
+                    )
             inputs = tuple(items)
             if kind.many_inputs != isinstance(value, tuple | list):
                 need = "a list of tensors" if kind.many_inputs else "one tensor"
@@ -753,7 +783,9 @@ class Interpreter:
                 raise Rejected(line, f"{kind.cls} needs at least 2 inputs")
         return self.add_node(layer, inputs, line)
 
-    def add_node(self, layer: LayerObj, inputs: tuple[Tensor, ...], line: int, owner: int | None = None) -> Any:
+    def add_node(
+        self, layer: LayerObj, inputs: tuple[Tensor, ...], line: int, owner: int | None = None
+    ) -> Any:
         try:
             outcome = layer.config.kind.compute(layer.config.args, [t.info for t in inputs])
         except KerasError as exc:
@@ -826,7 +858,11 @@ class Interpreter:
     def seq_input(self, model: SequentialObj, shape: Shape, line: int) -> None:
         kind = layer_kind("InputLayer")
         assert kind is not None
-        layer = LayerObj(LayerConfig(kind, Args(kind.cls, {"shape": shape}, kind.defaults)), self.auto_name("InputLayer"), line)
+        layer = LayerObj(
+            LayerConfig(kind, Args(kind.cls, {"shape": shape}, kind.defaults)),
+            self.auto_name("InputLayer"),
+            line,
+        )
         model.current = self.add_node(layer, (), line, owner=id(model))
         for waiting in model.waiting:
             waiting.used = False
@@ -841,7 +877,9 @@ class Interpreter:
             raise Rejected(line, f"{layer.config.kind.cls} cannot be used in a Sequential model")
         result = self.add_node(layer, (model.current,), line, owner=id(model))
         if isinstance(result, list):
-            raise Rejected(line, f"{layer.config.kind.cls} returns several tensors; a Sequential model needs one")
+            raise Rejected(
+                line, f"{layer.config.kind.cls} returns several tensors; a Sequential model needs one"
+            )
         model.nodes.append(result.node)
         model.current = result
 
@@ -934,7 +972,12 @@ def to_snake_case(name: str) -> str:
 
 def analyse_blocks(blocks: Sequence[CodeBlock]) -> list[UnitAnalysis]:
     """Every Keras code unit of a notes file, analysed."""
-    return [analyse_unit(unit, tree, problems) for unit, tree, problems in code_units(blocks)]
+    units = code_units(blocks)
+    analyses = []
+    for i, (unit, tree, problems) in enumerate(units):
+        end = units[i + 1][0].first.line if i + 1 < len(units) else 0
+        analyses.append(replace(analyse_unit(unit, tree, problems), window_end=end))
+    return analyses
 
 
 def analyse_code(code: str, *, line: int = 1, language: str = "python") -> list[UnitAnalysis]:
@@ -987,16 +1030,23 @@ def _models(interp: Interpreter) -> Iterator[ModelReport]:
         else:
             nodes = _functional_nodes(interp, model)
             owned |= set(nodes)
-            yield _model_report(interp, model.name, "functional", interp.unit.file_line(model.line), nodes, index)
+            yield _model_report(
+                interp, model.name, "functional", interp.unit.file_line(model.line), nodes, index
+            )
         index += 1
     rest = [i for i, n in enumerate(interp.nodes) if i not in owned and n.owner is None]
     if rest and any(interp.nodes[i].layer.config.kind.cls != "InputLayer" for i in rest):
         if not any(isinstance(m, FunctionalObj) for m in interp.models):
             for layer in interp.layers:
                 if not layer.used and layer.config.kind.cls != "InputLayer":
-                    raise Rejected(layer.line, f"layer '{layer.name}' ({layer.config.kind.cls}) is created but never called on a tensor")
+                    raise Rejected(
+                        layer.line,
+                        f"layer '{layer.name}' ({layer.config.kind.cls}) is created but never called",
+                    )
         first = interp.nodes[rest[0]]
-        yield _model_report(interp, "model", "functional", interp.unit.file_line(first.layer.line), rest, index)
+        yield _model_report(
+            interp, "model", "functional", interp.unit.file_line(first.layer.line), rest, index
+        )
 
 
 def _functional_nodes(interp: Interpreter, model: FunctionalObj) -> list[int]:
@@ -1025,12 +1075,16 @@ def _functional_nodes(interp: Interpreter, model: FunctionalObj) -> list[int]:
     return sorted(seen)
 
 
-def _model_report(interp: Interpreter, name: str, kind: str, line: int, nodes: list[int], index: int) -> ModelReport:
+def _model_report(
+    interp: Interpreter, name: str, kind: str, line: int, nodes: list[int], index: int
+) -> ModelReport:
     reports = tuple(_report(interp, n) for n in nodes)
     names = [r.name for r in reports]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
-        raise Rejected(interp.nodes[nodes[0]].layer.line, f"layer name '{duplicates[0]}' is used twice in one model")
+        raise Rejected(
+            interp.nodes[nodes[0]].layer.line, f"layer name '{duplicates[0]}' is used twice in one model"
+        )
     return ModelReport(name, kind, line, reports, index)
 
 

@@ -110,10 +110,7 @@ class Args:
         self.defaults = defaults
 
     def raw(self, name: str) -> Any:
-        if name in self.values:
-            value = self.values[name]
-        else:
-            value = self.defaults.get(name)
+        value = self.values[name] if name in self.values else self.defaults.get(name)
         if value is REQUIRED:
             raise KerasError(f"{self.cls}() is missing the required argument '{name}'")
         if isinstance(value, Unresolved):
@@ -268,7 +265,9 @@ def conv_length(length: Dim, k: int, s: int, d: int, padding: str, cls: str) -> 
     return (length + s - 1) // s
 
 
-def _conv_note(lengths: Shape, kernel: Sequence[int], strides: Sequence[int], dil: Sequence[int], padding: str) -> str:
+def _conv_note(
+    lengths: Shape, kernel: Sequence[int], strides: Sequence[int], dil: Sequence[int], padding: str
+) -> str:
     parts = []
     for length, k, s, d in zip(lengths, kernel, strides, dil, strict=True):
         k_eff = d * (k - 1) + 1
@@ -364,7 +363,9 @@ def transpose_length(length: Dim, k: int, s: int, d: int, padding: str, output_p
     return (length - 1) * s + k_eff - 2 * pad + output_padding
 
 
-def _transpose_note(lengths: Shape, kernel: Sequence[int], strides: Sequence[int], padding: str, out_pad: Sequence[int] | None) -> str:
+def _transpose_note(
+    lengths: Shape, kernel: Sequence[int], strides: Sequence[int], padding: str, out_pad: Sequence[int] | None
+) -> str:
     parts = []
     for i, (n, k, s) in enumerate(zip(lengths, kernel, strides, strict=True)):
         if n is None:
@@ -527,7 +528,9 @@ def _pooling(rank: int, kind: str) -> Callable[[Args, Sequence[TensorInfo]], Out
         strides = pool if args.raw("strides") is None else args.ints("strides", rank)
         padding = _padding(args, rank)
         _data_format(args)
-        out = tuple(pool_length(n, p, s, padding, args.cls) for n, p, s in zip(spatial, pool, strides, strict=True))
+        out = tuple(
+            pool_length(n, p, s, padding, args.cls) for n, p, s in zip(spatial, pool, strides, strict=True)
+        )
         what = f"{'×'.join(map(str, pool))} {kind} pool, stride {'×'.join(map(str, strides))}"
         rf, rf_note = _window_rf(x.rf, pool, strides, what)
         note = _conv_note(spatial, pool, strides, (1,) * rank, padding)
@@ -562,7 +565,8 @@ def _upsampling(rank: int) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
         rf, rf_note = None, ""
         if x.rf is not None and len(x.rf) == rank:
             rf = tuple((r, j / f) for (r, j), f in zip(x.rf, size, strict=True))
-            rf_note = f"upsampling ×{size[0]}: r = {num(rf[0][0])}, j = {num(x.rf[0][1])}/{size[0]} = {num(rf[0][1])}"
+            old_j, new_j = num(x.rf[0][1]), num(rf[0][1])
+            rf_note = f"upsampling ×{size[0]}: r = {num(rf[0][0])}, j = {old_j}/{size[0]} = {new_j}"
         note = " × ".join(f"{n}·{f} = {o}" for n, f, o in zip(spatial, size, out, strict=True))
         return Outcome((TensorInfo((*out, channels), rf),), shape_note=note, rf_note=rf_note)
 
@@ -635,14 +639,19 @@ def _dense(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
     total = units * (n_in + int(bias))
     formula = f"{units}·({n_in} + 1) = {num(total)}" if bias else f"{units}·{n_in} = {num(total)} (no bias)"
     note = "Dense acts on the last axis" if len(x.shape) > 1 else ""
-    return Outcome((TensorInfo((*x.shape[:-1], units), x.rf),), trainable=total, formula=formula, shape_note=note)
+    return Outcome(
+        (TensorInfo((*x.shape[:-1], units), x.rf),), trainable=total, formula=formula, shape_note=note
+    )
 
 
 def _flatten(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
     (x,) = inputs
     _data_format(args)
     size = _mul(x.shape)
-    note = "·".join("None" if d is None else str(d) for d in x.shape) + f" = {'None' if size is None else num(size)}"
+    note = (
+        "·".join("None" if d is None else str(d) for d in x.shape)
+        + f" = {'None' if size is None else num(size)}"
+    )
     return Outcome((TensorInfo((size,), None),), shape_note=note)
 
 
@@ -654,7 +663,9 @@ def _reshape(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
     if not isinstance(target, tuple | list) or not all(
         isinstance(t, int) and not isinstance(t, bool) and (t > 0 or t == -1) for t in target
     ):
-        raise KerasError(f"Reshape: target_shape must be a tuple of positive ints (one may be -1), got {target!r}")
+        raise KerasError(
+            f"Reshape: target_shape must be a tuple of positive ints (one may be -1), got {target!r}"
+        )
     if list(target).count(-1) > 1:
         raise KerasError("Reshape: only one dimension of target_shape can be -1")
     size = _mul(x.shape)
@@ -666,7 +677,9 @@ def _reshape(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
         out[target.index(-1)] = None if size is None else size // known
     elif size is not None and size != known:
         raise KerasError(f"Reshape: cannot reshape {size} values into {tuple(target)} ({num(known)} values)")
-    return Outcome((TensorInfo(tuple(out), None),), shape_note=f"{'None' if size is None else num(size)} values")
+    return Outcome(
+        (TensorInfo(tuple(out), None),), shape_note=f"{'None' if size is None else num(size)} values"
+    )
 
 
 def _passthrough(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
@@ -707,7 +720,7 @@ def _axis_dims(args: Args, x: TensorInfo) -> list[int]:
 
 def _batch_norm(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
     (x,) = inputs
-    (c,) = _axis_dims(args, x) if not isinstance(args.raw("axis"), tuple | list) else [math.prod(_axis_dims(args, x))]
+    c = math.prod(_axis_dims(args, x))
     center, scale = args.flag("center"), args.flag("scale")
     trainable = c * (int(center) + int(scale))
     learned = [n for n, on in (("γ", scale), ("β", center)) if on]
@@ -770,14 +783,18 @@ def _concatenate(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
 def _elementwise(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
     rank = len(inputs[0].shape)
     if any(len(x.shape) != rank for x in inputs):
-        raise KerasError(f"{args.cls}: inputs must have the same shape, got " + ", ".join(shape_text(x.shape) for x in inputs))
+        raise KerasError(
+            f"{args.cls}: inputs must have the same shape, got "
+            + ", ".join(shape_text(x.shape) for x in inputs)
+        )
     out: list[Dim] = []
     for i in range(rank):
         sizes = {x.shape[i] for x in inputs}
         known = sizes - {None, 1}
         if len(known) > 1:
             raise KerasError(
-                f"{args.cls}: inputs must have the same shape, got " + ", ".join(shape_text(x.shape) for x in inputs)
+                f"{args.cls}: inputs must have the same shape, got "
+                + ", ".join(shape_text(x.shape) for x in inputs)
             )
         out.append(known.pop() if known else (None if None in sizes else 1))
     return Outcome((TensorInfo(tuple(out), _merge_rf(inputs)),))
@@ -820,7 +837,9 @@ def _rnn(cls: str) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
     def compute(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
         (x,) = inputs
         if len(x.shape) != 2:
-            raise KerasError(f"{cls} expects inputs of shape (timesteps, features), got {shape_text(x.shape)}")
+            raise KerasError(
+                f"{cls} expects inputs of shape (timesteps, features), got {shape_text(x.shape)}"
+            )
         units = args.integer("units")
         n_in = _channels(cls, x.shape[-1])
         reset_after = args.flag("reset_after") if cls == "GRU" else True
@@ -831,7 +850,11 @@ def _rnn(cls: str) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
         if args.flag("return_state"):
             states = 2 if cls == "LSTM" else 1
             outputs += [TensorInfo((units,), None)] * states
-        note = "return_sequences=True: one output per time step" if seq else "return_sequences=False: last output only"
+        note = (
+            "return_sequences=True: one output per time step"
+            if seq
+            else "return_sequences=False: last output only"
+        )
         return Outcome(tuple(outputs), trainable=total, formula=formula, shape_note=note)
 
     return compute
@@ -846,7 +869,11 @@ def _bidirectional(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
     backward_cfg = args.raw("backward_layer")
     backward = forward
     if backward_cfg is not None:
-        if not isinstance(backward_cfg, LayerConfig) or backward_cfg.kind.cls not in ("SimpleRNN", "LSTM", "GRU"):
+        if not isinstance(backward_cfg, LayerConfig) or backward_cfg.kind.cls not in (
+            "SimpleRNN",
+            "LSTM",
+            "GRU",
+        ):
             raise KerasError("Bidirectional: backward_layer must be a recurrent layer")
         backward = backward_cfg.kind.compute(backward_cfg.args, inputs)
     if inner.args.flag("return_state"):
@@ -868,7 +895,8 @@ def _bidirectional(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
         note = f"merge_mode='{mode}': same size as one direction"
     total = forward.trainable + backward.trainable
     if backward_cfg is None:
-        formula = f"2·{num(forward.trainable)} = {num(total)} (forward and backward {inner.kind.cls}: {forward.formula})"
+        each = f"{inner.kind.cls}: {forward.formula}"
+        formula = f"2·{num(forward.trainable)} = {num(total)} (forward and backward {each})"
     else:
         formula = f"{num(forward.trainable)} + {num(backward.trainable)} = {num(total)}"
     return Outcome(outputs, trainable=total, formula=formula, shape_note=note)
@@ -904,225 +932,194 @@ def spatial_identity(shape: Shape) -> RF | None:
 
 # ---------------------------------------------------------------- the table
 
+
+def _w(words: str) -> tuple[str, ...]:
+    return tuple(words.split())
+
+
 _CONV_EXTRA = frozenset(
-    {
-        "activation",
-        "kernel_initializer",
-        "bias_initializer",
-        "kernel_regularizer",
-        "bias_regularizer",
-        "kernel_constraint",
-        "bias_constraint",
-        "lora_rank",
-        "lora_alpha",
-    }
+    _w(
+        "activation kernel_initializer bias_initializer kernel_regularizer bias_regularizer "
+        "kernel_constraint bias_constraint lora_rank lora_alpha"
+    )
 )
 _DEPTHWISE_EXTRA = frozenset(
-    {
-        "activation",
-        "depthwise_initializer",
-        "pointwise_initializer",
-        "bias_initializer",
-        "depthwise_regularizer",
-        "pointwise_regularizer",
-        "bias_regularizer",
-        "depthwise_constraint",
-        "pointwise_constraint",
-        "bias_constraint",
-    }
+    _w(
+        "activation depthwise_initializer pointwise_initializer bias_initializer depthwise_regularizer "
+        "pointwise_regularizer bias_regularizer depthwise_constraint pointwise_constraint bias_constraint"
+    )
 )
 _RNN_EXTRA = frozenset(
-    {
-        "activation",
-        "recurrent_activation",
-        "kernel_initializer",
-        "recurrent_initializer",
-        "bias_initializer",
-        "unit_forget_bias",
-        "kernel_regularizer",
-        "recurrent_regularizer",
-        "bias_regularizer",
-        "kernel_constraint",
-        "recurrent_constraint",
-        "bias_constraint",
-        "dropout",
-        "recurrent_dropout",
-        "seed",
-        "go_backwards",
-        "stateful",
-        "unroll",
-        "use_cudnn",
-    }
+    _w(
+        "activation recurrent_activation kernel_initializer recurrent_initializer bias_initializer "
+        "unit_forget_bias kernel_regularizer recurrent_regularizer bias_regularizer kernel_constraint "
+        "recurrent_constraint bias_constraint dropout recurrent_dropout seed go_backwards stateful unroll "
+        "use_cudnn"
+    )
 )
 _NORM_EXTRA = frozenset(
-    {
-        "momentum",
-        "epsilon",
-        "beta_initializer",
-        "gamma_initializer",
-        "moving_mean_initializer",
-        "moving_variance_initializer",
-        "beta_regularizer",
-        "gamma_regularizer",
-        "beta_constraint",
-        "gamma_constraint",
-        "synchronized",
-    }
+    _w(
+        "momentum epsilon beta_initializer gamma_initializer moving_mean_initializer "
+        "moving_variance_initializer beta_regularizer gamma_regularizer beta_constraint gamma_constraint "
+        "synchronized"
+    )
+)
+_CONV_ARGS = _w("filters kernel_size strides padding data_format dilation_rate groups activation use_bias")
+_TRANSPOSE_ARGS = _w(
+    "filters kernel_size strides padding output_padding data_format dilation_rate activation use_bias"
+)
+_DEPTHWISE_ARGS = _w(
+    "kernel_size strides padding depth_multiplier data_format dilation_rate activation use_bias"
+)
+_SEPARABLE_ARGS = _w(
+    "filters kernel_size strides padding data_format dilation_rate depth_multiplier activation use_bias"
 )
 
 
-def _kinds() -> dict[str, LayerKind]:
-    kinds: list[LayerKind] = []
-    ones = {1: 1, 2: (1, 1), 3: (1, 1, 1)}
-    twos = {1: 2, 2: (2, 2), 3: (2, 2, 2)}
-    for rank in (1, 2, 3):
-        conv_defaults = {
-            "filters": REQUIRED,
-            "kernel_size": REQUIRED,
-            "strides": ones[rank],
-            "padding": "valid",
-            "data_format": None,
-            "dilation_rate": ones[rank],
-            "groups": 1,
-            "use_bias": True,
-        }
-        kinds.append(
-            LayerKind(
-                f"Conv{rank}D",
-                ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "groups", "activation", "use_bias"),
-                conv_defaults,
-                _conv(rank),
-                extra=_CONV_EXTRA,
-            )
-        )
-        kinds.append(
-            LayerKind(
-                f"Conv{rank}DTranspose",
-                ("filters", "kernel_size", "strides", "padding", "output_padding", "data_format", "dilation_rate", "activation", "use_bias"),
-                {**{k: v for k, v in conv_defaults.items() if k != "groups"}, "output_padding": None},
-                _conv_transpose(rank),
-                extra=_CONV_EXTRA - {"lora_rank", "lora_alpha"},
-            )
-        )
-        pool_defaults = {"pool_size": twos[rank], "strides": None, "padding": "valid", "data_format": None}
-        for kind, cls in (("max", "MaxPooling"), ("average", "AveragePooling")):
-            kinds.append(
-                LayerKind(f"{cls}{rank}D", ("pool_size", "strides", "padding", "data_format"), pool_defaults, _pooling(rank, kind))
-            )
-        for cls in ("GlobalAveragePooling", "GlobalMaxPooling"):
-            kinds.append(
-                LayerKind(f"{cls}{rank}D", ("data_format", "keepdims"), {"data_format": None, "keepdims": False}, _global_pooling(rank))
-            )
-        up_defaults: dict[str, Any] = {"size": twos[rank]}
-        if rank == 2:
-            up_defaults |= {"data_format": None, "interpolation": "nearest"}
-        elif rank == 3:
-            up_defaults |= {"data_format": None}
-        kinds.append(LayerKind(f"UpSampling{rank}D", tuple(up_defaults), up_defaults, _upsampling(rank)))
-        pad_default: Any = {1: 1, 2: (1, 1), 3: ((1, 1), (1, 1), (1, 1))}[rank]
-        crop_default: Any = {1: (1, 1), 2: ((0, 0), (0, 0)), 3: ((1, 1), (1, 1), (1, 1))}[rank]
-        kinds.append(
-            LayerKind(f"ZeroPadding{rank}D", ("padding", "data_format"), {"padding": pad_default, "data_format": None}, _zero_padding(rank))
-        )
-        kinds.append(
-            LayerKind(f"Cropping{rank}D", ("cropping", "data_format"), {"cropping": crop_default, "data_format": None}, _cropping(rank))
-        )
-        kinds.append(
-            LayerKind(
-                f"SpatialDropout{rank}D",
-                ("rate", "seed", "data_format") if rank > 1 else ("rate", "seed"),
-                {"rate": REQUIRED, "seed": None, **({"data_format": None} if rank > 1 else {})},
-                _spatial_dropout(rank),
-            )
-        )
-    for rank in (1, 2):
-        dw_defaults = {
-            "kernel_size": REQUIRED,
-            "strides": ones[rank],
-            "padding": "valid",
-            "depth_multiplier": 1,
-            "data_format": None,
-            "dilation_rate": ones[rank],
-            "use_bias": True,
-        }
-        kinds.append(
-            LayerKind(
-                f"DepthwiseConv{rank}D",
-                ("kernel_size", "strides", "padding", "depth_multiplier", "data_format", "dilation_rate", "activation", "use_bias"),
-                dw_defaults,
-                _depthwise(rank),
-                extra=_DEPTHWISE_EXTRA - {"pointwise_initializer", "pointwise_regularizer", "pointwise_constraint"},
-            )
-        )
-        kinds.append(
-            LayerKind(
-                f"SeparableConv{rank}D",
-                ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "depth_multiplier", "activation", "use_bias"),
-                {"filters": REQUIRED, **dw_defaults},
-                _separable(rank),
-                extra=_DEPTHWISE_EXTRA,
-            )
-        )
-    kinds += [
-        LayerKind("Dense", ("units", "activation", "use_bias"), {"units": REQUIRED, "use_bias": True}, _dense, extra=_CONV_EXTRA),
+def _spatial_kinds(rank: int) -> list[LayerKind]:
+    """Convolution, pooling and resizing layers of one rank (1D, 2D, 3D), with Keras 3 defaults."""
+    ones: Any = {1: 1, 2: (1, 1), 3: (1, 1, 1)}[rank]
+    twos: Any = {1: 2, 2: (2, 2), 3: (2, 2, 2)}[rank]
+    conv = {"filters": REQUIRED, "kernel_size": REQUIRED, "strides": ones, "padding": "valid"}
+    conv |= {"data_format": None, "dilation_rate": ones, "groups": 1, "use_bias": True}
+    transpose = {k: v for k, v in conv.items() if k != "groups"} | {"output_padding": None}
+    pool = {"pool_size": twos, "strides": None, "padding": "valid", "data_format": None}
+    up: dict[str, Any] = {"size": twos} | ({"data_format": None} if rank > 1 else {})
+    up |= {"interpolation": "nearest"} if rank == 2 else {}
+    pad: Any = {1: 1, 2: (1, 1), 3: ((1, 1), (1, 1), (1, 1))}[rank]
+    crop: Any = {1: (1, 1), 2: ((0, 0), (0, 0)), 3: ((1, 1), (1, 1), (1, 1))}[rank]
+    drop = {"rate": REQUIRED, "seed": None} | ({"data_format": None} if rank > 1 else {})
+    glob = {"data_format": None, "keepdims": False}
+    d = f"{rank}D"
+    return [
+        LayerKind(f"Conv{d}", _CONV_ARGS, conv, _conv(rank), extra=_CONV_EXTRA),
+        LayerKind(f"Conv{d}Transpose", _TRANSPOSE_ARGS, transpose, _conv_transpose(rank), extra=_CONV_EXTRA),
+        LayerKind(f"MaxPooling{d}", tuple(pool), pool, _pooling(rank, "max")),
+        LayerKind(f"AveragePooling{d}", tuple(pool), pool, _pooling(rank, "average")),
+        LayerKind(f"GlobalAveragePooling{d}", tuple(glob), glob, _global_pooling(rank)),
+        LayerKind(f"GlobalMaxPooling{d}", tuple(glob), glob, _global_pooling(rank)),
+        LayerKind(f"UpSampling{d}", tuple(up), up, _upsampling(rank)),
+        LayerKind(
+            f"ZeroPadding{d}",
+            ("padding", "data_format"),
+            {"padding": pad, "data_format": None},
+            _zero_padding(rank),
+        ),
+        LayerKind(
+            f"Cropping{d}",
+            ("cropping", "data_format"),
+            {"cropping": crop, "data_format": None},
+            _cropping(rank),
+        ),
+        LayerKind(f"SpatialDropout{d}", tuple(drop), drop, _spatial_dropout(rank)),
+    ]
+
+
+def _depthwise_kinds(rank: int) -> list[LayerKind]:
+    ones: Any = {1: 1, 2: (1, 1)}[rank]
+    dw = {"kernel_size": REQUIRED, "strides": ones, "padding": "valid", "depth_multiplier": 1}
+    dw |= {"data_format": None, "dilation_rate": ones, "use_bias": True}
+    no_pointwise = _DEPTHWISE_EXTRA - {
+        "pointwise_initializer",
+        "pointwise_regularizer",
+        "pointwise_constraint",
+    }
+    return [
+        LayerKind(f"DepthwiseConv{rank}D", _DEPTHWISE_ARGS, dw, _depthwise(rank), extra=no_pointwise),
+        LayerKind(
+            f"SeparableConv{rank}D",
+            _SEPARABLE_ARGS,
+            {"filters": REQUIRED} | dw,
+            _separable(rank),
+            extra=_DEPTHWISE_EXTRA,
+        ),
+    ]
+
+
+def _other_kinds() -> list[LayerKind]:
+    rnn = {"units": REQUIRED, "use_bias": True, "return_sequences": False, "return_state": False}
+    rnn_args = _w("units activation recurrent_activation use_bias")
+    norm = {"axis": -1, "center": True, "scale": True}
+    embedding_extra = _w(
+        "embeddings_initializer embeddings_regularizer embeddings_constraint mask_zero weights lora_rank "
+        "lora_alpha input_length"
+    )
+    return [
+        LayerKind(
+            "Dense",
+            _w("units activation use_bias"),
+            {"units": REQUIRED, "use_bias": True},
+            _dense,
+            extra=_CONV_EXTRA,
+        ),
         LayerKind("Flatten", ("data_format",), {"data_format": None}, _flatten),
         LayerKind("Reshape", ("target_shape",), {"target_shape": REQUIRED}, _reshape),
-        LayerKind("Dropout", ("rate", "noise_shape", "seed"), {"rate": REQUIRED, "noise_shape": None, "seed": None}, _dropout),
+        LayerKind(
+            "Dropout",
+            _w("rate noise_shape seed"),
+            {"rate": REQUIRED, "noise_shape": None, "seed": None},
+            _dropout,
+        ),
         LayerKind("Activation", ("activation",), {"activation": REQUIRED}, _passthrough),
-        LayerKind("ReLU", ("max_value", "negative_slope", "threshold"), {"max_value": None, "negative_slope": 0.0, "threshold": 0.0}, _passthrough),
-        LayerKind("LeakyReLU", ("negative_slope",), {"negative_slope": 0.3}, _passthrough, extra=frozenset({"alpha"})),
+        LayerKind("ReLU", _w("max_value negative_slope threshold"), {"max_value": None, "negative_slope": 0.0, "threshold": 0.0}, _passthrough),
+        LayerKind(
+            "LeakyReLU",
+            ("negative_slope",),
+            {"negative_slope": 0.3},
+            _passthrough,
+            extra=frozenset({"alpha"}),
+        ),
         LayerKind("Softmax", ("axis",), {"axis": -1}, _passthrough),
         LayerKind(
             "BatchNormalization",
-            ("axis", "momentum", "epsilon", "center", "scale"),
-            {"axis": -1, "center": True, "scale": True},
+            _w("axis momentum epsilon center scale"),
+            norm,
             _batch_norm,
             extra=_NORM_EXTRA,
         ),
         LayerKind(
             "LayerNormalization",
-            ("axis", "epsilon", "center", "scale", "rms_scaling"),
-            {"axis": -1, "center": True, "scale": True, "rms_scaling": False},
+            _w("axis epsilon center scale rms_scaling"),
+            norm | {"rms_scaling": False},
             _layer_norm,
             extra=_NORM_EXTRA,
         ),
         LayerKind("Concatenate", ("axis",), {"axis": -1}, _concatenate, many_inputs=True),
         *(
             LayerKind(cls, (), {}, _elementwise, many_inputs=True)
-            for cls in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")
+            for cls in _w("Add Subtract Multiply Average Maximum Minimum")
         ),
         LayerKind(
             "Embedding",
-            ("input_dim", "output_dim", "embeddings_initializer", "embeddings_regularizer", "embeddings_constraint", "mask_zero"),
+            ("input_dim", "output_dim", *embedding_extra[:4]),
             {"input_dim": REQUIRED, "output_dim": REQUIRED},
             _embedding,
-            extra=frozenset(
-                {"embeddings_initializer", "embeddings_regularizer", "embeddings_constraint", "mask_zero", "weights", "lora_rank", "lora_alpha", "input_length"}
-            ),
+            extra=frozenset(embedding_extra),
         ),
         LayerKind(
             "Bidirectional",
-            ("layer", "merge_mode", "weights", "backward_layer"),
+            _w("layer merge_mode weights backward_layer"),
             {"layer": REQUIRED, "merge_mode": "concat", "backward_layer": None},
             _bidirectional,
             extra=frozenset({"weights"}),
         ),
         LayerKind(
             "InputLayer",
-            ("shape", "batch_size", "dtype", "sparse", "batch_shape", "input_tensor", "optional", "name"),
+            _w("shape batch_size dtype sparse batch_shape input_tensor optional name"),
             {"shape": None, "batch_shape": None},
             _input_layer,
-            extra=frozenset({"batch_size", "sparse", "input_tensor", "optional", "ragged"}),
+            extra=frozenset(_w("batch_size sparse input_tensor optional ragged")),
         ),
+        LayerKind("SimpleRNN", _w("units activation use_bias"), rnn, _rnn("SimpleRNN"), extra=_RNN_EXTRA),
+        LayerKind("LSTM", rnn_args, rnn, _rnn("LSTM"), extra=_RNN_EXTRA),
+        LayerKind("GRU", rnn_args, rnn | {"reset_after": True}, _rnn("GRU"), extra=_RNN_EXTRA),
     ]
-    rnn_base = {"units": REQUIRED, "use_bias": True, "return_sequences": False, "return_state": False}
-    kinds.append(LayerKind("SimpleRNN", ("units", "activation", "use_bias"), rnn_base, _rnn("SimpleRNN"), extra=_RNN_EXTRA))
-    kinds.append(LayerKind("LSTM", ("units", "activation", "recurrent_activation", "use_bias"), rnn_base, _rnn("LSTM"), extra=_RNN_EXTRA))
-    kinds.append(
-        LayerKind(
-            "GRU", ("units", "activation", "recurrent_activation", "use_bias"), {**rnn_base, "reset_after": True}, _rnn("GRU"), extra=_RNN_EXTRA
-        )
-    )
+
+
+def _kinds() -> dict[str, LayerKind]:
+    kinds = [k for rank in (1, 2, 3) for k in _spatial_kinds(rank)]
+    kinds += [k for rank in (1, 2) for k in _depthwise_kinds(rank)]
+    kinds += _other_kinds()
     return {k.cls: k for k in kinds}
 
 
