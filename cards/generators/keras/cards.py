@@ -76,7 +76,7 @@ def _teaching_layers(layers: Sequence[LayerReport]) -> Iterator[LayerReport]:
     after_flatten = None
     seen_flatten = False
     for layer in layers:
-        seen_flatten = seen_flatten or layer.cls == "Flatten"
+        seen_flatten = seen_flatten or layer.cls == "Flatten" or layer.cls.startswith("Global")
         if seen_flatten and layer.cls == "Dense":
             after_flatten = layer
             break

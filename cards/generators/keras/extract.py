@@ -60,6 +60,8 @@ IMPLICIT_MODULES = {
 """Aliases notes use without importing them (exam snippets rarely show imports)."""
 MODEL_FUNCTIONS = frozenset({"Input", "Sequential", "Model"})
 _MAX_LOOP = 64
+_JUNK = re.compile(r"[\w\s.,;:×*+\-/%<>→]+")
+"""What a trailing annotation may contain: no brackets, quotes or '=' (those are real code)."""
 _KNOWN_NAMES = frozenset(dir(builtins))
 _KERAS_HINT = re.compile(
     r"\b(?:Sequential|Input|Model|Conv[123]D\w*|Dense|LSTM|GRU|SimpleRNN|MaxPooling[123]D|Embedding)\s*\("
@@ -323,7 +325,7 @@ def _junk_start(line: str) -> int | None:
     indent = len(line) - len(line.lstrip())
     for cut in range(len(stripped) - 1, indent, -1):
         rest = stripped[cut:].strip()
-        if not rest or rest.startswith("#"):
+        if not rest or rest.startswith("#") or not _JUNK.fullmatch(rest):
             continue
         try:
             ast.parse(stripped[indent:cut])
@@ -1035,14 +1037,13 @@ def _models(interp: Interpreter) -> Iterator[ModelReport]:
             )
         index += 1
     rest = [i for i, n in enumerate(interp.nodes) if i not in owned and n.owner is None]
-    if rest and any(interp.nodes[i].layer.config.kind.cls != "InputLayer" for i in rest):
-        if not any(isinstance(m, FunctionalObj) for m in interp.models):
-            for layer in interp.layers:
-                if not layer.used and layer.config.kind.cls != "InputLayer":
-                    raise Rejected(
-                        layer.line,
-                        f"layer '{layer.name}' ({layer.config.kind.cls}) is created but never called",
-                    )
+    explicit = any(isinstance(m, FunctionalObj) for m in interp.models)
+    if not explicit and rest and any(interp.nodes[i].layer.config.kind.cls != "InputLayer" for i in rest):
+        for layer in interp.layers:
+            if not layer.used and layer.config.kind.cls != "InputLayer":
+                raise Rejected(
+                    layer.line, f"layer '{layer.name}' ({layer.config.kind.cls}) is created but never called"
+                )
         first = interp.nodes[rest[0]]
         yield _model_report(
             interp, "model", "functional", interp.unit.file_line(first.layer.line), rest, index
