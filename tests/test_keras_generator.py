@@ -48,10 +48,17 @@ def generate(notes: str, count: int = 4) -> Generated:
         ("patchsize", 30485, 30485, 0),  # 224 + 1,168 + 2,320 + 9,624 + 14,424 + 1,600 + 1,040 + 85
         ("(11,11)", 607093, 606965, 128),  # 23,296 + 204,928 + 295,168 + 16,448 + 65,600 + 256 + 1,040 + 357
         ("input_shape = (128,256,3)", 52163, 51907, 256),  # the professor's solution
-        ("input_shape = (256, 256, 3)", 290018, 289954, 64),  # 608 + 6,432 + 128 + 18,496 + 262,208 + 2,080 + 66
+        (
+            "input_shape = (256, 256, 3)",
+            290018,
+            289954,
+            64,
+        ),  # 608 + 6,432 + 128 + 18,496 + 262,208 + 2,080 + 66
     ],
 )
-def test_seed_models_have_kerass_totals(fragment: str, total: int, trainable: int, non_trainable: int) -> None:
+def test_seed_models_have_kerass_totals(
+    fragment: str, total: int, trainable: int, non_trainable: int
+) -> None:
     unit = unit_with(fragment)
     (model,) = unit.models
     assert (model.total, model.trainable, model.non_trainable) == (total, trainable, non_trainable)
@@ -117,10 +124,13 @@ def test_seed_cards() -> None:
     assert all(c.tags == ("ANNDL::CNN::exercise", "generated") for c in cards)
     assert len({c.key for c in cards}) == len(cards)
     convt = next(c for c in cards if "convt1" in c.question)
-    assert "Output shape and number of parameters of <code>convt1</code> (Conv2DTranspose)?" == convt.question
+    assert convt.question == "Output shape and number of parameters of <code>convt1</code> (Conv2DTranspose)?"
     assert "(None, 64, 128, 32)" in convt.answer
     assert "32·(3·3·128 + 1) = 36,896" in convt.answer
-    assert 'class="hll layer-pointer"' in convt.context and "convt1" in convt.context.split("layer-pointer")[1][:400]
+    assert (
+        'class="hll layer-pointer"' in convt.context
+        and "convt1" in convt.context.split("layer-pointer")[1][:400]
+    )
     rf = next(c for c in cards if "Receptive field" in c.question and "batchNorm" in c.question)
     assert rf.answer.startswith("<p>12×12 pixels")
 
@@ -163,7 +173,9 @@ def test_card_front_points_at_the_layer_and_hides_the_notes_answer() -> None:
 
 def test_identity_survives_moving_and_editing_the_notes_but_not_changing_the_model() -> None:
     keys = {c.key for c in generate(NOTES).cards}
-    moved = "# CNN\n\nSome new text.\n\n" + NOTES.split("# CNN\n", 1)[1].replace("the pool layer?", "the pool layer? 6x6")
+    moved = "# CNN\n\nSome new text.\n\n" + NOTES.split("# CNN\n", 1)[1].replace(
+        "the pool layer?", "the pool layer? 6x6"
+    )
     assert {c.key for c in generate(moved).cards} == keys
     commented = NOTES.replace("# par=16x(5x5x3+1)=1216", "# par=?")
     assert {c.key for c in generate(commented).cards} == keys
@@ -257,7 +269,12 @@ def test_evaluate_student_formulas(formula: str, value: int | None) -> None:
 
 @pytest.mark.parametrize(
     ("text", "shape"),
-    [("16, 16, 64", (16, 16, 64)), ("[256 256 3]", (256, 256, 3)), ("[8*8*64]", (4096,)), ("256x256x128", (256, 256, 128))],
+    [
+        ("16, 16, 64", (16, 16, 64)),
+        ("[256 256 3]", (256, 256, 3)),
+        ("[8*8*64]", (4096,)),
+        ("256x256x128", (256, 256, 128)),
+    ],
 )
 def test_parse_shape(text: str, shape: tuple[int, ...]) -> None:
     assert parse_shape(text) == shape

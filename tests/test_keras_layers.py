@@ -79,7 +79,9 @@ def test_dilation_widens_the_kernel_not_the_weights() -> None:
 
 
 def test_strides_with_dilation_are_rejected() -> None:
-    (message,) = problems("x = tfkl.Input((32, 32, 3))\ny = tfkl.Conv2D(8, 3, strides=2, dilation_rate=2)(x)\n")
+    (message,) = problems(
+        "x = tfkl.Input((32, 32, 3))\ny = tfkl.Conv2D(8, 3, strides=2, dilation_rate=2)(x)\n"
+    )
     assert "dilation_rate" in message
 
 
@@ -125,7 +127,9 @@ def test_conv2d_transpose_params_and_receptive_field() -> None:
 
 
 def test_output_padding_must_be_smaller_than_strides() -> None:
-    (message,) = problems("x = tfkl.Input((8, 8, 3))\ny = tfkl.Conv2DTranspose(4, 3, strides=2, output_padding=2)(x)\n")
+    (message,) = problems(
+        "x = tfkl.Input((8, 8, 3))\ny = tfkl.Conv2DTranspose(4, 3, strides=2, output_padding=2)(x)\n"
+    )
     assert "output_padding" in message
 
 
@@ -231,7 +235,9 @@ def test_parameter_free_layers_pass_the_shape_through() -> None:
         ("center=False, scale=False", 0, 32),
     ],
 )
-def test_batch_normalization_keeps_moving_statistics_non_trainable(args: str, trainable: int, non_trainable: int) -> None:
+def test_batch_normalization_keeps_moving_statistics_non_trainable(
+    args: str, trainable: int, non_trainable: int
+) -> None:
     bn = on("(32, 32, 16)", f"BatchNormalization({args})")
     assert (bn.trainable, bn.non_trainable) == (trainable, non_trainable)
 
@@ -351,7 +357,9 @@ def test_lstm_return_state_unpacks() -> None:
 def test_input_forms() -> None:
     assert on("(28, 28, 1)", "Flatten()").output_shape == (784,)
     assert last("x = tfkl.Input((28, 28, 1))\ny = tfkl.Flatten()(x)\n").output_shape == (784,)
-    assert last("x = tfkl.Input(batch_shape=(None, 28, 28, 1))\ny = tfkl.Flatten()(x)\n").output_shape == (784,)
+    assert last("x = tfkl.Input(batch_shape=(None, 28, 28, 1))\ny = tfkl.Flatten()(x)\n").output_shape == (
+        784,
+    )
 
 
 def test_keras2_input_shape_on_the_first_sequential_layer() -> None:
@@ -492,13 +500,19 @@ def test_functions_that_build_models_are_followed() -> None:
 @pytest.mark.parametrize(
     ("code", "expected"),
     [
-        ("x = tfkl.Input((8, 8, 1))\ny = tfkl.Conv2D(filters=4, kernel=(3, 3))(x)\n", "unknown argument 'kernel'"),
+        (
+            "x = tfkl.Input((8, 8, 1))\ny = tfkl.Conv2D(filters=4, kernel=(3, 3))(x)\n",
+            "unknown argument 'kernel'",
+        ),
         ("x = tfkl.Input((8,))\ny = tfkl.Dense(2, colour='red')(x)\n", "unknown argument 'colour'"),
         ("y = tfkl.Dense(2)(pool2)\n", "name 'pool2' is not defined"),
         ("x = tfkl.Input((8,))\ny = tfkl.Flatten(x)\n", "got a tensor as its 'data_format' argument"),
         ("x = tfkl.Input((8,))\ny = tfkl.Dense(2)(x)\nz = tfkl.Dense(3)\n", "is created but never called"),
         ("model = Sequential()\nmodel.add(Dense(2))\n", "has no input shape"),
-        ("x = tfkl.Input((8,))\ny = tfkl.Dense(2, name='d')(x)\nz = tfkl.Dense(2, name='d')(y)\n", "used twice"),
+        (
+            "x = tfkl.Input((8,))\ny = tfkl.Dense(2, name='d')(x)\nz = tfkl.Dense(2, name='d')(y)\n",
+            "used twice",
+        ),
         ("x = tfkl.Input((8,))\ny = tfkl.Dense()(x)\n", "missing the required argument 'units'"),
         ("x = tfkl.Input((8,\ny = tfkl.Dense(2)(x)\n", "syntax error"),
         ("model = Sequential()\nmodel.add(Dense)\n", "needs a layer instance"),
@@ -511,7 +525,9 @@ def test_code_keras_rejects_gives_a_problem_and_no_model(code: str, expected: st
 
 
 def test_misspelt_argument_is_reported_but_later_layers_still_get_numbers() -> None:
-    (unit,) = analyse_code("x = tfkl.Input((8, 8, 1))\ny = tfkl.Conv2D(filters=4, kernel=(3, 3))(x)\n", line=10)
+    (unit,) = analyse_code(
+        "x = tfkl.Input((8, 8, 1))\ny = tfkl.Conv2D(filters=4, kernel=(3, 3))(x)\n", line=10
+    )
     assert not unit.accepted and not unit.models
     assert unit.problems[0].line == 11
     assert unit.layers[-1].params == 40  # read as kernel_size: 4·(3·3·1 + 1)

@@ -1061,7 +1061,12 @@ def _other_kinds() -> list[LayerKind]:
             _dropout,
         ),
         LayerKind("Activation", ("activation",), {"activation": REQUIRED}, _passthrough),
-        LayerKind("ReLU", _w("max_value negative_slope threshold"), {"max_value": None, "negative_slope": 0.0, "threshold": 0.0}, _passthrough),
+        LayerKind(
+            "ReLU",
+            _w("max_value negative_slope threshold"),
+            {"max_value": None, "negative_slope": 0.0, "threshold": 0.0},
+            _passthrough,
+        ),
         LayerKind(
             "LeakyReLU",
             ("negative_slope",),
