@@ -39,6 +39,8 @@ class Item:
     """Plain text of its first paragraph."""
     single: bool
     """True if the item is one paragraph (it renders inline)."""
+    rest: int
+    """Index of the first token after the item's first paragraph (``end`` if none)."""
 
 
 @dataclass(frozen=True)
@@ -56,45 +58,55 @@ def list_items(tokens: Sequence[Token], block: Block) -> list[Item]:
     items: list[Item] = []
     depth = 0
     ordered = block.kind == "ordered_list"
-    start = 0
+    start = rest = 0
     first: Token | None = None
-    blocks_in_item = 0
     for index in range(block.start + 1, block.end - 1):
         token = tokens[index]
         if token.type == "list_item_open" and depth == 0:
-            start, first, blocks_in_item = index + 1, None, 0
+            start, rest, first = index + 1, 0, None
             number = int(token.info) if ordered and token.info.isdigit() else len(items) + 1
             line = token.map[0] + 1 if token.map else 0
         depth += token.nesting
-        if depth == 2 and token.nesting == 1:
-            blocks_in_item += 1
-        if token.type == "inline" and depth == 2 and first is None:
+        if token.type == "inline" and depth == 2 and first is None and index == start + 1:
             first = token
-        if token.type == "list_item_close" and depth == 0:
+        elif token.type == "paragraph_close" and depth == 1 and first is not None and not rest:
+            rest = index + 1
+        elif token.type == "list_item_close" and depth == 0:
             plain = plain_text(first.children or ()) if first is not None else ""
-            single = blocks_in_item == 1 and first is not None
-            items.append(Item(number, line, start, index, first, plain, single))
+            rest = rest or index
+            items.append(Item(number, line, start, index, first, plain, rest == index, rest))
     return items
 
 
 def is_question_list(tokens: Sequence[Token], block: Block) -> bool:
-    """An ordered list whose items mostly ask (not a table of contents)."""
-    if block.kind != "ordered_list":
+    """A list whose items mostly ask (not a table of contents).
+
+    Ordered lists qualify on their own (their answers may follow, numbered);
+    a bullet list only when its questions carry their answers indented below.
+    """
+    if block.kind not in ("ordered_list", "bullet_list"):
         return False
     items = list_items(tokens, block)
     if len(items) < 2:
         return False
     if all(i.inline is not None and is_link_only(i.inline.children or ()) for i in items):
         return False
-    asking = sum(1 for i in items if asks_heading(i.plain))
-    return asking >= 2 and asking * 2 >= len(items)
+    asking = [i for i in items if asks_heading(i.plain)]
+    if block.kind == "bullet_list" and not all(i.rest < i.end for i in asking):
+        return False
+    return len(asking) >= 2 and len(asking) * 2 >= len(items)
 
 
 def item_html(tokens: Sequence[Token], item: Item, env: dict[str, object]) -> str:
-    """The item's content as HTML: inline when it is one paragraph."""
-    if item.single and item.inline is not None:
+    """The item's question as HTML: its first paragraph, inline."""
+    if item.inline is not None:
         return render_inline(item.inline.children or (), env)
     return render_tokens(tokens[item.start : item.end], env)
+
+
+def inner_answer(tokens: Sequence[Token], item: Item, env: dict[str, object]) -> str:
+    """What the item says below its first paragraph (an answer written under the question)."""
+    return render_tokens(tokens[item.rest : item.end], env) if item.rest < item.end else ""
 
 
 def answer_units(
@@ -139,7 +151,9 @@ def _units_of(tokens: Sequence[Token], block: Block, env: dict[str, object]) -> 
 
 
 def _item_unit(tokens: Sequence[Token], item: Item, env: dict[str, object]) -> Unit:
-    return Unit(item.number, item_html(tokens, item, env), item.single)
+    if item.single and item.inline is not None:
+        return Unit(item.number, render_inline(item.inline.children or (), env), True)
+    return Unit(item.number, render_tokens(tokens[item.start : item.end], env), False)
 
 
 def _line_units(children: Sequence[Token], env: dict[str, object]) -> list[Unit]:

@@ -47,6 +47,7 @@ from cards.questions import (
     continues_question,
     continues_setup,
     ends_open,
+    follows_up,
     is_bare_number,
     is_emdash,
     is_instruction,
@@ -179,7 +180,7 @@ class _Walker:
             return self._heading(i, block)
         elif kind == "paragraph":
             return self._paragraph(i, block)
-        elif kind == "ordered_list" and numbered.is_question_list(self.tokens, block):
+        elif kind in ("ordered_list", "bullet_list") and numbered.is_question_list(self.tokens, block):
             self.force = False
             self._group(block)
         else:
@@ -292,7 +293,7 @@ class _Walker:
         forced, self.force = self.force, False
         draft = self.draft
         if forced or asks_paragraph(text):
-            if draft is not None and not forced and contained(text, draft.plain):
+            if draft is not None and not forced and (contained(text, draft.plain) or follows_up(text)):
                 draft.answer.append(block)
                 return i + 1
             return self._question(i, block, forced=forced)
@@ -506,25 +507,29 @@ class _Walker:
         env: dict[str, object] = {}
         units, used = numbered.answer_units(self.tokens, draft.answer, env)
         answers = numbered.pair(draft.items, units)
-        if answers is None:
+        inner = any(item.rest < item.end for item in draft.items)
+        if answers is None and (units or not inner):
             self._finish_unpaired(draft, bool(units))
             return
+        answers = answers or {}
         rest = self._render_answer(draft.answer[used:], env)
-        last = max(answers)
+        last = max(answers) if answers else draft.items[-1].number
         for item in draft.items:
-            question_env: dict[str, object] = {"media": list(_media(env))}
-            parts = [f"<p>{u.html}</p>" if u.inline else u.html for u in answers.get(item.number, [])]
+            item_env: dict[str, object] = {"media": list(_media(env))}
+            parts = [numbered.inner_answer(self.tokens, item, item_env)]
+            parts += [f"<p>{u.html}</p>" if u.inline else u.html for u in answers.get(item.number, [])]
             if item.number == last and rest:
                 parts.append(rest)
-            answer = "\n".join(parts)
+            answer = "\n".join(p for p in parts if p)
             single = _Draft("paragraph", "", clean(item.plain), item.line, 0, draft.context)
             if not answer:
-                self._warn(item.line, f"question {item.number} has no numbered answer — {_NO_ANSWER}")
+                if asks_heading(item.plain):  # a remark among the questions is no card
+                    self._warn(item.line, f"question {item.number} has no answer — {_NO_ANSWER}")
                 continue
             if not self._answer_ok(single, answer, []):
                 continue
-            question = numbered.item_html(self.tokens, item, question_env)
-            self._emit(single, question, answer, "basic", question_env)
+            question = numbered.item_html(self.tokens, item, item_env)
+            self._emit(single, question, answer, "basic", item_env)
 
     def _finish_unpaired(self, draft: _Draft, had_units: bool) -> None:
         if had_units:

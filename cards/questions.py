@@ -69,6 +69,7 @@ _PLACEHOLDER = re.compile(
     re.IGNORECASE,
 )
 _BARE_NUMBER = re.compile(r"^\d{1,4}$")
+_CONJUNCTION = re.compile(r"^(?:but|and|so|or|then|yet|ma|e|quindi|allora)\b", re.IGNORECASE)
 _EMDASH = frozenset({"—", "–", "―"})
 
 
@@ -138,6 +139,15 @@ def asks_paragraph(text: str) -> bool:
         return False
     last = sentences[-1]
     return is_imperative(last) or _ends_asking(last)
+
+
+def follows_up(text: str) -> bool:
+    """A question that only makes sense after the one before it (``Why?``, ``But how…?``).
+
+    Inside an open answer such a paragraph is a sub-heading, not a new card.
+    """
+    text = clean(text)
+    return len(text.split()) <= 2 or bool(_CONJUNCTION.match(text))
 
 
 def is_point_value(text: str) -> bool:

@@ -202,5 +202,5 @@ def test_identity_does_not_depend_on_position_or_answer() -> None:
 
 
 def test_card_line_is_the_questions_line() -> None:
-    cards = parse("\n\n# C\n\nintro\n\n## Q?\n\nA.\n\nNext question?\n\nB.\n").cards
+    cards = parse("\n\n# C\n\nintro\n\n## Q?\n\nA.\n\nWhat comes next?\n\nB.\n").cards
     assert [c.line for c in cards] == [7, 11]
