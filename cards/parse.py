@@ -484,6 +484,8 @@ class _Walker:
             front = f"<p>{front}</p>\n" + self._render(draft.front, env)
         if draft.options:
             kind = "multiple-choice"
+            for block in draft.option_blocks:  # records the options' images in env["media"]
+                render_tokens(self.tokens[block.start : block.end], env)
             front = (front if draft.front else f"<p>{front}</p>") + "\n" + mcq.options_html(draft.options)
             correct = mcq.correct_options(draft.options, self.tokens, draft.answer)
             if any(o.extra for o in draft.options):
