@@ -329,10 +329,12 @@ def _exit_cleanly_on_termination() -> None:
     """
     import signal
 
-    from exporter.package import remove_temporaries
-
     def stop(signum: int, frame: object) -> None:
-        remove_temporaries()
+        # Only exporter.package writes temporaries; not imported yet (``--help``
+        # stays fast without it) means there are none.
+        package = sys.modules.get("exporter.package")
+        if package is not None:
+            package.remove_temporaries()
         os.write(2, b"Aborted.\n")
         os._exit(128 + signum)
 
