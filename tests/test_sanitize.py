@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from cards.parse import parse_document
 from cards.render import render_markdown
-from cards.sanitize import clean_html
+from cards.sanitize import clean_html, too_deep
 from exporter.cli import cli
 from tests.anki_engine import collection, import_package, note_by_question
 
@@ -149,3 +149,27 @@ def _math(field: str) -> list[str]:
 
 def _text(field: str) -> str:
     return html.unescape(re.sub(r"<[^>]*>", "", field))
+
+
+@pytest.mark.parametrize(
+    ("markup", "deep"),
+    [
+        ("<div>" * 300, True),
+        ("<span>" * 300 + "</x>" * 300, True),  # stray end tags close nothing
+        ("<span></x>" * 300, True),
+        ("<ul><li>" * 300, True),
+        ("<div><span>x</span></div>" * 5_000, False),
+        ("<li>item" * 1_000, False),  # each <li> closes the previous one
+        ("<p>para" * 1_000, False),
+        ("<div>" * 200 + "<b>x</b>" * 1_000 + "</div>" * 200, False),
+    ],
+)
+def test_depth_guard(markup: str, deep: bool) -> None:
+    assert too_deep(markup) is deep
+    if deep:
+        assert clean_html(markup) == html.escape(markup, quote=False)
+
+
+def test_highlighted_code_is_never_too_deep() -> None:
+    code = render_markdown("```python\n" + "x = f(1, 'a')  # note\n" * 5_000 + "```\n")
+    assert not too_deep(code)
