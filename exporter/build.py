@@ -59,9 +59,10 @@ def notes_files(config: DeckConfig) -> tuple[Path, ...]:
     """Expand the deck's ``notes`` entries (paths or globs) into files, in order."""
     found: list[Path] = []
     for entry in config.notes:
-        pattern = str(config.folder / entry)
+        literal = config.folder / entry  # "notes [draft].md" is a file name, not a glob
+        pattern = str(literal)
         matches = sorted(Path(p) for p in glob.glob(pattern, recursive=True))
-        matches = [p for p in matches if p.is_file()]
+        matches = [literal] if literal.is_file() else [p for p in matches if p.is_file()]
         if not matches:
             raise ConfigError(
                 f"{config.path}: notes",

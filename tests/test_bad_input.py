@@ -203,3 +203,12 @@ def test_a_bug_is_reported_without_a_traceback(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setenv("NOTEDECK_DEBUG", "1")
     result = CliRunner().invoke(cli, ["build", str(deck), "--out", str(tmp_path / "out")])
     assert isinstance(result.exception, RuntimeError)
+
+
+def test_a_notes_file_name_with_glob_characters_is_taken_literally(tmp_path: Path) -> None:
+    notes = tmp_path / "notes [draft].md"
+    notes.write_text(NOTES, encoding="utf-8")
+    (tmp_path / "notes d.md").write_text("## Not this one?\n\nNo.\n", encoding="utf-8")
+    code, output = run("list", notes)
+    assert code == 0, output
+    assert "What is a test?" in output and "Not this one" not in output
