@@ -7,14 +7,16 @@ style); the CLI only wires options to them.
 from __future__ import annotations
 
 import glob
+import heapq
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from cards import Card, NoteWarning
+from cards import Card, NoteWarning, ParseResult
 from cards.errors import CardsError
+from cards.generators import Generated
 from cards.parse import chapter_tag
 from cards.text import clean_notes_text
 from exporter.cache import ParseJob, cache_dir_for, parse_all
@@ -143,16 +145,33 @@ def collect_cards(
     loaded = [load_notes(path, source) for path, source in zip(files, sources, strict=True)]
     jobs = [ParseJob(text, source, config.name) for (text, _), source in zip(loaded, sources, strict=True)]
     results = parse_all(jobs, cache_dir_for(config.path))
-    for path, (_, cleaned), result in zip(files, loaded, results, strict=True):
-        safe, refused = images.cards(result.cards, path)  # sanitised, images packed or dropped
+    for path, source, (_, cleaned), result in zip(files, sources, loaded, results, strict=True):
+        generated = generate_cards(config, result, source)
+        # Exercise cards join the notes' own cards at their code's line; the parser's order is kept.
+        in_order = heapq.merge(result.cards, sorted(generated.cards, key=_line), key=_line)
+        safe, refused = images.cards(in_order, path)  # sanitised, images packed or dropped
         cards.extend(safe)
-        warnings.extend((*cleaned, *result.warnings, *refused))
+        warnings.extend((*cleaned, *result.warnings, *generated.warnings, *refused))
     include = (*config.include_tags, *include_tags)
     exclude = (*config.exclude_tags, *exclude_tags)
     kept = [c for c in cards if _wanted(c, include, exclude)]
     if config.tags:
         kept = [_with_tags(c, config.tags) for c in kept]
     return DeckCards(config, tuple(kept), tuple(warnings), files, images.media_of(kept))
+
+
+def _line(card: Card) -> int:
+    return card.line
+
+
+def generate_cards(config: DeckConfig, result: ParseResult, source: str) -> Generated:
+    """Run the card generators (Keras exercises, …) on one parsed file, unless the deck turns them off."""
+    from cards.generators import Generated, GeneratorOptions, run_generators
+
+    if config.exercises <= 0:
+        return Generated()
+    options = GeneratorOptions(cards_per_model=config.exercises)
+    return run_generators(result, source=source, deck=config.name, options=options)
 
 
 def tag_matches(tag: str, wanted: str) -> bool:

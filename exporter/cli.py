@@ -261,6 +261,67 @@ def check(paths: tuple[Path, ...]) -> None:
 
 
 @cli.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per model.")
+def exercises(path: Path, as_json: bool) -> None:
+    """Analyse the Keras models in notes: output shapes, parameters, receptive fields.
+
+    PATH is a notes .md or a deck .yaml. Code that Keras would reject is
+    reported on stderr and left out.
+
+    \b
+    Example:
+        notedeck exercises decks/anndl.yaml
+        notedeck exercises notes.md --json
+    """
+    from cards.generators.keras.summary import model_dict, summary_text
+    from exporter.exercises import models_in
+
+    found = []
+    with reported_errors():
+        for config in load_configs([path]):
+            models, warnings = models_in(config)
+            found += models
+            for warning in warnings:
+                click.echo(str(warning), err=True)
+    if as_json:
+        click.echo(json.dumps([model_dict(f.model, f.source) for f in found], indent=1))
+        return
+    click.echo("\n\n".join(summary_text(f.model, f.source) for f in found))
+    click.echo(f"{len(found)} model{'s' if len(found) != 1 else ''}", err=True)
+
+
+@cli.command()
+@click.option("--count", type=click.IntRange(1, 500), default=10, show_default=True, help="Networks to draw.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same deck.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("build/drill.apkg"),
+    show_default=True,
+    help="The .apkg to write.",
+)
+@click.option("--cards-per-model", type=click.IntRange(1, 50), default=4, show_default=True)
+def drill(count: int, seed: int, out: Path, cards_per_model: int) -> None:
+    """Practise on fresh random networks: a deck of Keras exercise cards.
+
+    CNNs, encoder-decoders and RNNs, each with questions on output shapes,
+    parameters and receptive fields. The same --count and --seed give a
+    byte-identical deck.
+
+    \b
+    Example:
+        notedeck drill --count 20 --seed 7 --out build/drill.apkg
+    """
+    from exporter.build import display_path
+    from exporter.exercises import write_drill
+
+    with reported_errors():
+        cards = write_drill(out, count=count, seed=seed, cards_per_model=cards_per_model)
+    click.echo(f"{display_path(out)}: {cards} cards from {count} networks (seed {seed})")
+
+
+@cli.command()
 @paths_argument
 @click.option(
     "--out",

@@ -39,6 +39,8 @@ class DeckConfig:
     """Keep only cards with one of these tags (empty: keep all)."""
     exclude_tags: tuple[str, ...] = ()
     """Drop cards with one of these tags."""
+    exercises: int = 4
+    """Generated exercise cards per Keras model in the notes; 0 turns the generator off."""
 
     @property
     def stem(self) -> str:
@@ -98,7 +100,7 @@ def _unique_key_loader() -> type[Any]:
 
 def _validate(path: Path, data: dict[Any, Any]) -> DeckConfig:
     where = str(path)
-    known = {"name", "id", "notes", "tags", "subdecks", "include_tags", "exclude_tags"}
+    known = {"name", "id", "notes", "tags", "subdecks", "include_tags", "exclude_tags", "exercises"}
     for key in data:
         if key not in known:
             raise ConfigError(
@@ -131,7 +133,34 @@ def _validate(path: Path, data: dict[Any, Any]) -> DeckConfig:
         subdecks=subdecks,
         include_tags=_string_list(path, data, "include_tags"),
         exclude_tags=_string_list(path, data, "exclude_tags"),
+        exercises=_exercises(path, data.get("exercises", True)),
     )
+
+
+def _exercises(path: Path, value: Any) -> int:
+    """``exercises:`` is ``false``/``true`` or ``{cards_per_model: N}``; the result is N (0: off)."""
+    from cards.generators import GeneratorOptions
+
+    default = GeneratorOptions().cards_per_model
+    if isinstance(value, bool):
+        return default if value else 0
+    if not isinstance(value, dict):
+        raise ConfigError(
+            f"{path}: exercises",
+            f"expected false or a mapping, got {_type_name(type(value))}",
+            "write 'exercises: false' or 'exercises: {cards_per_model: 4}'",
+        )
+    for key in value:
+        if key != "cards_per_model":
+            raise ConfigError(f"{path}: exercises: {key}", "unknown key", "use cards_per_model")
+    count = value.get("cards_per_model", default)
+    if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= 50:
+        raise ConfigError(
+            f"{path}: exercises: cards_per_model",
+            f"expected a whole number from 0 to 50, got {count!r}",
+            "fix the value",
+        )
+    return count
 
 
 def _deck_name(path: Path, name: str) -> str:

@@ -76,7 +76,8 @@ def _teaching_layers(layers: Sequence[LayerReport]) -> Iterator[LayerReport]:
     after_flatten = None
     seen_flatten = False
     for layer in layers:
-        seen_flatten = seen_flatten or layer.cls == "Flatten" or layer.cls.startswith("Global")
+        # The first Dense on a flattened vector: after Flatten, global pooling or a recurrent layer.
+        seen_flatten = seen_flatten or layer.cls in ("Flatten", *_RECURRENT) or layer.cls.startswith("Global")
         if seen_flatten and layer.cls == "Dense":
             after_flatten = layer
             break

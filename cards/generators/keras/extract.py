@@ -1032,9 +1032,8 @@ def _models(interp: Interpreter) -> Iterator[ModelReport]:
         else:
             nodes = _functional_nodes(interp, model)
             owned |= set(nodes)
-            yield _model_report(
-                interp, model.name, "functional", interp.unit.file_line(model.line), nodes, index
-            )
+            start = interp.nodes[nodes[0]].layer.line if nodes else model.line  # where its code begins
+            yield _model_report(interp, model.name, "functional", interp.unit.file_line(start), nodes, index)
         index += 1
     rest = [i for i, n in enumerate(interp.nodes) if i not in owned and n.owner is None]
     explicit = any(isinstance(m, FunctionalObj) for m in interp.models)
