@@ -19,7 +19,7 @@ from cards.errors import CardsError
 from cards.generators import Generated
 from cards.parse import chapter_tag
 from cards.text import clean_notes_text
-from exporter.cache import ParseJob, cache_dir_for, parse_all
+from exporter.cache import ParseJob, cache_dir_for, parse_all, write_package
 from exporter.config import ConfigError, DeckConfig
 from exporter.media import MediaPacker
 from exporter.package import MediaFile
@@ -234,7 +234,7 @@ def build_deck(
     goes into this package. Nothing is written when the lock cannot be read.
     """
     from exporter.lock import locate_lock, read_lock, write_lock
-    from exporter.package import note_type_fingerprint, read_apkg, write_apkg
+    from exporter.package import note_type_fingerprint, read_apkg
     from exporter.regen import plan, tombstone_note
 
     started = time.perf_counter()
@@ -265,7 +265,8 @@ def build_deck(
     live = len(notes)
     buried = [t for t in result.tombstones if _wanted_tags(t.tags, include, exclude)]
     notes += [tombstone_note(t, len(result.notes) + i) for i, t in enumerate(buried)]
-    write_apkg(
+    write_package(
+        cache_dir_for(config.path),
         output,
         deck_id=config.id,
         deck_name=config.name,

@@ -122,19 +122,80 @@ def _fork_context() -> Any:
 
 @lru_cache(maxsize=1)
 def code_fingerprint() -> bytes:
-    """Hash of the code that turns text into cards: a new notedeck or library invalidates entries."""
+    """Hash of the code between notes and package: a new notedeck or library invalidates entries."""
+    import importlib.util
+    import sqlite3
+    import zlib
+
     import markdown_it
     import mdit_py_plugins
     import pygments
 
     from exporter import __version__
 
-    versions = (__version__, sys.version, markdown_it.__version__, mdit_py_plugins.__version__)
-    digest = hashlib.sha256("\x00".join((*versions, pygments.__version__)).encode())
-    package = Path(model.__file__).parent
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\x00" + path.read_bytes())
+    versions = [__version__, sys.version, sqlite3.sqlite_version, zlib.ZLIB_RUNTIME_VERSION]
+    versions += [markdown_it.__version__, mdit_py_plugins.__version__, pygments.__version__]
+    digest = hashlib.sha256("\x00".join(versions).encode())
+    genanki = importlib.util.find_spec("genanki")
+    folders = [Path(model.__file__).parent, Path(__file__).parent]
+    if genanki is not None and genanki.origin:
+        folders.append(Path(genanki.origin).parent)
+    for folder in folders:
+        for path in sorted(folder.rglob("*.py")):
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\x00" + path.read_bytes())
     return digest.digest()
+
+
+def write_package(cache_dir: Path | None, path: Path, **package: Any) -> bool:
+    """Write the package at ``path`` unless the same package is already there; True if written.
+
+    "The same" means: the file is the one the last build wrote (same size and
+    modification time) and everything that went into it (notes, times, media,
+    notedeck's code) is unchanged, so writing would give the same bytes.
+    """
+    from exporter.package import write_apkg
+
+    record = (
+        cache_dir / f"package-{hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:32]}"
+        if cache_dir
+        else None
+    )
+    fingerprint = _package_fingerprint(package)
+    if record is not None and _stamp(path, fingerprint) == _read(record):
+        return False
+    write_apkg(path, **package)
+    if record is not None:
+        with contextlib.suppress(OSError):
+            _ensure_folder(record.parent)
+            _write_atomically(record, _stamp(path, fingerprint))
+    return True
+
+
+def _package_fingerprint(package: dict[str, Any]) -> bytes:
+    digest = hashlib.sha256(code_fingerprint())
+    for key in sorted(package):
+        value = package[key]
+        rows = value if isinstance(value, (list, tuple)) else [value]
+        digest.update(key.encode() + b"\x1e")
+        for row in rows:
+            digest.update(repr(row).encode("utf-8", "surrogatepass") + b"\x1f")
+    return digest.digest()
+
+
+def _stamp(path: Path, fingerprint: bytes) -> bytes:
+    """What identifies a written package: its fingerprint, size and modification time."""
+    try:
+        info = path.stat()
+    except OSError:
+        return b""
+    return FORMAT + fingerprint + f"{info.st_size} {info.st_mtime_ns}".encode()
+
+
+def _read(record: Path) -> bytes | None:
+    try:
+        return record.read_bytes()
+    except OSError:
+        return None
 
 
 def _load(cache_dir: Path, job: ParseJob) -> ParseResult | None:
@@ -156,14 +217,19 @@ def _store(cache_dir: Path, job: ParseJob, data: bytes) -> None:
     """Write an entry atomically; a cache that cannot be written is skipped silently."""
     with contextlib.suppress(OSError):
         _ensure_folder(cache_dir)
-        fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".tmp-", suffix=".pickle")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(FORMAT + job.key() + data)
-            os.replace(tmp, cache_dir / job.entry_name())
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+        _write_atomically(cache_dir / job.entry_name(), FORMAT + job.key() + data)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def _ensure_folder(cache_dir: Path) -> None:

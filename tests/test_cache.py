@@ -187,3 +187,55 @@ def test_an_unwritable_cache_folder_is_skipped(
     with_cache = build(deck, tmp_path / "out")
     monkeypatch.setenv("NOTEDECK_NO_CACHE", "1")
     assert build(deck, tmp_path / "plain") == with_cache
+
+
+@pytest.fixture
+def written(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The packages actually written."""
+    import exporter.package
+
+    paths: list[Path] = []
+    real = exporter.package.write_apkg
+
+    def counting(path: Path, **package: Any) -> None:
+        paths.append(path)
+        real(path, **package)
+
+    monkeypatch.setattr(exporter.package, "write_apkg", counting)
+    return paths
+
+
+def test_an_unchanged_deck_is_not_packaged_again(deck: Path, tmp_path: Path, written: list[Path]) -> None:
+    first = build(deck, tmp_path / "out")
+    assert build(deck, tmp_path / "out") == first
+    assert len(written) == 1
+    edited = deck.parent / "notes" / "part-0.md"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("weights", "biases"), encoding="utf-8")
+    assert build(deck, tmp_path / "out") != first
+    assert len(written) == 2
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda apkg: apkg.unlink(),
+        lambda apkg: apkg.write_bytes(b"not a package"),
+        lambda apkg: os.utime(apkg, ns=(0, 0)),
+    ],
+    ids=["deleted", "overwritten", "touched"],
+)
+def test_a_package_changed_outside_is_written_again(
+    deck: Path, tmp_path: Path, written: list[Path], tamper: Callable[[Path], None]
+) -> None:
+    first = build(deck, tmp_path / "out")
+    tamper(tmp_path / "out" / "deck.apkg")
+    assert build(deck, tmp_path / "out") == first
+    assert len(written) == 2
+
+
+def test_without_the_cache_every_build_writes(
+    deck: Path, tmp_path: Path, written: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NOTEDECK_NO_CACHE", "1")
+    assert build(deck, tmp_path / "out") == build(deck, tmp_path / "out")
+    assert len(written) == 2
