@@ -286,6 +286,26 @@ def build_deck(
     )
 
 
+def planned_guids(config: DeckConfig, cards: Sequence[Card], out_dir: Path = Path("build")) -> list[str]:
+    """The GUIDs a build would give ``cards`` (the whole deck), read from its lock; writes nothing."""
+    from exporter.lock import locate_lock, read_lock
+    from exporter.package import note_type_fingerprint
+    from exporter.regen import plan
+
+    where = locate_lock(config.folder, config.stem, out_dir)
+    previous = read_lock(where.read, shown=display_path(where.read), deck_id=config.id)
+    result = plan(
+        cards,
+        [deck_name_for(config, card) for card in cards],
+        deck_id=config.id,
+        root_deck=config.name,
+        previous=previous,
+        now=wall_clock(),
+        fingerprint=note_type_fingerprint(),
+    )
+    return [note.guid for note in result.notes]
+
+
 def _media_of(cards: Sequence[Card], media: Sequence[MediaFile]) -> tuple[MediaFile, ...]:
     """The packed files that ``cards`` show (a ``--tag`` build carries only its own images)."""
     from exporter.media import image_sources
@@ -332,6 +352,7 @@ __all__ = [
     "deck_name_for",
     "load_notes",
     "notes_files",
+    "planned_guids",
     "read_notes",
     "tag_matches",
     "wall_clock",

@@ -209,13 +209,18 @@ def list_cards(
         notedeck list decks/anndl.yaml --tag CNN
         notedeck list notes.md --json
     """
-    from cards import guid_for
-    from exporter.build import collect_cards, deck_name_for
+    from exporter.build import collect_cards, deck_name_for, planned_guids, tag_matches
+
+    def wanted(tags: Sequence[str]) -> bool:
+        if include_tags and not any(tag_matches(t, w) for t in tags for w in include_tags):
+            return False
+        return not any(tag_matches(t, w) for t in tags for w in exclude_tags)
 
     rows: list[dict[str, Any]] = []
     with reported_errors():
         for config in load_configs(paths):
-            deck = collect_cards(config, include_tags=include_tags, exclude_tags=exclude_tags)
+            deck = collect_cards(config)
+            guids = planned_guids(config, deck.cards)  # as the next build will give them (lock file)
             rows.extend(
                 {
                     "deck": deck_name_for(config, c),
@@ -224,9 +229,10 @@ def list_cards(
                     "tags": list(c.tags),
                     "source": c.location,
                     "kind": c.kind,
-                    "guid": guid_for(config.id, c.key),
+                    "guid": guid,
                 }
-                for c in deck.cards
+                for c, guid in zip(deck.cards, guids, strict=True)
+                if wanted(c.tags)
             )
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
@@ -249,15 +255,17 @@ def check(paths: tuple[Path, ...]) -> None:
         notedeck check decks/anndl.yaml
     """
     from exporter.build import collect_cards
+    from exporter.regen import unique_keys
 
     total = 0
     with reported_errors():
         for config in load_configs(paths):
             deck = collect_cards(config)
-            for warning in deck.warnings:
+            warnings = (*deck.warnings, *unique_keys(deck.cards)[1])  # + repeats across files
+            for warning in warnings:
                 click.echo(str(warning))
-            total += len(deck.warnings)
-            click.echo(f"{config.path}: {len(deck.cards)} cards, {len(deck.warnings)} warnings", err=True)
+            total += len(warnings)
+            click.echo(f"{config.path}: {len(deck.cards)} cards, {len(warnings)} warnings", err=True)
 
 
 @cli.command()

@@ -59,8 +59,22 @@ def _similarity(a: Sequence[str], b: Sequence[str]) -> float:
         if tag == "equal":
             matched += i2 - i1
         elif tag == "replace":
-            matched += sum(is_typo(x, y) for x, y in zip(a[i1:i2], b[j1:j2], strict=False))
+            matched += _typo_pairs(a[i1:i2], b[j1:j2])
     return 2 * matched / (len(a) + len(b))
+
+
+def _typo_pairs(xs: Sequence[str], ys: Sequence[str]) -> int:
+    """Most words of ``xs`` and ``ys`` that pair up as typos, in order (a tiny LCS).
+
+    A changed stretch is short (a word or two), so the quadratic table is cheap;
+    it lines up ``really aplha`` with ``alpha`` where pairing by position would not.
+    """
+    row = [0] * (len(ys) + 1)
+    for x in xs:
+        previous = row[:]
+        for j, y in enumerate(ys, start=1):
+            row[j] = previous[j - 1] + 1 if is_typo(x, y) else max(previous[j], row[j - 1])
+    return row[-1]
 
 
 def _numbers(ws: Sequence[str]) -> list[str]:

@@ -27,6 +27,8 @@ KEPT = [
         "How data representation is learned via convolutional neural networks?",
         "How data representation is learned via recurrent neural networks?",
     ),
+    # a word added next to a typo
+    ("What is alpha bravo?", "What is really aplha bravo?"),
     # case, spacing and punctuation do not count
     ("what is  a GAN", "What is a GAN?"),
 ]
