@@ -30,7 +30,7 @@ PIECES = [
     "<!-- card id: x -->", "<!-- no-card -->", "---\ntags: [a]\n---\n", "Answer: ", "Solution:", "é", "？",
 ]  # fmt: skip
 MARKDOWNISH = st.lists(st.sampled_from(PIECES) | st.text(max_size=8), max_size=60).map("".join)
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS
@@ -46,7 +46,7 @@ def test_markdownish_text_builds_a_deck_anki_imports(text: str) -> None:
     assert code == 0
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(MARKDOWNISH)
 def test_markdownish_text_parses_without_raising(text: str) -> None:
     result = parse_document(text, source="fuzz.md", deck="D")
