@@ -243,6 +243,12 @@ def build_cases(args: argparse.Namespace, work: Path, peers: dict[str, Path]) ->
             ROOT,
             edit_one_answer(big, [*nd, "build", str(big / "deck.yaml"), "--out", str(work / "nd50k-warm")]),
         ),
+        Case(
+            "notedeck warm 50k, nothing changed",
+            [*nd, "build", str(big / "deck.yaml"), "--out", str(work / "nd50k-same")],
+            ROOT,
+            warmed_up([*nd, "build", str(big / "deck.yaml"), "--out", str(work / "nd50k-same")]),
+        ),
         Case("notedeck --help", [*nd, "--help"], ROOT),
         Case(
             "notedeck build default deck (cold)",
