@@ -143,10 +143,9 @@ def collect_cards(
     images = MediaPacker(config.folder)
     sources = [display_path(path) for path in files]
     loaded = [load_notes(path, source) for path, source in zip(files, sources, strict=True)]
-    jobs = [ParseJob(text, source, config.name) for (text, _), source in zip(loaded, sources, strict=True)]
-    results = parse_all(jobs, cache_dir_for(config.path))
-    for path, source, (_, cleaned), result in zip(files, sources, loaded, results, strict=True):
-        generated = generate_cards(config, result, source)
+    jobs = [ParseJob(text, source, config) for (text, _), source in zip(loaded, sources, strict=True)]
+    results = parse_all(jobs, cache_dir_for(config.path))  # with the generators' cards
+    for path, (_, cleaned), (result, generated) in zip(files, loaded, results, strict=True):
         # Exercise cards join the notes' own cards at their code's line; the parser's order is kept.
         in_order = heapq.merge(result.cards, sorted(generated.cards, key=_line), key=_line)
         safe, refused = images.cards(in_order, path)  # sanitised, images packed or dropped

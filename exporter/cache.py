@@ -1,7 +1,8 @@
 """The parse cache: a rebuild re-parses only the notes files that changed.
 
 Parsing is most of a build's time, and between two builds a student usually
-edits one file. Each notes file's :class:`~cards.model.ParseResult` is stored in
+edits one file. Each notes file's :class:`~cards.model.ParseResult` (with the cards the
+generators make from its code) is stored in
 ``.notedeck-cache/`` next to the deck file, keyed by a hash of the file's text,
 its displayed path, the deck name, notedeck's code and the versions of the
 libraries that shape the HTML. Anything else is a miss that re-parses, so the
@@ -25,14 +26,16 @@ import pickle
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from cards import model
-from cards.model import ParseResult
+from cards.generators import Generated
+from cards.model import Card, NoteWarning, ParseResult
 from cards.parse import parse_document
+from exporter.config import DeckConfig
 
 CACHE_DIR_NAME = ".notedeck-cache"
 FORMAT = b"notedeck parse cache 1\n"
@@ -43,27 +46,35 @@ PARALLEL_MIN_CHARS = 400_000
 
 @dataclass(frozen=True)
 class ParseJob:
-    """One notes file to turn into a :class:`ParseResult`."""
+    """One notes file to turn into a :class:`Parsed`."""
 
     text: str
     """The file's clean text (see :func:`exporter.build.load_notes`)."""
     source: str
     """Path shown in cards and warnings."""
-    deck: str
-    """Deck name, the prefix of chapter tags."""
+    config: DeckConfig
+    """The deck: its name prefixes chapter tags, its options steer the generators."""
 
     def key(self) -> bytes:
         """Digest of everything the parse result depends on."""
         digest = hashlib.sha256(code_fingerprint())
-        for part in (self.source, self.deck, self.text):
+        options = {f.name: getattr(self.config, f.name) for f in fields(self.config) if f.name != "path"}
+        for part in (self.source, repr(sorted(options.items())), self.text):
             data = part.encode("utf-8", "surrogatepass")
             digest.update(len(data).to_bytes(8, "big") + data)
         return digest.digest()
 
     def entry_name(self) -> str:
         """File name of the job's entry: one per (file, deck), overwritten when the file changes."""
-        slot = hashlib.sha256(f"{self.source}\x00{self.deck}".encode("utf-8", "surrogatepass"))
+        slot = hashlib.sha256(f"{self.source}\x00{self.config.name}".encode("utf-8", "surrogatepass"))
         return slot.hexdigest()[:32] + ".pickle"
+
+
+class Parsed(NamedTuple):
+    """What one notes file gives: the parser's result and the generators' cards."""
+
+    result: ParseResult
+    generated: Generated
 
 
 def cache_dir_for(deck_file: Path) -> Path | None:
@@ -74,9 +85,9 @@ def cache_dir_for(deck_file: Path) -> Path | None:
     return Path(override) if override else deck_file.parent / CACHE_DIR_NAME
 
 
-def parse_all(jobs: Sequence[ParseJob], cache_dir: Path | None) -> list[ParseResult]:
-    """Parse results of ``jobs``, in order, from the cache where possible."""
-    results: list[ParseResult | None] = [_load(cache_dir, job) if cache_dir else None for job in jobs]
+def parse_all(jobs: Sequence[ParseJob], cache_dir: Path | None) -> list[Parsed]:
+    """Parsed notes of ``jobs``, in order, from the cache where possible."""
+    results: list[Parsed | None] = [_load(cache_dir, job) if cache_dir else None for job in jobs]
     missing = [i for i, result in enumerate(results) if result is None]
     for i, data in zip(missing, _parse_pickled([jobs[i] for i in missing]), strict=True):
         results[i] = _loads(data)
@@ -86,9 +97,12 @@ def parse_all(jobs: Sequence[ParseJob], cache_dir: Path | None) -> list[ParseRes
 
 
 def parse_job(job: ParseJob) -> bytes:
-    """Parse one job; the pickled result (what a worker sends back and the cache stores)."""
-    result = parse_document(job.text, source=job.source, deck=job.deck)
-    return pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+    """Parse one file and run the generators on it; pickled (what a worker sends back and the cache keeps)."""
+    from exporter.build import generate_cards
+
+    result = parse_document(job.text, source=job.source, deck=job.config.name)
+    generated = generate_cards(job.config, result, job.source)
+    return pickle.dumps((result, generated.cards, generated.warnings), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _parse_pickled(jobs: Sequence[ParseJob]) -> Iterator[bytes]:
@@ -198,7 +212,7 @@ def _read(record: Path) -> bytes | None:
         return None
 
 
-def _load(cache_dir: Path, job: ParseJob) -> ParseResult | None:
+def _load(cache_dir: Path, job: ParseJob) -> Parsed | None:
     """The cached result of ``job``, or ``None`` when absent, stale or unreadable."""
     try:
         data = (cache_dir / job.entry_name()).read_bytes()
@@ -257,8 +271,11 @@ _MODEL_CLASSES = frozenset(
 )
 
 
-def _loads(data: bytes) -> ParseResult:
-    result = _ModelUnpickler(io.BytesIO(data)).load()
-    if not isinstance(result, ParseResult):
-        raise pickle.UnpicklingError("not a ParseResult")
-    return result
+def _loads(data: bytes) -> Parsed:
+    loaded = _ModelUnpickler(io.BytesIO(data)).load()
+    match loaded:
+        case (ParseResult() as result, tuple(cards), tuple(warnings)) if all(
+            isinstance(c, Card) for c in cards
+        ) and all(isinstance(w, NoteWarning) for w in warnings):
+            return Parsed(result, Generated(cards, warnings))
+    raise pickle.UnpicklingError("not a parse result")

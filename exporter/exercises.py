@@ -39,10 +39,10 @@ def models_in(config: DeckConfig) -> tuple[list[FoundModel], list[NoteWarning]]:
     files = notes_files(config)
     sources = [display_path(path) for path in files]
     texts = [load_notes(path, source)[0] for path, source in zip(files, sources, strict=True)]
-    jobs = [ParseJob(text, source, config.name) for text, source in zip(texts, sources, strict=True)]
+    jobs = [ParseJob(text, source, config) for text, source in zip(texts, sources, strict=True)]
     found: list[FoundModel] = []
     warnings: list[NoteWarning] = []
-    for source, result in zip(sources, parse_all(jobs, cache_dir_for(config.path)), strict=True):
+    for source, (result, _) in zip(sources, parse_all(jobs, cache_dir_for(config.path)), strict=True):
         for analysis in analyse_blocks(result.code_blocks):
             warnings += unit_warnings(analysis, source)
             found += [FoundModel(source, model) for model in analysis.models]

@@ -239,3 +239,29 @@ def test_without_the_cache_every_build_writes(
     monkeypatch.setenv("NOTEDECK_NO_CACHE", "1")
     assert build(deck, tmp_path / "out") == build(deck, tmp_path / "out")
     assert len(written) == 2
+
+
+def test_generated_cards_are_cached_with_the_parse(
+    deck: Path, parsed: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import exporter.build
+
+    generated: list[str] = []
+    real = exporter.build.generate_cards
+
+    def counting(config: Any, result: Any, source: str) -> Any:
+        generated.append(Path(source).name)
+        return real(config, result, source)
+
+    monkeypatch.setattr(exporter.build, "generate_cards", counting)
+    with_exercises = build(deck, tmp_path / "out")
+    assert "part-3.md" in generated
+    generated.clear()
+    assert build(deck, tmp_path / "again") == with_exercises
+    assert generated == []
+    deck.write_text(deck.read_text(encoding="utf-8") + "exercises: false\n", encoding="utf-8")
+    parsed.clear()
+    without = build(deck, tmp_path / "without")
+    assert len(parsed) == len(generated) == 4  # a deck option the generators read: all parsed again
+    shutil.rmtree(deck.parent / CACHE_DIR_NAME)
+    assert build(deck, tmp_path / "fresh") == without != with_exercises
