@@ -11,6 +11,8 @@ import textwrap
 from fractions import Fraction
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cards.generators.keras.extract import LayerReport, ModelReport, analyse_code
 
@@ -542,3 +544,51 @@ def test_trailing_annotations_are_read_as_comments() -> None:
     (problem,) = unit.problems
     assert (problem.line, problem.fatal) == (6, False)
     assert "'4x4' after the statement is not Python" in problem.message
+
+
+# ---------------------------------------------------------------- never a crash
+
+_FRAGMENTS = [
+    "x = tfkl.Input((8, 8, 3))",
+    "x = tfkl.Input(shape=(None, 4))",
+    "y = tfkl.Conv2D(4, 3, padding='same')(x)",
+    "y = tfkl.Conv2DTranspose(2, 3, strides=2)(y)",
+    "y = tfkl.MaxPooling2D()(y)",
+    "z = tfkl.Concatenate()([x, y])",
+    "z = tfkl.Add()([y, y])",
+    "y = tfkl.LSTM(3, return_sequences=True)(x)",
+    "y = tfkl.Bidirectional(tfkl.GRU(2))(x)",
+    "y = tfkl.Flatten()(y)",
+    "y = tfkl.Dense(n)(y)",
+    "y = tfkl.Reshape((-1, 2))(y)",
+    "n = 3 * 2",
+    "n = n // 0",
+    "model = Sequential()",
+    "model.add(Dense(2, input_shape=(4,)))",
+    "model.add(Conv2D(2, 3))",
+    "model.add(x)",
+    "m = tfk.Model(x, y)",
+    "m = tfk.Model(inputs=[x], outputs=[y, z])",
+    "for i in range(3):\n    y = tfkl.Dense(i + 1)(y)",
+    "def f(a):\n    return tfkl.Dense(2)(a)",
+    "y = f(x)",
+    "y = tfkl.Dense(2)",
+    "y = y(y)",
+    "x, y = y",
+    "if n:\n    y = x",
+    "y = tfkl.Dense(2)(x) 2x2",
+    "y = tfkl.Conv2D(filters=2, kernel=3)(x)",
+    "y = tfkl.Dropout(2)(x)",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(_FRAGMENTS), max_size=8), st.text(max_size=40))
+def test_any_mix_of_keras_code_and_junk_analyses_without_raising(lines: list[str], junk: str) -> None:
+    for code in ("\n".join(lines) + "\n", "\n".join([*lines, junk]) + "\n"):
+        for unit in analyse_code(code):
+            if unit.accepted:
+                for model in unit.models:
+                    assert model.total == sum(layer.params for layer in model.layers)
+            else:
+                assert all(p.message for p in unit.problems)

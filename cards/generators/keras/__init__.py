@@ -28,18 +28,31 @@ class KerasExercises:
     ) -> Generated:
         cards: list[Card] = []
         warnings: list[NoteWarning] = []
-        for analysis in analyse_blocks(blocks):
-            warnings += unit_warnings(analysis, source)
-            warnings += check_claims(analysis, source=source)
-            if analysis.accepted and options.cards_per_model > 0:
-                cards += make_cards(
-                    analysis,
-                    source=source,
-                    tags=exercise_tags(deck, analysis.unit.first.chapter),
-                    count=options.cards_per_model,
-                    asked=asked_in_notes(analysis),
-                )
+        try:
+            analyses = analyse_blocks(blocks)
+        except Exception as exc:  # a bug here must cost the exercises, never the build
+            return Generated((), (_internal(source, blocks[0].line if blocks else 0, exc),))
+        for analysis in analyses:
+            try:
+                warnings += unit_warnings(analysis, source)
+                warnings += check_claims(analysis, source=source)
+                if analysis.accepted and options.cards_per_model > 0:
+                    cards += make_cards(
+                        analysis,
+                        source=source,
+                        tags=exercise_tags(deck, analysis.unit.first.chapter),
+                        count=options.cards_per_model,
+                        asked=asked_in_notes(analysis),
+                    )
+            except Exception as exc:
+                warnings.append(_internal(source, analysis.unit.first.line, exc))
         return Generated(tuple(cards), tuple(warnings))
+
+
+def _internal(source: str, line: int, exc: Exception) -> NoteWarning:
+    return NoteWarning(
+        source, line, f"notedeck could not analyse this code ({type(exc).__name__}: {exc}) — please report it"
+    )
 
 
 def unit_warnings(analysis: UnitAnalysis, source: str) -> list[NoteWarning]:

@@ -60,6 +60,10 @@ IMPLICIT_MODULES = {
 """Aliases notes use without importing them (exam snippets rarely show imports)."""
 MODEL_FUNCTIONS = frozenset({"Input", "Sequential", "Model"})
 _MAX_LOOP = 64
+_MAX_ITEMS = 10_000
+_MAX_STEPS = 20_000
+"""Statements executed per code unit (loops unrolled); beyond that the code is not analysed."""
+_MAX_REPAIR_LINE = 400
 _JUNK = re.compile(r"[\w\s.,;:×*+\-/%<>→]+")
 """What a trailing annotation may contain: no brackets, quotes or '=' (those are real code)."""
 _KNOWN_NAMES = frozenset(dir(builtins))
@@ -215,7 +219,7 @@ def _continues(current: list[CodeBlock], previous: CodeBlock, block: CodeBlock) 
     _, tree, _ = _parse_unit(current)
     try:
         nxt = ast.parse(block.code)
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     defined = _assigned_names(tree) if tree is not None else set()
     used = {n.id for n in ast.walk(nxt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
@@ -297,6 +301,11 @@ def _parse_with_repairs(lines: list[str], line_map: list[int]) -> tuple[ast.Modu
     for _ in range(len(lines) + 1):
         try:
             return ast.parse("\n".join(lines) + "\n"), problems
+        except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, absurd nesting
+            problems.append(
+                Problem(line_map[0] if line_map else 0, f"cannot read the code as Python ({exc})")
+            )
+            return None, problems
         except SyntaxError as exc:
             index = (exc.lineno or 1) - 1
             if not 0 <= index < len(lines):
@@ -322,6 +331,8 @@ def _parse_with_repairs(lines: list[str], line_map: list[int]) -> tuple[ast.Modu
 def _junk_start(line: str) -> int | None:
     """Where trailing junk starts: the longest prefix that is a statement on its own."""
     stripped = line.rstrip()
+    if len(stripped) > _MAX_REPAIR_LINE:
+        return None
     indent = len(line) - len(line.lstrip())
     for cut in range(len(stripped) - 1, indent, -1):
         rest = stripped[cut:].strip()
@@ -329,7 +340,7 @@ def _junk_start(line: str) -> int | None:
             continue
         try:
             ast.parse(stripped[indent:cut])
-        except SyntaxError:
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
         return cut
     return None
@@ -444,6 +455,7 @@ class Interpreter:
         self.problems: list[Problem] = []
         self.counters: dict[str, int] = {}
         self.depth = 0
+        self.steps = 0
 
     # -- statements
 
@@ -460,6 +472,9 @@ class Interpreter:
             self.statement(stmt)
 
     def statement(self, stmt: ast.stmt) -> None:
+        self.steps += 1
+        if self.steps > _MAX_STEPS:
+            raise Rejected(stmt.lineno, "the code runs too many statements to analyse")
         if isinstance(stmt, ast.Import):
             for alias in stmt.names:
                 if alias.asname:
@@ -584,13 +599,13 @@ class Interpreter:
                 return side
         try:
             if _is_number(left) and _is_number(right):
-                return _ARITH[type(op)](left, right)
+                return _bounded(_ARITH[type(op)](left, right))
             if isinstance(op, ast.Add) and isinstance(left, tuple) and isinstance(right, tuple):
-                return left + right
+                return left + right if len(left) + len(right) <= _MAX_ITEMS else Opaque("a long tuple")
             if isinstance(op, ast.Add) and isinstance(left, list) and isinstance(right, list):
-                return left + right
+                return left + right if len(left) + len(right) <= _MAX_ITEMS else Opaque("a long list")
             if isinstance(op, ast.Mult) and isinstance(left, tuple | list) and isinstance(right, int):
-                return left * right
+                return left * right if len(left) * right <= _MAX_ITEMS else Opaque("a long sequence")
             if isinstance(op, ast.Add) and isinstance(left, str) and isinstance(right, str):
                 return left + right
             if isinstance(op, ast.Mod) and isinstance(left, str):
@@ -941,8 +956,15 @@ _ARITH: dict[type, Any] = {
     ast.Div: lambda a, b: a / b,
     ast.FloorDiv: lambda a, b: a // b,
     ast.Mod: lambda a, b: a % b,
-    ast.Pow: lambda a, b: a**b if abs(b) <= 64 else None,
+    ast.Pow: lambda a, b: a**b if abs(b) <= 64 and abs(a) <= 10**6 else None,
 }
+
+
+def _bounded(value: Any) -> Any:
+    """Numbers beyond any real layer size are not evaluated (and cannot grow without limit)."""
+    if isinstance(value, int | float) and abs(value) > 10**15:
+        return Opaque("a number too large to be a layer size")
+    return value
 
 
 def _is_number(value: Any) -> bool:
