@@ -404,6 +404,11 @@ def _exit_cleanly_on_termination() -> None:
         package = sys.modules.get("exporter.package")
         if package is not None:
             package.remove_temporaries()
+        # Parse workers would wait forever for a parent that is gone.
+        processes = sys.modules.get("multiprocessing")
+        if processes is not None:
+            for child in processes.active_children():
+                child.kill()
         os.write(2, b"Aborted.\n")
         os._exit(128 + signum)
 

@@ -94,3 +94,58 @@ def _wait_for_temporary(process: subprocess.Popen[str], out: Path, phase: str) -
             return True
         time.sleep(0.001)
     return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc")
+def test_stopped_build_leaves_no_parse_workers_behind(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        cards = "".join(f"## What is {name} {i}?\n\nAnswer {i} with $x_{{{i}}}$.\n\n" for i in range(20_000))
+        (tmp_path / f"{name}.md").write_text(cards, encoding="utf-8")
+    (tmp_path / "deck.yaml").write_text('name: P\nid: 12\nnotes: ["*.md"]\n', encoding="utf-8")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "exporter",
+            "build",
+            str(tmp_path / "deck.yaml"),
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "NOTEDECK_JOBS": "2", "NOTEDECK_NO_CACHE": "1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    workers: list[int] = []
+    while len(workers) < 2 and process.poll() is None and time.monotonic() < deadline:
+        workers = _children(process.pid)
+        time.sleep(0.01)
+    assert len(workers) == 2, "the build did not start parse workers"
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 128 + signal.SIGTERM
+    deadline = time.monotonic() + 10
+    while any(_state(pid) not in ("", "Z") for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [_state(pid) for pid in workers if _state(pid) not in ("", "Z")] == []
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _state(pid: int) -> str:
+    """The process state letter ("Z" for a zombie), or "" when the process is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return ""
