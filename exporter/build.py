@@ -273,7 +273,7 @@ def build_deck(
         note_type_mod=result.note_type_mod,
         media=_media_of([c for c, _ in chosen], deck.media),
     )
-    if lock != "off":
+    if lock != "off" and (result.lock != previous or where.read != where.write):
         write_lock(where.write, result.lock)
     return BuildReport(
         output=output,

@@ -279,13 +279,12 @@ def _broken_json(text: str, shown: str, exc: json.JSONDecodeError) -> LockError:
 
 
 def _note_type(raw: Any, text: str, shown: str) -> tuple[str, int]:
-    line = _key_line(text, "note_type")
-    if not isinstance(raw, dict) or set(raw) != {"fingerprint", "mod"}:
-        raise _error(shown, line, '"note_type" must be {"fingerprint": "...", "mod": <seconds>}')
-    fingerprint, mod = raw["fingerprint"], raw["mod"]
-    if type(fingerprint) is not str or type(mod) is not int or mod < 1:
-        raise _error(shown, line, '"note_type" must be {"fingerprint": "...", "mod": <seconds>}')
-    return fingerprint, mod
+    if isinstance(raw, dict) and set(raw) == {"fingerprint", "mod"}:
+        fingerprint, mod = raw["fingerprint"], raw["mod"]
+        if type(fingerprint) is str and type(mod) is int and mod > 0:
+            return fingerprint, mod
+    what = '"note_type" must be {"fingerprint": "...", "mod": <seconds>}'
+    raise _error(shown, _key_line(text, "note_type"), what)
 
 
 def _cards(raw: Any, text: str, shown: str) -> tuple[LockEntry, ...]:
@@ -294,7 +293,7 @@ def _cards(raw: Any, text: str, shown: str) -> tuple[LockEntry, ...]:
     entries = []
     for index, item in enumerate(raw):
         if type(item) is dict and item.keys() == _CARD_KEYSET:
-            key, guid, mod, digest, plain = (item[f] for f in _CARD_FIELDS)
+            key, guid, mod, digest, plain = item["key"], item["guid"], item["mod"], item["hash"], item["text"]
             if (
                 type(key) is str
                 and key

@@ -20,7 +20,7 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from cards.errors import CardsError
 
@@ -69,9 +69,12 @@ code { font-family: ui-monospace, "SF Mono", Menlo, Consolas, monospace; font-si
 """
 
 
-@dataclass(frozen=True)
-class PackagedNote:
-    """One note as it goes into the package."""
+class PackagedNote(NamedTuple):
+    """One note as it goes into the package.
+
+    A named tuple rather than a frozen dataclass: a 50,000-card build makes
+    one per card on every rebuild, and tuples are made several times faster.
+    """
 
     guid: str
     question: str

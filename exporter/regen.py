@@ -87,38 +87,45 @@ def plan(
         continued.add(j)
         rematches.append((gone[j].text, plain_text(cards[index].question)))
     gone = [e for j, e in enumerate(gone) if j not in continued]
-    taken = {e.guid for e in match.found.values()} | {t.guid for t in old.removed} | {e.guid for e in gone}
-    entries = []
-    notes = []
-    for index, card in enumerate(cards):
-        before = match.found.get(index)
-        if before is None:
-            guid = fresh_guid(deck_id, keys[index], taken)
-            mod = now
-        else:
-            guid = before.guid
-            same = isinstance(before, LockEntry) and before.hash == hashes[index]
-            mod = before.mod if same else max(now, before.mod + 1)
-        entries.append(LockEntry(keys[index], guid, mod, hashes[index], plain_text(card.question)))
-        notes.append(
-            PackagedNote(
-                guid,
-                card.question,
-                card.context,
-                card.answer,
-                card.location,
-                card.tags,
-                decks[index],
-                mod,
-                index,
-            )
-        )
+    entries = _entries(cards, keys, hashes, match.found, deck_id, now, (*old.removed, *gone))
+    notes = tuple(
+        PackagedNote(e.guid, c.question, c.context, c.answer, c.location, c.tags, d, e.mod, i)
+        for i, (c, d, e) in enumerate(zip(cards, decks, entries, strict=True))
+    )
     kept = [t for t in old.removed if t.key not in match.used]
     fresh, unrecovered = _bury(gone, recover(gone) if gone else {}, root_deck, now)
-    tombstones = tuple(sorted((*kept, *fresh), key=lambda t: t.key))
+    tombstones = tuple(sorted((*kept, *fresh)))
     nt_mod = _note_type_mod(previous, fingerprint, now)
-    lock = Lock(deck_id, fingerprint, nt_mod, tuple(sorted(entries, key=lambda e: e.key)), tombstones)
-    return Plan(tuple(notes), tombstones, nt_mod, lock, tuple(rematches), tuple(warnings), unrecovered)
+    lock = Lock(deck_id, fingerprint, nt_mod, tuple(sorted(entries)), tombstones)
+    return Plan(notes, tombstones, nt_mod, lock, tuple(rematches), tuple(warnings), unrecovered)
+
+
+def _entries(
+    cards: Sequence[Card],
+    keys: Sequence[str],
+    hashes: Sequence[str],
+    found: Mapping[int, LockEntry | Tombstone],
+    deck_id: int,
+    now: int,
+    leaving: Sequence[LockEntry | Tombstone],
+) -> list[LockEntry]:
+    """The lock entry of each card: kept GUID and time when the content is the same."""
+    entries = []
+    taken: set[str] | None = None  # GUIDs in use, only computed when a new card needs one
+    for index, card in enumerate(cards):
+        before = found.get(index)
+        digest = hashes[index]
+        if type(before) is LockEntry and before.hash == digest:
+            entries.append(before if before.key == keys[index] else before._replace(key=keys[index]))
+            continue
+        text = plain_text(card.question)
+        if before is None:
+            if taken is None:
+                taken = {e.guid for e in found.values()} | {e.guid for e in leaving}
+            entries.append(LockEntry(keys[index], fresh_guid(deck_id, keys[index], taken), now, digest, text))
+        else:
+            entries.append(LockEntry(keys[index], before.guid, max(now, before.mod + 1), digest, text))
+    return entries
 
 
 @dataclass
@@ -201,6 +208,8 @@ def unique_keys(cards: Sequence[Card]) -> tuple[list[str], list[NoteWarning]]:
     repeat naming where the question first appeared.
     """
     taken = {c.key for c in cards}
+    if len(taken) == len(cards):
+        return [c.key for c in cards], []
     first: dict[str, Card] = {}
     count: dict[str, int] = {}
     keys = []

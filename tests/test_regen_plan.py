@@ -160,7 +160,7 @@ def test_tombstone_without_the_previous_package_keeps_the_question() -> None:
 
 def test_tombstone_ignores_a_previous_package_that_does_not_match_the_lock() -> None:
     first = run([card("Q1?", "old answer"), card("Q2?")], None, T)
-    stale = {n.guid: replace(n, answer="something older") for n in first.notes}
+    stale = {n.guid: n._replace(answer="something older") for n in first.notes}
     gone = run([card("Q2?")], first.lock, T + 3, recover=lambda entries: stale)
     assert gone.tombstones[0].answer == MISSING_ANSWER
 
