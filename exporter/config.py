@@ -95,6 +95,15 @@ def _unique_key_loader() -> type[Any]:
                 seen.add(key if isinstance(key, (str, int, float, bool)) else id(key_node))
             return super().construct_mapping(node, deep=deep)
 
+        def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+            # Aliases let a few lines expand into gigabytes ("billion laughs"); a deck needs none.
+            if self.check_event(yaml.AliasEvent):
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                raise yaml.composer.ComposerError(
+                    None, None, "aliases (*name) are not allowed in deck files", mark
+                )
+            return super().compose_node(parent, index)
+
     return UniqueKeyLoader
 
 
@@ -121,7 +130,7 @@ def _validate(path: Path, data: dict[Any, Any]) -> DeckConfig:
     if subdecks not in _SUBDECK_MODES:
         raise ConfigError(
             f"{where}: subdecks",
-            f"expected one of {', '.join(_SUBDECK_MODES)}, got {subdecks!r}",
+            f"expected one of {', '.join(_SUBDECK_MODES)}, got {_shown(subdecks)}",
             "fix the value",
         )
     return DeckConfig(
@@ -157,7 +166,7 @@ def _exercises(path: Path, value: Any) -> int:
     if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= 50:
         raise ConfigError(
             f"{path}: exercises: cards_per_model",
-            f"expected a whole number from 0 to 50, got {count!r}",
+            f"expected a whole number from 0 to 50, got {_shown(count)}",
             "fix the value",
         )
     return count
@@ -233,6 +242,13 @@ def _string_list(path: Path, data: dict[Any, Any], key: str, *, required: bool =
             f"{path}: {key}", "expected a list of strings", "write one item per line as '- item'"
         )
     return tuple(item.strip() for item in value)
+
+
+def _shown(value: Any) -> str:
+    """A short ``repr`` for messages: a wrong value may be huge."""
+    import reprlib
+
+    return reprlib.repr(value)
 
 
 def _type_name(kind: type) -> str:

@@ -212,3 +212,24 @@ def test_a_notes_file_name_with_glob_characters_is_taken_literally(tmp_path: Pat
     code, output = run("list", notes)
     assert code == 0, output
     assert "What is a test?" in output and "Not this one" not in output
+
+
+def test_yaml_aliases_are_refused_so_a_tiny_file_cannot_expand_to_gigabytes(tmp_path: Path) -> None:
+    laughs = "".join(f"  - &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]\n" for i in range(1, 12))
+    deck = write_deck(tmp_path, f"name: D\nid: 1\nnotes: [notes.md]\nsubdecks:\n  - &l0 [lol, lol]\n{laughs}")
+    code, output = run("build", deck, "--out", tmp_path / "out")
+    assert (code, output) == (
+        2,
+        f"Error: {deck}:6: YAML syntax error: aliases (*name) are not allowed in deck files — "
+        "fix the YAML syntax\n",
+    )
+
+
+def test_a_huge_wrong_value_is_shown_shortened(tmp_path: Path) -> None:
+    deck = write_deck(tmp_path, "name: D\nid: 1\nnotes: [notes.md]\nsubdecks: [" + "x, " * 100_000 + "x]\n")
+    code, output = run("build", deck, "--out", tmp_path / "out")
+    assert (code, output) == (
+        2,
+        f"Error: {deck}: subdecks: expected one of none, chapter, got ['x', 'x', 'x', 'x', 'x', 'x', ...] "
+        "— fix the value\n",
+    )
