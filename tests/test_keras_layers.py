@@ -510,7 +510,6 @@ def test_functions_that_build_models_are_followed() -> None:
         ("y = tfkl.Dense(2)(pool2)\n", "name 'pool2' is not defined"),
         ("x = tfkl.Input((8,))\ny = tfkl.Flatten(x)\n", "got a tensor as its 'data_format' argument"),
         ("x = tfkl.Input((8,))\ny = tfkl.Dense(2)(x)\nz = tfkl.Dense(3)\n", "is created but never called"),
-        ("model = Sequential()\nmodel.add(Dense(2))\n", "has no input shape"),
         (
             "x = tfkl.Input((8,))\ny = tfkl.Dense(2, name='d')(x)\nz = tfkl.Dense(2, name='d')(y)\n",
             "used twice",
@@ -533,6 +532,13 @@ def test_misspelt_argument_is_reported_but_later_layers_still_get_numbers() -> N
     assert not unit.accepted and not unit.models
     assert unit.problems[0].line == 11
     assert unit.layers[-1].params == 40  # read as kernel_size: 4·(3·3·1 + 1)
+
+
+def test_sequential_without_input_shape_is_valid_but_has_no_numbers() -> None:
+    (unit,) = analyse_code("model = tfk.Sequential()\nmodel.add(tfkl.Dense(1))\n")
+    assert unit.accepted and not unit.problems and not unit.models
+    built = "model = Sequential()\nmodel.add(Dense(2))\nmodel.build((None, 4))\n"
+    assert model_of(built).total == 10  # 2·(4 + 1)
 
 
 def test_trailing_annotations_are_read_as_comments() -> None:

@@ -20,6 +20,8 @@ import re
 import tokenize
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 from cards.generators.keras.extract import LayerReport, ModelReport, UnitAnalysis
 from cards.generators.keras.layers import RF, num, shape_text
@@ -137,7 +139,9 @@ def make_cards(
 ) -> list[Card]:
     """The exercise cards of every model in an accepted code unit."""
     cards: list[Card] = []
-    code = display_code(analysis.unit.code)
+    if not analysis.models:
+        return cards
+    code = Highlighted(display_code(analysis.unit.code))
     for model in analysis.models:
         for exercise in choose(model, asked, count):
             cards.append(_card(analysis, model, exercise, code, source, tags))
@@ -145,11 +149,15 @@ def make_cards(
 
 
 def _card(
-    analysis: UnitAnalysis, model: ModelReport, ex: Exercise, code: str, source: str, tags: tuple[str, ...]
+    analysis: UnitAnalysis,
+    model: ModelReport,
+    ex: Exercise,
+    code: Highlighted,
+    source: str,
+    tags: tuple[str, ...],
 ) -> Card:
     layer = ex.layer
-    pointed = layer.code_line if layer else 0
-    context = highlighted(code, pointed)
+    context = code.pointing_at(layer.code_line if layer else 0)
     if ex.what == "totals":
         question = (
             "How many parameters does this model have in total, and how many are trainable / "
@@ -269,15 +277,44 @@ def display_code(code: str) -> str:
     return "\n".join(lines).rstrip("\n")
 
 
-def highlighted(code: str, line: int) -> str:
-    """Pygments HTML of ``code`` with code line ``line`` (1-based; 0: none) pointed out."""
-    from pygments import highlight
+class Highlighted:
+    """Code highlighted once by Pygments, then shown with any one line pointed out."""
+
+    def __init__(self, code: str) -> None:
+        from pygments import highlight
+
+        lexer, formatter = _pygments()
+        html_text = str(highlight(code + "\n", lexer, formatter)).strip()
+        first = html_text.find('<span id="L-1">')
+        last = html_text.rfind("\n</span>") + len("\n</span>")
+        self.head, self.tail = html_text[:first], html_text[last:]
+        self.lines = [m.group(1) for m in _LINE_SPAN.finditer(html_text, first, last)]
+
+    def pointing_at(self, line: int) -> str:
+        """The HTML with code line ``line`` (1-based; 0: none) in ``<span class="hll layer-pointer">``."""
+        body = "".join(
+            f'<span class="hll layer-pointer">{text}\n</span>' if n == line else f"{text}\n"
+            for n, text in enumerate(self.lines, start=1)
+        )
+        return self.head + body + self.tail
+
+
+@lru_cache(maxsize=1)
+def _pygments() -> tuple[Any, Any]:
+    """One lexer and formatter for all cards (building a formatter renders a whole stylesheet)."""
     from pygments.formatters import HtmlFormatter
     from pygments.lexers import PythonLexer
 
-    formatter = HtmlFormatter(cssclass="highlight", hl_lines=[line] if line else [])
-    rendered = str(highlight(code + "\n", PythonLexer(), formatter)).strip()
-    return rendered.replace('<span class="hll">', '<span class="hll layer-pointer">')
+    # Each line in <span id="L-n">…\n</span> so a card can mark its line without lexing again.
+    return PythonLexer(), HtmlFormatter(cssclass="highlight", linespans="L")
+
+
+_LINE_SPAN = re.compile(r'<span id="L-\d+">(.*?)\n</span>', re.DOTALL)
+
+
+def highlighted(code: str, line: int) -> str:
+    """Pygments HTML of ``code`` with code line ``line`` (1-based; 0: none) pointed out."""
+    return Highlighted(code).pointing_at(line)
 
 
 __all__ = [

@@ -24,6 +24,7 @@ import re
 import tokenize
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cards.generators.keras.extract import LayerReport, UnitAnalysis, to_snake_case
 from cards.generators.keras.layers import num, shape_text
@@ -157,13 +158,22 @@ def parse_shape(text: str) -> tuple[int, ...] | None:
 # ---------------------------------------------------------------- finding claims
 
 
-def text_lines(markdown: str, *, skip_fences_at: Sequence[int] = ()) -> Iterator[tuple[int, str]]:
+def text_lines(markdown: str, *, skip_fences_at: Sequence[int] = ()) -> tuple[tuple[int, str], ...]:
     """(0-based line, plain text) of every line of Markdown, as a reader sees it.
 
     Inline markup is resolved (``conv2d\\_1`` → ``conv2d_1``, ``$…$`` → its
     TeX), table rows are joined cell by cell, and fenced blocks yield their
     lines, except fences starting at the lines in ``skip_fences_at``.
     """
+    return _text_lines(markdown, tuple(skip_fences_at))
+
+
+@lru_cache(maxsize=32)
+def _text_lines(markdown: str, skip_fences_at: tuple[int, ...]) -> tuple[tuple[int, str], ...]:
+    return tuple(_walk_lines(markdown, skip_fences_at))
+
+
+def _walk_lines(markdown: str, skip_fences_at: tuple[int, ...]) -> Iterator[tuple[int, str]]:
     from cards.render import markdown_parser
 
     tokens = markdown_parser().parse(markdown)

@@ -195,33 +195,38 @@ def code_units(blocks: Sequence[CodeBlock]) -> list[tuple[CodeUnit, ast.Module |
     """
     units: list[tuple[CodeUnit, ast.Module | None, list[Problem]]] = []
     current: list[CodeBlock] = []
+    defined: set[str] = set()
     previous: CodeBlock | None = None
     for block in blocks:
         if block.language.lower() not in PYTHON_LANGUAGES:
             previous = None
             continue
-        if current and previous is not None and _continues(current, previous, block):
+        tree = _block_tree(block)
+        if current and previous is not None and _continues(defined, previous, block, tree):
             current.append(block)
         else:
             if current:
                 units.append(_parse_unit(current))
-            current = [block]
+            current, defined = [block], set()
+        defined |= _assigned_names(tree) if tree is not None else set()
         previous = block
     if current:
         units.append(_parse_unit(current))
     return [u for u in units if _has_keras(u[0].code, u[1])]
 
 
-def _continues(current: list[CodeBlock], previous: CodeBlock, block: CodeBlock) -> bool:
+def _block_tree(block: CodeBlock) -> ast.Module | None:
+    lines = block.code.split("\n")[: block.code.count("\n") or 1]
+    tree, _ = _parse_with_repairs(lines, [block.line + 1 + i for i in range(len(lines))])
+    return tree
+
+
+def _continues(defined: set[str], previous: CodeBlock, block: CodeBlock, nxt: ast.Module | None) -> bool:
+    if nxt is None:
+        return False
     gap = _gap(previous, block)
     if gap is None or _has_heading(gap):
         return False
-    _, tree, _ = _parse_unit(current)
-    try:
-        nxt = ast.parse(block.code)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    defined = _assigned_names(tree) if tree is not None else set()
     used = {n.id for n in ast.walk(nxt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
     free = used - _assigned_names(nxt) - _KNOWN_NAMES
     free = {
@@ -1042,11 +1047,8 @@ def _models(interp: Interpreter) -> Iterator[ModelReport]:
     for model in interp.models:
         if isinstance(model, SequentialObj):
             if model.waiting or model.current is None:
-                raise Rejected(
-                    model.line,
-                    f"Sequential model '{model.name}' has no input shape: give the first layer "
-                    "input_shape=(…) or start with Input(shape=(…))",
-                )
+                # Valid Keras (the model is built on first use), but it has no numbers yet.
+                continue
             nodes = [n for n in model.nodes if interp.nodes[n].layer.config.kind.cls != "InputLayer"]
             owned |= set(model.nodes)
             line = interp.unit.file_line(model.line)
