@@ -74,8 +74,9 @@ class Case:
 def measure(argv: Sequence[str], cwd: Path) -> tuple[float, float]:
     """Run ``argv``; return its wall time (s) and peak RSS (MB) of the whole process tree.
 
-    The peak is the larger of GNU time's per-process maximum and the sampled sum over
-    the process and its children (so worker pools count in full). GNU time starts the
+    The peak is the larger of GNU time's per-process maximum and the sampled sum of
+    proportional set sizes over the process and its children (so worker pools count,
+    without counting the pages they share twice). GNU time starts the
     command from a small process: a child forked from this script would inherit this
     script's own peak in its ``ru_maxrss``.
     """
@@ -100,7 +101,7 @@ def measure(argv: Sequence[str], cwd: Path) -> tuple[float, float]:
 
 
 def _sample_tree(pid: int, peak: list[int], done: threading.Event) -> None:
-    while not done.wait(0.005):
+    while not done.wait(0.01):
         peak[0] = max(peak[0], sum(_rss(p) for p in _tree(pid)))
 
 
@@ -119,6 +120,17 @@ def _tree(pid: int) -> list[int]:
 
 
 def _rss(pid: int) -> int:
+    """Proportional set size (shared pages split between the processes sharing them), else RSS.
+
+    Forked workers share the parent's pages; summing their RSS would count those twice.
+    """
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, IndexError, ValueError):
+        pass
     try:
         with open(f"/proc/{pid}/statm") as f:
             return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
