@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from cards import Card, NoteWarning, guid_for
+from cards import Card, NoteWarning, guid_for, normalise_question
 from exporter.lock import Lock, LockEntry, Tombstone
 from exporter.package import PackagedNote
 from exporter.rematch import rematch
@@ -81,11 +81,16 @@ def plan(
     gone = [e for e in old.cards if e.key not in match.used]
     rematches = []
     continued = set()
-    for i, j, _ in rematch([keys[i] for i in match.unmatched], [e.key for e in gone]):
-        index = match.unmatched[i]
+    for index, j in _same_text(cards, match.unmatched, gone):
         match.found[index] = gone[j]
         continued.add(j)
-        rematches.append((gone[j].text, plain_text(cards[index].question)))
+    waiting = [i for i in match.unmatched if i not in match.found]
+    candidates = [j for j in range(len(gone)) if j not in continued]
+    for i, j, _ in rematch([keys[i] for i in waiting], [gone[j].key for j in candidates]):
+        index, entry = waiting[i], gone[candidates[j]]
+        match.found[index] = entry
+        continued.add(candidates[j])
+        rematches.append((entry.text, plain_text(cards[index].question)))
     gone = [e for j, e in enumerate(gone) if j not in continued]
     entries = _entries(cards, keys, hashes, match.found, deck_id, now, (*old.removed, *gone))
     notes = tuple(
@@ -98,6 +103,29 @@ def plan(
     nt_mod = _note_type_mod(previous, fingerprint, now)
     lock = Lock(deck_id, fingerprint, nt_mod, tuple(sorted(entries)), tombstones)
     return Plan(notes, tombstones, nt_mod, lock, tuple(rematches), tuple(warnings), unrecovered)
+
+
+def _same_text(
+    cards: Sequence[Card], unmatched: Sequence[int], gone: Sequence[LockEntry]
+) -> list[tuple[int, int]]:
+    """New keys whose question reads exactly like a disappeared card's: an id pinned, renamed or unpinned.
+
+    Returns ``(card index, index in gone)`` pairs; a text shared by several
+    cards or entries is left to the similarity match.
+    """
+    if not unmatched or not gone:
+        return []
+    texts: dict[str, list[int]] = {}
+    for j, entry in enumerate(gone):
+        texts.setdefault(normalise_question(entry.text), []).append(j)
+    wanted: dict[str, list[int]] = {}
+    for index in unmatched:
+        wanted.setdefault(normalise_question(plain_text(cards[index].question)), []).append(index)
+    return [
+        (indexes[0], texts[text][0])
+        for text, indexes in wanted.items()
+        if len(indexes) == 1 and len(texts.get(text, ())) == 1
+    ]
 
 
 def _entries(

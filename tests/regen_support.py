@@ -92,6 +92,11 @@ class Desk:
         self.last_output = "\n".join(report.messages)
         return report
 
+    def build_filtered(self, tags: list[str]) -> BuildReport:
+        report = build_deck(load_deck_config(self.deck), self.folder / "out", include_tags=tags, now=self.now)
+        self.last_output = "\n".join(report.messages)
+        return report
+
     def rebuild(self, *, tick: int = 1, lock: build_module.LockMode = "use") -> dict[str, int]:
         """Advance the clock by ``tick`` seconds, build, import, check the invariants."""
         self.now += tick

@@ -203,3 +203,18 @@ def test_read_only_deck_folder_keeps_the_lock_next_to_the_output(
     assert "note: decks is not writable; the lock file is kept at out/anndl.lock.json" in result.output
     assert (seed / "out" / "anndl.lock.json").read_text(encoding="utf-8") == shipped
     assert (seed / LOCK).read_text(encoding="utf-8") == shipped
+
+
+def test_prune_without_a_lock_says_so(seed: Path) -> None:
+    (seed / LOCK).unlink()
+    result = CliRunner().invoke(cli, ["prune", "decks/anndl.yaml"])
+    assert result.exit_code == 0
+    assert result.output == f"{LOCK}: no lock file, nothing to prune\n"
+    assert not (seed / LOCK).exists()
+
+
+def test_prune_of_a_broken_lock_is_the_same_clear_error(seed: Path) -> None:
+    _break(seed, lambda ls: ls[:5])
+    result = CliRunner().invoke(cli, ["prune", "decks/anndl.yaml"])
+    assert result.exit_code == 1
+    assert result.output == f"Error: {LOCK}:6: not valid JSON (Expecting value) — {HINT}\n"

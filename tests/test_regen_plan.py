@@ -119,6 +119,19 @@ def test_a_pinned_id_always_wins() -> None:
     assert [t.key for t in second.tombstones] == ["what is a dropout layer?"]
 
 
+def test_pinning_an_id_on_an_existing_card_keeps_its_note() -> None:
+    first = run([card("What is dropout?"), card("Q2?")], None, T)
+    pinned = run([card("What is dropout?", key="dropout"), card("Q2?")], first.lock, T + 1)
+    assert pinned.notes[0].guid == first.notes[0].guid
+    assert pinned.notes[0].mod == T  # same content: Anki is not even asked to update it
+    assert pinned.tombstones == () and pinned.rematches == ()
+    renamed = run([card("What is dropout?", key="drop-out"), card("Q2?")], pinned.lock, T + 2)
+    assert renamed.notes[0].guid == first.notes[0].guid
+    # Two cards reading the same cannot tell which one was pinned: no guess.
+    twins = run([card("Q2?", key="a"), card("Q2?", key="b")], first.lock, T + 3)
+    assert first.notes[1].guid not in {n.guid for n in twins.notes}
+
+
 def test_a_new_card_never_reuses_a_guid_kept_by_a_rewording() -> None:
     first = run([card("Can word embedding overfit?")], None, T)
     reworded = run([card("Can word embeddings overfit?")], first.lock, T + 1)

@@ -236,3 +236,110 @@ def test_identical_questions_get_distinct_stable_identities(d: Desk) -> None:
         if "Why Deep Learning?" in d.col.get_note(n)["Question"]
     ]
     assert sorted("now says" in n["Answer"] for n in copies) == [False, True]
+
+
+def test_a_semester_of_edits(d: Desk) -> None:
+    """One collection through a long, realistic sequence; the invariants are checked at every import."""
+    from click.testing import CliRunner
+
+    from exporter.cli import cli
+    from tests.anki_engine import import_package
+
+    embed_id = d.note("Can word embedding overfit?").id
+    pain_q = "## What is the pain behind text encoding? What is the relief?"
+
+    # Week 1: two answers improved.
+    d.replace(CEC_ANSWER, "EDITED. " + CEC_ANSWER)
+    d.replace(LSTM_USE_ANSWER, "EDITED. " + LSTM_USE_ANSWER)
+    assert import_counts(d.rebuild())[:2] == (0, 2)
+
+    # Week 2: a typo fixed in a question; the student annotates another card inside Anki.
+    d.replace(EMBED_Q, "## Can word embeddings overfit?")
+    assert import_counts(d.rebuild())[:2] == (0, 1)
+    assert d.note("Can word embeddings overfit?").id == embed_id
+    mine = d.note("Why Deep Learning?")
+    mine["Answer"] += "<p>my own mnemonic</p>"
+    d.col.update_note(mine)
+    d.review("Can word embeddings overfit?")
+
+    # Week 3: a section moves to another chapter; a reviewed card is deleted.
+    d.review("What is the pain behind text encoding?")
+    section = d.cut_section(CEC_Q)
+    d.insert_before(RELU_Q, section)
+    pain = d.cut_section(pain_q)
+    assert import_counts(d.rebuild())[:2] == (0, 2)
+    assert d.note("Constant Error Carousel").tags == ["ANNDL::Miscellaneous"]
+    assert d.removed() == ["What is the pain behind text encoding? What is the relief?"]
+    assert "1 removed card kept as tombstone" in d.last_output
+
+    # Week 4: a chapter renamed, two questions added.
+    rnn = len(d.col.find_notes("tag:ANNDL::RNN"))
+    d.replace("\n# RNN\n", "\n# Recurrent networks\n")
+    d.insert_before(
+        WHY_DL_Q, "## What is a residual connection?\n\nA shortcut that adds the input to the output.\n"
+    )
+    d.insert_before(RELU_Q, "## What is label smoothing?\n\nSoft targets instead of one-hot ones.\n")
+    assert import_counts(d.rebuild()) == (2, rnn, total(d) - 2 - rnn)
+
+    # Exam eve: two builds in the same second, each imported.
+    d.replace("A shortcut that adds", "A skip path that adds")
+    assert import_counts(d.rebuild())[:2] == (0, 1)
+    d.replace("A skip path that adds", "An identity path that adds")
+    assert import_counts(d.rebuild(tick=0))[:2] == (0, 1)
+    assert "An identity path" in d.note("residual connection")["Answer"]
+
+    # After the exam: the deleted section comes back; one question is reworded while a
+    # similar one is deleted in the same build: the most similar keeps the history.
+    d.insert_before(RELU_Q, pain)
+    decay_id = d.note("What is weight decay and why").id
+    d.replace(
+        "## What is weight decay and why does it help with overfitting?",
+        "## What is weight decay and why does it help against overfitting?",
+    )
+    d.cut_section("## What is early stopping and why does it help with overfitting?")
+    assert import_counts(d.rebuild())[:2] == (0, 3)  # revived, reworded, new tombstone
+    assert d.removed() == ["What is early stopping and why does it help with overfitting?"]
+    assert d.note("help against overfitting").id == decay_id
+
+    # A quiet rebuild: nothing rewritten, the same bytes.
+    before = d.apkg.read_bytes()
+    assert import_counts(d.rebuild(tick=3600)) == (0, 0, total(d))
+    assert d.apkg.read_bytes() == before
+
+    # The student deleted the removed card in Anki, then prunes: the next package forgets it.
+    d.col.remove_notes(d.col.find_notes(f"tag:{REMOVED_TAG}"))
+    result = CliRunner().invoke(cli, ["prune", "decks/anndl.yaml", "--out", "out"])
+    assert result.output == "decks/anndl.lock.json: forgot 1 tombstone\n"
+    d.now += 1
+    d.build()
+    assert "tombstone" not in d.last_output
+    assert import_counts(import_package(d.col, d.apkg)) == (0, 0, total(d))
+    assert "my own mnemonic" in d.note("Why Deep Learning?")["Answer"]
+    d.check()
+
+
+def test_a_tag_build_does_not_take_other_cards_for_removed_ones(d: Desk) -> None:
+    from tests.anki_engine import import_package
+
+    d.now += 1
+    d.build_filtered(["CNN"])
+    assert "tombstone" not in d.last_output
+    log = import_package(d.col, d.apkg)
+    assert import_counts(log)[:2] == (0, 0)
+    assert d.removed() == []
+    assert import_counts(d.rebuild()) == (0, 0, total(d))  # the whole deck again: nothing changed
+
+
+def test_list_json_shows_the_guid_the_next_build_gives(d: Desk) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from exporter.cli import cli
+
+    d.replace(EMBED_Q, "## Can word embeddings overfit?")
+    d.rebuild()
+    result = CliRunner().invoke(cli, ["list", "decks/anndl.yaml", "--json"])
+    assert result.exit_code == 0, result.output
+    guids = {c["front"]: c["guid"] for c in json.loads(result.stdout)}
+    assert guids["Can word embeddings overfit?"] == d.note("Can word embeddings overfit?").guid
