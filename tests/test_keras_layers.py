@@ -376,6 +376,12 @@ def test_keras2_input_shape_on_the_first_sequential_layer() -> None:
     assert [layer.cls for layer in model.layers] == ["Dense", "Dense"]  # the InputLayer is hidden
 
 
+def test_input_layer_with_keras2_arguments_in_sequential() -> None:
+    for arg in ("input_shape=(8,)", "shape=(8,)", "batch_input_shape=(None, 8)"):
+        model = model_of(f"model = Sequential()\nmodel.add(InputLayer({arg}))\nmodel.add(Dense(2))\n")
+        assert [(r.cls, r.params) for r in model.layers] == [("Dense", 18)]
+
+
 def test_sequential_list_and_input_layer() -> None:
     model = model_of(
         """

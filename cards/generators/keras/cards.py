@@ -204,13 +204,13 @@ def _layer_answer(layer: LayerReport) -> str:
     shapes = ", ".join(f"<code>{shape_text(s)}</code>" for s in layer.output_shapes)
     parts = [
         f"<p>Output shape: {shapes}"
-        + (f" — {html.escape(layer.shape_note)}" if layer.shape_note else "")
+        + (f" — {html.escape(layer.shape_note, quote=False)}" if layer.shape_note else "")
         + "</p>"
     ]
     split = ""
-    if layer.non_trainable:
+    if layer.non_trainable and "non-trainable" not in layer.formula:
         split = f" (trainable {num(layer.trainable)}, non-trainable {num(layer.non_trainable)})"
-    parts.append(f"<p>Parameters: {html.escape(layer.formula)}{split}</p>")
+    parts.append(f"<p>Parameters: {html.escape(layer.formula, quote=False)}{split}</p>")
     return "\n".join(parts)
 
 
@@ -221,7 +221,7 @@ def _totals_answer(model: ModelReport) -> str:
     )
     rows = "\n".join(
         f"<tr><td>{html.escape(layer.name)} ({layer.cls})</td><td>{shape_text(layer.output_shape)}</td>"
-        f"<td>{html.escape(layer.formula if layer.params else '0')}</td></tr>"
+        f"<td>{html.escape(layer.formula if layer.params else '0', quote=False)}</td></tr>"
         for layer in model.layers
     )
     table = f"<table>\n<tr><th>Layer (type)</th><th>Output shape</th><th>Param #</th></tr>\n{rows}\n</table>"
@@ -239,7 +239,7 @@ def _rf_answer(model: ModelReport, target: LayerReport) -> str:
     by_name = {layer.name: layer for layer in model.layers}
     for layer in _ancestors(model, target, by_name):
         if layer.rf_note:
-            steps.append(f"<li>{html.escape(layer.name)}: {html.escape(layer.rf_note)}</li>")
+            steps.append(f"<li>{html.escape(layer.name)}: {html.escape(layer.rf_note, quote=False)}</li>")
     listing = "<ol>\n" + "\n".join(steps) + "\n</ol>" if steps else ""
     return (
         f"<p>{size} pixels (neighbouring outputs are {jump} input pixels apart). "

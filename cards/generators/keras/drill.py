@@ -74,18 +74,26 @@ def _accepted(code: str) -> bool:
 class _Writer:
     """Writes functional code and tracks the current spatial size and channels."""
 
-    def __init__(self, rng: random.Random, side: int, channels: int) -> None:
+    def __init__(self, rng: random.Random, side: int, channels: int, *, sequential: bool = False) -> None:
         self.rng = rng
         self.side = side
         self.channels = channels
-        self.lines = [f"input_layer = tfkl.Input(shape=({side}, {side}, {channels}))"]
+        self.sequential = sequential
+        shape = f"({side}, {side}, {channels})"
+        if sequential:
+            self.lines = ["model = tfk.Sequential()", f"model.add(tfkl.Input(shape={shape}))"]
+        else:
+            self.lines = [f"input_layer = tfkl.Input(shape={shape})"]
         self.var = "input_layer"
         self.count = 0
 
     def add(self, call: str) -> str:
         self.count += 1
         name = f"x{self.count}"
-        self.lines.append(f"{name} = tfkl.{call}({self.var})")
+        if self.sequential:
+            self.lines.append(f"model.add(tfkl.{call})")
+        else:
+            self.lines.append(f"{name} = tfkl.{call}({self.var})")
         self.var = name
         return name
 
@@ -124,11 +132,14 @@ class _Writer:
         self.side = -(-self.side // s) if padding == "same" else (self.side - size) // s + 1
 
     def code(self) -> str:
+        if self.sequential:
+            return "\n".join([*self.lines, ""])
         return "\n".join([*self.lines, f"model = tfk.Model(inputs=input_layer, outputs={self.var})", ""])
 
 
 def _cnn(rng: random.Random) -> str:
-    w = _Writer(rng, rng.choice([28, 32, 48, 64, 96, 128]), rng.choice([1, 3, 3]))
+    sequential = rng.random() < 0.4
+    w = _Writer(rng, rng.choice([28, 32, 48, 64, 96, 128]), rng.choice([1, 3, 3]), sequential=sequential)
     filters = rng.choice([8, 16, 32])
     for _ in range(rng.randint(2, 4)):
         if w.side < 6:

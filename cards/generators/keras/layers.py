@@ -909,7 +909,7 @@ def _input_layer(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
 
 
 def input_shape_of(args: Args) -> Shape:
-    for name, skip in (("shape", 0), ("input_shape", 0), ("batch_shape", 1)):
+    for name, skip in (("shape", 0), ("input_shape", 0), ("batch_shape", 1), ("batch_input_shape", 1)):
         if args.given(name) and args.raw(name) is not None:
             return as_shape(args.cls, args.raw(name), skip)
     raise KerasError(f"{args.cls} needs a shape, e.g. shape=(32, 32, 3)")
@@ -1110,10 +1110,10 @@ def _other_kinds() -> list[LayerKind]:
         ),
         LayerKind(
             "InputLayer",
-            _w("shape batch_size dtype sparse batch_shape input_tensor optional name"),
+            _w("shape batch_size dtype sparse ragged batch_shape input_tensor optional name"),
             {"shape": None, "batch_shape": None},
             _input_layer,
-            extra=frozenset(_w("batch_size sparse input_tensor optional ragged")),
+            extra=frozenset(_w("batch_size sparse input_tensor optional ragged batch_input_shape")),
         ),
         LayerKind("SimpleRNN", _w("units activation use_bias"), rnn, _rnn("SimpleRNN"), extra=_RNN_EXTRA),
         LayerKind("LSTM", rnn_args, rnn, _rnn("LSTM"), extra=_RNN_EXTRA),
