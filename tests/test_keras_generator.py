@@ -11,7 +11,7 @@ import pytest
 
 from cards.generators import Generated, GeneratorOptions, run_generators
 from cards.generators.keras.check import evaluate, parse_number, parse_shape
-from cards.generators.keras.extract import UnitAnalysis, analyse_blocks
+from cards.generators.keras.extract import UnitAnalysis, analyse_blocks, analyse_code
 from cards.parse import parse_document
 
 SEED = Path(__file__).resolve().parent.parent / "decks" / "notes" / "anndl-exam-notes.md"
@@ -278,3 +278,34 @@ def test_evaluate_student_formulas(formula: str, value: int | None) -> None:
 )
 def test_parse_shape(text: str, shape: tuple[int, ...]) -> None:
     assert parse_shape(text) == shape
+
+
+def test_seed_asks_for_receptive_fields_get_those_cards() -> None:
+    keys = [c.key for c in seed_generated().cards]
+    unit = unit_with("(11,11)")  # "…after the first convolutional layer? How about … the second …?"
+    assert f"keras:{unit.key}:0:conv2d:receptive-field" in keys
+    assert f"keras:{unit.key}:0:conv2d_1:receptive-field" in keys
+    unit = unit_with("input_shape = (128,256,3)")  # "…of the output of the batchnorm layer?"
+    assert f"keras:{unit.key}:0:batchNorm:receptive-field" in keys
+    assert f"keras:{unit.key}:0:output:receptive-field" not in keys  # "output" is a word here, not the layer
+
+
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        ("What is the receptive field of conv_b?", ["conv_b"]),
+        ("Receptive field after the second convolutional layer?", ["conv_b"]),
+        ("Receptive field of the first conv layer? How about the last conv layer?", ["conv_a", "output"]),
+        ("Receptive field of the output layer?", ["output"]),
+        ("Receptive field at the output of the network?", []),
+        ("What does conv_b compute?", []),
+    ],
+)
+def test_which_receptive_fields_the_notes_ask_for(text: str, asked: list[str]) -> None:
+    from cards.generators.keras.cards import asked_receptive_fields
+
+    model = analyse_code(
+        "i = tfkl.Input((8, 8, 1))\nx = tfkl.Conv2D(2, 3, name='conv_a')(i)\n"
+        "x = tfkl.Conv2D(2, 3, name='conv_b')(x)\nx = tfkl.Conv2D(1, 1, name='output')(x)\n"
+    )[0]
+    assert asked_receptive_fields(text, model.layers) == asked
