@@ -22,7 +22,7 @@ import io
 import operator
 import re
 import tokenize
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -327,14 +327,15 @@ def _same_shape(claimed: tuple[int, ...], actual: tuple[int | None, ...]) -> boo
     return all(a is None or a == c for c, a in zip(claimed, actual, strict=True))
 
 
-def _resolver(layers: Sequence[LayerReport], claimed: Sequence[str]):  # type: ignore[no-untyped-def]
-    """Map a name in the notes to exactly one layer (or none)."""
+Resolver = Callable[[str], tuple[LayerReport | None, str]]
+
+
+def _resolver(layers: Sequence[LayerReport], claimed: Sequence[str]) -> Resolver:
+    """Map a name in the notes to exactly one layer (or none), with how to call it in a message."""
     by_name: dict[str, list[LayerReport]] = {}
     for layer in layers:
-        by_name.setdefault(layer.name, []).append(layer)
-        by_name.setdefault(layer.name.casefold(), []).append(
-            layer
-        ) if layer.name.casefold() != layer.name else None
+        for key in {layer.name, layer.name.casefold()}:
+            by_name.setdefault(key, []).append(layer)
     written = [n.casefold() for n in claimed]
     one_based = {
         base for n in written if (m := re.fullmatch(r"(.+)_1", n)) and (base := m.group(1)) not in written
