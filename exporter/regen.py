@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from cards import Card, NoteWarning, guid_for, normalise_question
-from exporter.lock import Lock, LockEntry, Tombstone
+from exporter.lock import Lock, LockEntry, Tombstone, paused_gc
 from exporter.package import PackagedNote
 from exporter.rematch import rematch
 
@@ -72,6 +72,20 @@ def plan(
     recover: Recover = lambda gone: {},
 ) -> Plan:
     """Identities and times for ``cards`` (``decks[i]`` is the Anki deck of ``cards[i]``)."""
+    with paused_gc():
+        return _plan(cards, decks, deck_id, root_deck, previous, now, fingerprint, recover)
+
+
+def _plan(
+    cards: Sequence[Card],
+    decks: Sequence[str],
+    deck_id: int,
+    root_deck: str,
+    previous: Lock | None,
+    now: int,
+    fingerprint: str,
+    recover: Recover,
+) -> Plan:
     keys, warnings = unique_keys(cards)
     hashes = [
         content_hash(c.question, c.context, c.answer, c.tags, d) for c, d in zip(cards, decks, strict=True)
