@@ -16,6 +16,10 @@ class CardsError(Exception):
         self.todo = todo
         super().__init__(str(self))
 
+    def __reduce__(self) -> tuple[type[CardsError], tuple[str, str, str]]:
+        """Pickle with all three parts (errors raised in parse workers cross processes)."""
+        return (type(self), (self.where, self.what, self.todo))
+
     def __str__(self) -> str:
         text = f"{self.where}: {self.what}" if self.where else self.what
         return f"{text} — {self.todo}" if self.todo else text

@@ -265,3 +265,28 @@ def test_generated_cards_are_cached_with_the_parse(
     assert len(parsed) == len(generated) == 4  # a deck option the generators read: all parsed again
     shutil.rmtree(deck.parent / CACHE_DIR_NAME)
     assert build(deck, tmp_path / "fresh") == without != with_exercises
+
+
+def test_an_error_in_a_parse_worker_reads_as_in_a_serial_build(
+    deck: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cards.errors import CardParseError
+
+    real = exporter.cache.parse_document
+
+    def failing(text: str, *, source: str, deck: str = "") -> exporter.cache.ParseResult:
+        if source.endswith("part-2.md"):
+            raise CardParseError(f"{source}:3", "cannot read this", "fix line 3")
+        return real(text, source=source, deck=deck)
+
+    monkeypatch.setattr(exporter.cache, "parse_document", failing)
+    monkeypatch.setenv("NOTEDECK_NO_CACHE", "1")
+    outputs = []
+    for jobs in ("1", "2"):
+        monkeypatch.setenv("NOTEDECK_JOBS", jobs)
+        monkeypatch.setattr(exporter.cache, "PARALLEL_MIN_CHARS", 0)
+        result = CliRunner().invoke(cli, ["build", str(deck), "--out", str(tmp_path / jobs)])
+        outputs.append((result.exit_code, result.output))
+    assert outputs[0] == outputs[1]
+    assert outputs[0][0] == 1
+    assert "part-2.md:3: cannot read this — fix line 3" in outputs[0][1]
