@@ -309,3 +309,12 @@ def test_which_receptive_fields_the_notes_ask_for(text: str, asked: list[str]) -
         "x = tfkl.Conv2D(2, 3, name='conv_b')(x)\nx = tfkl.Conv2D(1, 1, name='output')(x)\n"
     )[0]
     assert asked_receptive_fields(text, model.layers) == asked
+
+
+def test_valid_keras_that_is_not_analysed_says_so() -> None:
+    notes = "# A\n\n```\ni = tfkl.Input((8,))\nd = tfkl.Dense(8)\nx = d(i)\ny = d(x)\n```\n"
+    (warning,) = generate(notes).warnings
+    assert warning.message == (
+        "layer 'dense' is used twice (shared layers are not analysed) — "
+        "notedeck cannot analyse this (valid Keras), so it gets no exercise cards"
+    )

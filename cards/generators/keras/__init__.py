@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from cards.generators import Generated, GeneratorOptions
 from cards.generators.keras.cards import asked_receptive_fields, make_cards
 from cards.generators.keras.check import check_claims, text_lines, window
-from cards.generators.keras.extract import UnitAnalysis, analyse_blocks
+from cards.generators.keras.extract import Problem, UnitAnalysis, analyse_blocks
 from cards.model import Card, CodeBlock, NoteWarning
 
 REJECTED = "Keras would reject this code, so it gets no exercise cards"
+UNSUPPORTED = "notedeck cannot analyse this (valid Keras), so it gets no exercise cards"
 
 
 class KerasExercises:
@@ -57,10 +58,13 @@ def _internal(source: str, line: int, exc: Exception) -> NoteWarning:
 
 def unit_warnings(analysis: UnitAnalysis, source: str) -> list[NoteWarning]:
     """The code's problems as warnings; hard ones say that the model gets no cards."""
-    return [
-        NoteWarning(source, p.line, f"{p.message} — {REJECTED}" if p.fatal else p.message)
-        for p in analysis.problems
-    ]
+    return [NoteWarning(source, p.line, _with_consequence(p)) for p in analysis.problems]
+
+
+def _with_consequence(problem: Problem) -> str:
+    if not problem.fatal:
+        return problem.message
+    return f"{problem.message} — {UNSUPPORTED if problem.unsupported else REJECTED}"
 
 
 def asked_in_notes(analysis: UnitAnalysis) -> list[str]:

@@ -34,6 +34,7 @@ from cards.generators.keras.layers import (
     KerasError,
     LayerConfig,
     LayerKind,
+    NotAnalysed,
     Outcome,
     Shape,
     TensorInfo,
@@ -84,6 +85,8 @@ class Problem:
     message: str
     fatal: bool = True
     """False for trailing junk that was read as a comment (the model is still analysed)."""
+    unsupported: bool = False
+    """Valid Keras that notedeck does not analyse (shared layers, nested models, …)."""
 
 
 @dataclass(frozen=True)
@@ -432,12 +435,13 @@ class Node:
 
 
 class Rejected(Exception):
-    """A hard error: Keras would stop here."""
+    """A hard error: Keras would stop here (or, if ``unsupported``, notedeck cannot follow)."""
 
-    def __init__(self, line: int, message: str) -> None:
+    def __init__(self, line: int, message: str, *, unsupported: bool = False) -> None:
         super().__init__(message)
         self.line = line
         self.message = message
+        self.unsupported = unsupported
 
 
 class _Return(Exception):
@@ -468,9 +472,13 @@ class Interpreter:
         try:
             self.block(tree.body)
         except Rejected as exc:
-            self.problems.append(Problem(self.unit.file_line(exc.line), exc.message))
+            self.problems.append(
+                Problem(self.unit.file_line(exc.line), exc.message, unsupported=exc.unsupported)
+            )
         except RecursionError:
-            self.problems.append(Problem(self.unit.first.line, "the code nests too deeply to analyse"))
+            self.problems.append(
+                Problem(self.unit.first.line, "the code nests too deeply to analyse", unsupported=True)
+            )
 
     def block(self, body: Sequence[ast.stmt]) -> None:
         for stmt in body:
@@ -479,7 +487,7 @@ class Interpreter:
     def statement(self, stmt: ast.stmt) -> None:
         self.steps += 1
         if self.steps > _MAX_STEPS:
-            raise Rejected(stmt.lineno, "the code runs too many statements to analyse")
+            raise Rejected(stmt.lineno, "the code runs too many statements to analyse", unsupported=True)
         if isinstance(stmt, ast.Import):
             for alias in stmt.names:
                 if alias.asname:
@@ -665,7 +673,9 @@ class Interpreter:
         if isinstance(func, Function):
             return self.function(func.node, args, kwargs, line)
         if isinstance(func, SequentialObj | FunctionalObj):
-            raise Rejected(line, "calling a model on a tensor (nested models) is not analysed")
+            raise Rejected(
+                line, "calling a model on a tensor (nested models) is not analysed", unsupported=True
+            )
         return Opaque("the result of a call notedeck does not evaluate")
 
     def keras_call(self, name: str, args: list[Any], kwargs: dict[str, Any], line: int) -> Any:
@@ -780,7 +790,9 @@ class Interpreter:
     ) -> Any:
         kind = layer.config.kind
         if layer.used:
-            raise Rejected(line, f"layer '{layer.name}' is used twice (shared layers are not analysed)")
+            raise Rejected(
+                line, f"layer '{layer.name}' is used twice (shared layers are not analysed)", unsupported=True
+            )
         inputs: tuple[Tensor, ...] = ()
         if not is_input:
             if kind.cls == "InputLayer":
@@ -811,7 +823,8 @@ class Interpreter:
         try:
             outcome = layer.config.kind.compute(layer.config.args, [t.info for t in inputs])
         except KerasError as exc:
-            raise Rejected(line, f"{layer.name} ({layer.config.kind.cls}): {exc}") from None
+            message = f"{layer.name} ({layer.config.kind.cls}): {exc}"
+            raise Rejected(line, message, unsupported=isinstance(exc, NotAnalysed)) from None
         layer.used = True
         index = len(self.nodes)
         self.nodes.append(Node(layer, inputs, outcome, owner))
@@ -830,7 +843,7 @@ class Interpreter:
                 self.seq_input(owner, as_shape("Sequential.build", list(args[0]), 1), line)
             return None
         if isinstance(owner, SequentialObj) and method.name == "pop":
-            raise Rejected(line, "Sequential.pop() is not analysed")
+            raise Rejected(line, "Sequential.pop() is not analysed", unsupported=True)
         return Opaque(f"the result of .{method.name}()")
 
     def sequential(self, args: list[Any], kwargs: dict[str, Any], line: int) -> SequentialObj:
@@ -894,7 +907,9 @@ class Interpreter:
     def seq_layer(self, model: SequentialObj, layer: LayerObj, line: int) -> None:
         assert model.current is not None
         if layer.used:
-            raise Rejected(line, f"layer '{layer.name}' is used twice (shared layers are not analysed)")
+            raise Rejected(
+                line, f"layer '{layer.name}' is used twice (shared layers are not analysed)", unsupported=True
+            )
         if layer.config.kind.many_inputs:
             raise Rejected(line, f"{layer.config.kind.cls} cannot be used in a Sequential model")
         result = self.add_node(layer, (model.current,), line, owner=id(model))
@@ -929,7 +944,7 @@ class Interpreter:
 
     def function(self, node: ast.FunctionDef, args: list[Any], kwargs: dict[str, Any], line: int) -> Any:
         if self.depth > 8:
-            raise Rejected(line, "functions nest too deeply to analyse")
+            raise Rejected(line, "functions nest too deeply to analyse", unsupported=True)
         saved = dict(self.env)
         params = node.args.args
         defaults = [None] * (len(params) - len(node.args.defaults)) + list(node.args.defaults)

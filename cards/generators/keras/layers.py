@@ -37,6 +37,10 @@ class KerasError(Exception):
     """Something Keras itself would reject; the message says what, in Keras' terms."""
 
 
+class NotAnalysed(KerasError):
+    """Valid Keras that notedeck does not work out (``channels_first``, …)."""
+
+
 REQUIRED: Any = object()
 """Default marking an argument without a default value."""
 
@@ -292,7 +296,7 @@ def _padding(args: Args, rank: int, *, causal: bool = False) -> str:
 
 def _data_format(args: Args) -> None:
     if args.raw("data_format") not in (None, "channels_last"):
-        raise KerasError(f"{args.cls}: only data_format='channels_last' is analysed")
+        raise NotAnalysed(f"{args.cls}: only data_format='channels_last' is analysed")
 
 
 def _bias_formula(filters: int, weights: Sequence[int], bias: bool, total: int) -> str:
@@ -877,7 +881,7 @@ def _bidirectional(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
             raise KerasError("Bidirectional: backward_layer must be a recurrent layer")
         backward = backward_cfg.kind.compute(backward_cfg.args, inputs)
     if inner.args.flag("return_state"):
-        raise KerasError("Bidirectional with return_state=True is not analysed")
+        raise NotAnalysed("Bidirectional with return_state=True is not analysed")
     f_shape, b_shape = forward.outputs[0].shape, backward.outputs[0].shape
     if f_shape[:-1] != b_shape[:-1] or (mode != "concat" and f_shape != b_shape):
         raise KerasError("Bidirectional: forward and backward layers give different shapes")
