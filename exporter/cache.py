@@ -199,6 +199,8 @@ def _dumps(value: Any) -> bytes:
     if isinstance(value, (list, tuple)) and value and is_dataclass(value[0]):
         row = operator.attrgetter(*(f.name for f in fields(value[0])))
         value = [row(item) for item in value]
+    elif isinstance(value, (list, tuple)) and value and isinstance(value[0], tuple):
+        value = [tuple(item) for item in value]  # named tuples: marshal takes only plain ones
     try:
         return marshal.dumps(value, 2)  # version 2: no back-references, so equal values, equal bytes
     except ValueError:  # not plain data (e.g. paths of media files)
