@@ -95,10 +95,13 @@ def _plan(
     gone = [e for e in old.cards if e.key not in match.used]
     rematches = []
     continued = set()
-    for index, j in _same_text(cards, match.unmatched, gone):
+    # Generated exercise cards are the same exercise only while their key (the model's
+    # code and the layer) is the same: a changed model is a new exercise.
+    written = [i for i in match.unmatched if cards[i].kind != "generated"]
+    for index, j in _same_text(cards, written, gone):
         match.found[index] = gone[j]
         continued.add(j)
-    waiting = [i for i in match.unmatched if i not in match.found]
+    waiting = [i for i in written if i not in match.found]
     candidates = [j for j in range(len(gone)) if j not in continued]
     for i, j, _ in rematch([keys[i] for i in waiting], [gone[j].key for j in candidates]):
         index, entry = waiting[i], gone[candidates[j]]

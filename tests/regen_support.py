@@ -78,6 +78,13 @@ class Desk:
         self.notes_file.write_text("\n".join(lines[:start] + lines[end:]), encoding="utf-8")
         return "\n".join(section)
 
+    def cut_between(self, heading: str, next_heading: str) -> str:
+        """Remove the lines from ``heading`` up to (not including) ``next_heading``."""
+        lines = self.text().split("\n")
+        start, end = lines.index(heading), lines.index(next_heading)
+        self.notes_file.write_text("\n".join(lines[:start] + lines[end:]), encoding="utf-8")
+        return "\n".join(lines[start:end])
+
     def insert_before(self, heading: str, section: str) -> None:
         lines = self.text().split("\n")
         start = lines.index(heading)

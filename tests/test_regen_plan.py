@@ -198,6 +198,10 @@ def test_generated_cards_follow_the_same_rules() -> None:
     assert [n.mod for n in edited.notes] == [T + 1, T]
     gone = run([layer("conv1", "(28, 28, 8)")], edited.lock, T + 4)
     assert [t.key for t in gone.tombstones] == ["keras:model-a:pool1:shape"]
+    # Another model (another key) is another exercise, even with the same question text.
+    other = run([replace(layer("conv1", "(28, 28, 8)"), key="keras:model-b:conv1:shape")], gone.lock, T + 5)
+    assert other.notes[0].guid != gone.notes[0].guid
+    assert other.rematches == ()
 
 
 def test_repeated_keys_across_files_get_numbered_identities_and_a_warning() -> None:

@@ -8,6 +8,7 @@ must (and must not) change in the student's collection.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,6 +53,17 @@ def test_unchanged_rebuild_rewrites_nothing_and_is_byte_identical(d: Desk) -> No
     assert (new, updated, duplicate) == (0, 0, total(d))
     assert d.apkg.read_bytes() == before
     assert d.lock_file.read_text(encoding="utf-8") == lock
+
+
+def test_package_bytes_come_from_the_notes_and_the_lock_alone(d: Desk) -> None:
+    d.replace(CEC_ANSWER, "EDITED. " + CEC_ANSWER)
+    d.rebuild()
+    first = d.apkg.read_bytes()
+    d.apkg.unlink()
+    shutil.rmtree(d.folder / "decks" / ".notedeck-cache", ignore_errors=True)
+    d.now += 86_400  # a day later, same notes, same lock
+    d.build()
+    assert d.apkg.read_bytes() == first
 
 
 def test_reworded_question_keeps_its_note_and_history(d: Desk) -> None:
@@ -343,3 +355,40 @@ def test_list_json_shows_the_guid_the_next_build_gives(d: Desk) -> None:
     assert result.exit_code == 0, result.output
     guids = {c["front"]: c["guid"] for c in json.loads(result.stdout)}
     assert guids["Can word embeddings overfit?"] == d.note("Can word embeddings overfit?").guid
+
+
+def test_generated_exercise_cards_follow_the_same_rules(d: Desk) -> None:
+    """Keras exercise cards: identity = the model's code (syntax tree) + layer + what is asked."""
+    exercise = "tag:generated Source:*anndl-exam-notes.md:4*"
+    model_cards = set(d.col.find_notes(exercise))
+    assert len(model_cards) >= 2
+    convt = d.note("<code>convt1</code>")
+    d.review("<code>convt1</code>")
+    # A comment edited in the code: same exercises (same notes), updated fronts; also the
+    # exercise's own questions, which show the code above them. Nothing else is rewritten.
+    before = fields(d)
+    d.replace(
+        "dropout = tfkl.Dropout(0.3)(mp2)\n", "dropout = tfkl.Dropout(0.3)(mp2)  # against overfitting\n"
+    )
+    new, updated, _ = import_counts(d.rebuild())
+    after = fields(d)
+    changed = {nid for nid in before if before[nid] != after[nid]}
+    assert set(after) == set(before)
+    assert model_cards <= changed
+    assert (new, updated) == (0, len(changed))
+    assert d.note("<code>convt1</code>").id == convt.id
+    assert "against overfitting" in d.note("<code>convt1</code>")["Context"]
+    # Moving the exercise does not touch its cards.
+    section = d.cut_between("## EXERCISE (09-02-2022)", "## Exercise (17-01-22)")
+    d.insert_before("# GAN", section)  # to the end of its chapter
+    assert import_counts(d.rebuild())[:2] == (0, 0)
+    # A different model is a different exercise: new cards, the old ones become tombstones.
+    d.replace("input_shape = (128,256,3)", "input_shape = (64,128,3)")
+    new, updated, _ = import_counts(d.rebuild())
+    assert new >= 1 and updated >= len(model_cards)
+    assert {tuple(d.col.get_note(n).tags) for n in model_cards} == {(REMOVED_TAG,)}
+
+
+def fields(d: Desk) -> dict[int, tuple[str, ...]]:
+    notes = (d.col.get_note(n) for n in d.col.find_notes(""))
+    return {n.id: (n["Question"], n["Context"], n["Answer"], *n.tags) for n in notes}
