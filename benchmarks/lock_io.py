@@ -4,9 +4,9 @@
 Builds a synthetic lock of N cards (default 50,000, questions shaped like
 ``shared/bench/synth_notes.py``'s), then prints the median of several runs for:
 dumping the lock text, writing it (atomic, unchanged and changed), reading and
-validating it, and planning a warm rebuild (one answer edited, or 100 questions
-reworded at once, which exercises the rewording matcher). A script that prints
-numbers, never a test.
+validating it, and planning a warm rebuild: one answer edited, 100 questions
+reworded at once, or 2,500 (the rewording matcher's index). A script that
+prints numbers, never a test.
 
     python benchmarks/lock_io.py
     python benchmarks/lock_io.py --cards 5000 --reps 7
@@ -84,12 +84,15 @@ def main() -> None:
     lock = run_plan(cards, None, NOW)
     edited = [*cards]
     edited[args.cards // 2] = replace(edited[args.cards // 2], answer="<p>edited</p>")
-    reworded = [
-        replace(c, key=c.key.replace("and why?", "and why exactly?"))
-        if i % (args.cards // 100 or 1) == 0
-        else c
-        for i, c in enumerate(cards)
-    ]
+
+    def reword(count: int) -> list[Card]:
+        step = max(1, args.cards // count)
+        return [
+            replace(c, key=c.key.replace("and why?", "and why exactly?")) if i % step == 0 else c
+            for i, c in enumerate(cards)
+        ]
+
+    reworded, mass_reworded = reword(100), reword(2500)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "deck.lock.json"
         write_lock(path, lock)
@@ -114,6 +117,10 @@ def main() -> None:
             (
                 "plan, 100 questions reworded",
                 median_seconds(lambda: run_plan(reworded, lock, NOW + 1), args.reps),
+            ),
+            (
+                "plan, 2,500 questions reworded",
+                median_seconds(lambda: run_plan(mass_reworded, lock, NOW + 1), args.reps),
             ),
         ]
     print(f"{args.cards} cards, lock file {size / 1e6:.1f} MB ({size / args.cards:.0f} bytes per card)")

@@ -31,6 +31,7 @@ on the new question undoes it.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from difflib import SequenceMatcher
@@ -126,11 +127,20 @@ def rematch(new_keys: Sequence[str], old_keys: Sequence[str]) -> list[tuple[int,
     if not new_keys or not old_keys:
         return []
     old_words = [words(k) for k in old_keys]
+    old_tokens = [{t for w in ws for t in _tokens(w)} for ws in old_words]
+    index = _WordIndex(old_tokens) if len(new_keys) * len(old_keys) > _BRUTE_FORCE_PAIRS else None
     candidates: list[tuple[float, float, int, str, int]] = []
     for i, key in enumerate(new_keys):
         a = words(key)
-        for j, b in enumerate(old_words):
+        options = [_tokens(w) for w in a]
+        for j in index.candidates(options) if index else range(len(old_words)):
+            b = old_words[j]
             if not _could_reach(len(a), len(b)):
+                continue
+            # Cheap upper bound first: new words with an equal or typo partner at all.
+            present = old_tokens[j]
+            partners = sum(1 for ts in options if not present.isdisjoint(ts))
+            if 2 * min(partners, len(b)) < THRESHOLD * (len(a) + len(b)):
                 continue
             score = _similarity(b, a)
             if score >= THRESHOLD:
@@ -146,6 +156,48 @@ def rematch(new_keys: Sequence[str], old_keys: Sequence[str]) -> list[tuple[int,
             taken_old.add(j)
             pairs.append((i, j, -negative))
     return pairs
+
+
+_BRUTE_FORCE_PAIRS = 40_000
+"""Below this many pairs, comparing every pair is quicker than building the index."""
+
+
+class _WordIndex:
+    """Which old keys could reach the threshold with a new key (a prefix filter).
+
+    A similarity of at least T needs ``m >= T/(2-T) · a`` of the new key's
+    ``a`` words matched (when the old key is as short as it may be). So an old
+    key that shares none of the new key's ``a - m + 1`` rarest words cannot
+    qualify. Words are indexed with their one-letter deletions (the first
+    letter kept), so that a typo pair always shares an entry (symmetric delete).
+    Thousands of questions reworded at once (a search and replace, a change
+    in how keys are made) then cost about linear time instead of quadratic.
+    """
+
+    def __init__(self, keys: Sequence[set[str]]) -> None:
+        self.postings: dict[str, list[int]] = {}
+        for j, tokens in enumerate(keys):
+            for token in tokens:
+                self.postings.setdefault(token, []).append(j)
+
+    def candidates(self, options: Sequence[Sequence[str]]) -> set[int]:
+        """Old keys sharing a token with one of the rarest words (``options``: each word's tokens)."""
+        if not options:
+            return set()
+        needed = math.ceil(THRESHOLD / (2 - THRESHOLD) * len(options) - 1e-9)
+        rarest = sorted(options, key=lambda ts: sum(len(self.postings.get(t, ())) for t in ts))
+        found: set[int] = set()
+        for tokens in rarest[: len(options) - needed + 1]:
+            for token in tokens:
+                found.update(self.postings.get(token, ()))
+        return found
+
+
+def _tokens(word: str) -> tuple[str, ...]:
+    """The word and, where a typo is possible, its one-letter deletions after the first letter."""
+    if len(word) < 4 or any(c.isdigit() for c in word):
+        return (word,)
+    return (word, *{word[:k] + word[k + 1 :] for k in range(1, len(word))})
 
 
 def _could_reach(a: int, b: int) -> bool:

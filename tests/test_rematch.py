@@ -110,3 +110,32 @@ def test_rematch_is_deterministic_on_ties() -> None:
     first = rematch(new, old)
     assert first == rematch(new, list(old))
     assert [(i, old[j]) for i, j, _ in first] == [(0, "why use dropout layer?")]
+
+
+def test_the_index_finds_what_comparing_every_pair_finds(monkeypatch: pytest.MonkeyPatch) -> None:
+    import random
+
+    import exporter.rematch
+
+    rng = random.Random(5)
+    vocab = ["".join(rng.choice("abcdefghij") for _ in range(rng.randint(2, 8))) for _ in range(60)]
+    old = [" ".join(rng.choice(vocab) for _ in range(rng.randint(1, 9))) for _ in range(250)]
+    new = []
+    for key in old:
+        ws = key.split()
+        k = rng.randrange(len(ws))
+        change = rng.choice(["add", "drop", "typo", "swap"])
+        if change == "add":
+            ws.insert(k, rng.choice(vocab))
+        elif change == "drop" and len(ws) > 1:
+            del ws[k]
+        elif change == "typo" and len(ws[k]) >= 4:
+            ws[k] = ws[k][0] + ws[k][2] + ws[k][1] + ws[k][3:]
+        else:
+            ws[k] = rng.choice(vocab)
+        new.append(" ".join(ws))
+    indexed = rematch(new, old)
+    assert len(new) * len(old) > exporter.rematch._BRUTE_FORCE_PAIRS
+    monkeypatch.setattr(exporter.rematch, "_BRUTE_FORCE_PAIRS", 10**9)
+    assert rematch(new, old) == indexed
+    assert len(indexed) > 100
