@@ -160,8 +160,12 @@ def write_lock(path: Path, lock: Lock) -> bool:
             return False
     except (OSError, UnicodeDecodeError):
         pass
+    from exporter.package import _remove_stale_temporaries
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    _remove_stale_temporaries(path)  # left by a build killed outright
+    # The process id in the name tells a leftover from a build still running.
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp.json", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)

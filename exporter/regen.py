@@ -92,23 +92,7 @@ def _plan(
     ]
     old = previous or Lock(deck_id, fingerprint, now, ())
     match = _match(keys, old)
-    gone = [e for e in old.cards if e.key not in match.used]
-    rematches = []
-    continued = set()
-    # Generated exercise cards are the same exercise only while their key (the model's
-    # code and the layer) is the same: a changed model is a new exercise.
-    written = [i for i in match.unmatched if cards[i].kind != "generated"]
-    for index, j in _same_text(cards, written, gone):
-        match.found[index] = gone[j]
-        continued.add(j)
-    waiting = [i for i in written if i not in match.found]
-    candidates = [j for j in range(len(gone)) if j not in continued]
-    for i, j, _ in rematch([keys[i] for i in waiting], [gone[j].key for j in candidates]):
-        index, entry = waiting[i], gone[candidates[j]]
-        match.found[index] = entry
-        continued.add(candidates[j])
-        rematches.append((entry.text, plain_text(cards[index].question)))
-    gone = [e for j, e in enumerate(gone) if j not in continued]
+    gone, rematches = _continue_gone(cards, keys, match, [e for e in old.cards if e.key not in match.used])
     entries = _entries(cards, keys, hashes, match.found, deck_id, now, (*old.removed, *gone))
     notes = tuple(
         PackagedNote(e.guid, c.question, c.context, c.answer, c.location, c.tags, d, e.mod, i)
@@ -120,6 +104,32 @@ def _plan(
     nt_mod = _note_type_mod(previous, fingerprint, now)
     lock = Lock(deck_id, fingerprint, nt_mod, tuple(sorted(entries)), tombstones)
     return Plan(notes, tombstones, nt_mod, lock, tuple(rematches), tuple(warnings), unrecovered)
+
+
+def _continue_gone(
+    cards: Sequence[Card], keys: Sequence[str], match: _Match, gone: list[LockEntry]
+) -> tuple[list[LockEntry], list[tuple[str, str]]]:
+    """Let new cards continue cards that disappeared: same question text first, then a similar key.
+
+    Updates ``match.found``; returns the cards still gone (the new tombstones)
+    and ``(old question, new question)`` for each rewording.
+    """
+    continued = set()
+    # Generated exercise cards are the same exercise only while their key (the model's
+    # code and the layer) is the same: a changed model is a new exercise.
+    written = [i for i in match.unmatched if cards[i].kind != "generated"]
+    for index, j in _same_text(cards, written, gone):
+        match.found[index] = gone[j]
+        continued.add(j)
+    waiting = [i for i in written if i not in match.found]
+    candidates = [j for j in range(len(gone)) if j not in continued]
+    rematches = []
+    for i, j, _ in rematch([keys[i] for i in waiting], [gone[j].key for j in candidates]):
+        index, entry = waiting[i], gone[candidates[j]]
+        match.found[index] = entry
+        continued.add(candidates[j])
+        rematches.append((entry.text, plain_text(cards[index].question)))
+    return [e for j, e in enumerate(gone) if j not in continued], rematches
 
 
 def _same_text(

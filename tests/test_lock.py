@@ -185,7 +185,22 @@ def test_unchanged_rebuild_leaves_the_lock_file_alone(seed: Path) -> None:
     assert result.exit_code == 0, result.output
     assert path.read_text(encoding="utf-8") == text
     assert path.stat().st_mtime_ns == stamp
-    assert [p.name for p in (seed / "decks").iterdir() if p.name.endswith(".tmp")] == []
+    assert [p.name for p in (seed / "decks").iterdir() if ".tmp" in p.name] == []
+
+
+def test_a_lock_temporary_left_by_a_killed_build_is_removed(seed: Path) -> None:
+    import subprocess
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    leftover = seed / "decks" / f".anndl.lock.json.{dead.pid}.abc123.tmp.json"
+    leftover.write_text("half a lock", encoding="utf-8")
+    _break(seed, lambda ls: [*ls[:5], *ls[6:]])  # the build must write the lock again
+    broken_but_valid = (seed / LOCK).read_text(encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", "decks/anndl.yaml", "--out", "out"])
+    assert result.exit_code == 0, result.output
+    assert (seed / LOCK).read_text(encoding="utf-8") != broken_but_valid
+    assert not leftover.exists()
 
 
 def test_read_only_deck_folder_keeps_the_lock_next_to_the_output(
