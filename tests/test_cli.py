@@ -78,8 +78,19 @@ def test_list_json_has_the_documented_keys(tmp_path: Path) -> None:
     assert card["tags"] == ["n::Chap"]
 
 
-@pytest.mark.parametrize("command", ["build", "list", "check", "prune"])
-def test_every_command_has_help_with_an_example(command: str) -> None:
+@pytest.mark.parametrize("command", sorted(cli.commands))
+def test_every_command_has_help_with_an_example_and_is_in_the_readme(command: str) -> None:
     result = CliRunner().invoke(cli, [command, "--help"])
     assert result.exit_code == 0
     assert "Example:" in result.output
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert f"`notedeck {command}" in readme
+
+
+def test_every_deck_in_decks_builds(tmp_path: Path) -> None:
+    decks = sorted((Path(__file__).resolve().parent.parent / "decks").glob("*.yaml"))
+    assert decks
+    for deck in decks:
+        result = CliRunner().invoke(cli, ["build", str(deck), "--out", str(tmp_path), "--no-lock"])
+        assert result.exit_code == 0, result.output
+        assert (tmp_path / f"{deck.stem}.apkg").stat().st_size > 0

@@ -121,6 +121,12 @@ def test_tag_filter_keeps_exactly_one_chapter(tmp_path: Path) -> None:
         for nid in note_ids:
             assert any(t.split("::")[:2] == ["ANNDL", "CNN"] for t in col.get_note(nid).tags)
         assert len(col.find_notes("tag:ANNDL::CNN*")) == len(note_ids)
+    # ... and every card of the chapter made it: compare with a full build.
+    full = build(DEFAULT_DECK, tmp_path / "full")
+    with collection(tmp_path / "full.anki2") as col:
+        import_package(col, full)
+        in_chapter = col.find_notes("tag:ANNDL::CNN")  # the tag and its children
+        assert len(col.find_notes("")) > len(in_chapter) == len(note_ids)
 
 
 def test_build_is_byte_reproducible_given_times(tmp_path: Path) -> None:
