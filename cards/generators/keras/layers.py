@@ -281,12 +281,15 @@ def _conv_note(
             parts.append(f"⌊({length} − {k_eff})/{s}⌋ + 1 = {(length - k_eff) // s + 1}")
         else:
             parts.append(f"⌈{length}/{s}⌉ = {(length + s - 1) // s}")
-    label = "'same'" if padding != "valid" else "'valid'"
-    if padding == "causal":
-        label = "'causal'"
+    return _axes_note(padding, parts)
+
+
+def _axes_note(padding: str, parts: Sequence[str]) -> str:
+    """``'valid' padding: …`` with one worked length per axis, said once when all axes agree."""
+    label = f"'{padding}' padding"
     if len(set(parts)) == 1:
-        return f"{label} padding: {parts[0]} per axis" if len(parts) > 1 else f"{label} padding: {parts[0]}"
-    return f"{label} padding: " + " × ".join(parts)
+        return f"{label}: {parts[0]}" + (" per axis" if len(parts) > 1 else "")
+    return f"{label}: " + " × ".join(parts)
 
 
 def _padding(args: Args, rank: int, *, causal: bool = False) -> str:
@@ -309,47 +312,96 @@ def _bias_formula(filters: int, weights: Sequence[int], bias: bool, total: int) 
 # ---------------------------------------------------------------- convolutions
 
 
-def _conv(rank: int) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
-    def compute(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
-        (x,) = inputs
-        spatial, cin_dim = _spatial(args.cls, x, rank)
-        cin = _channels(args.cls, cin_dim)
-        filters = args.integer("filters")
+def _conv_input(args: Args, inputs: Sequence[TensorInfo], rank: int) -> tuple[TensorInfo, int]:
+    """A convolution's one input, checked for ``rank`` spatial axes, and its (known) channel count."""
+    (x,) = inputs
+    _dims, cin = _spatial(args.cls, x, rank)
+    return x, _channels(args.cls, cin)
+
+
+@dataclass(frozen=True)
+class _Window:
+    """The window a convolution slides over its input: what every convolution class shares.
+
+    Each layer reads its other arguments before and after :meth:`read` in a fixed
+    order, so a call with several wrong arguments always reports the same one first.
+    """
+
+    x: TensorInfo
+    kernel: tuple[int, ...]
+    strides: tuple[int, ...]
+    dil: tuple[int, ...]
+    padding: str
+
+    @classmethod
+    def read(cls, args: Args, x: TensorInfo, *, causal: bool = False) -> _Window:
+        """``kernel_size``, ``strides``, ``dilation_rate`` and ``padding`` of a layer called on ``x``."""
+        rank = len(x.shape) - 1
         kernel = args.ints("kernel_size", rank)
         strides = args.ints("strides", rank)
         dil = args.ints("dilation_rate", rank)
-        padding = _padding(args, rank, causal=True)
+        return cls(x, kernel, strides, dil, _padding(args, rank, causal=causal))
+
+    @property
+    def spatial(self) -> Shape:
+        return self.x.shape[:-1]
+
+    @property
+    def k_eff(self) -> list[int]:
+        """The dilated kernel, ``d·(k − 1) + 1`` per axis."""
+        return [d * (k - 1) + 1 for k, d in zip(self.kernel, self.dil, strict=True)]
+
+    @property
+    def kernel_text(self) -> str:
+        return "×".join(map(str, self.kernel))
+
+    def refuse_strided_dilation(self, cls: str) -> None:
+        """Keras refuses strides and dilation both above 1 in every convolution."""
+        if max(self.strides) > 1 and max(self.dil) > 1:
+            raise KerasError(f"{cls}: strides > 1 together with dilation_rate > 1 is not supported")
+
+    def outcome(self, cls: str, channels: int, total: int, formula: str, what: str) -> Outcome:
+        """The output of a (forward) convolution with ``channels`` channels and ``total`` parameters.
+
+        ``what`` names the layer in the receptive-field note, after the kernel size
+        (``3×3 depthwise conv``).
+        """
+        out = tuple(
+            conv_length(n, k, s, d, self.padding, cls)
+            for n, k, s, d in zip(self.spatial, self.kernel, self.strides, self.dil, strict=True)
+        )
+        rf, rf_note = _window_rf(self.x.rf, self.k_eff, self.strides, f"{self.kernel_text} {what}")
+        return Outcome(
+            (TensorInfo((*out, channels), rf),),
+            trainable=total,
+            formula=formula,
+            shape_note=_conv_note(self.spatial, self.kernel, self.strides, self.dil, self.padding),
+            rf_note=rf_note,
+        )
+
+
+def _conv(rank: int) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
+    def compute(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
+        x, cin = _conv_input(args, inputs, rank)
+        filters = args.integer("filters")
+        win = _Window.read(args, x, causal=True)
         groups = args.integer("groups")
         bias = args.flag("use_bias")
         _data_format(args)
-        if max(strides) > 1 and max(dil) > 1:
-            raise KerasError(f"{args.cls}: strides > 1 together with dilation_rate > 1 is not supported")
+        win.refuse_strided_dilation(args.cls)
         if filters % groups:
             raise KerasError(f"{args.cls}: filters={filters} is not divisible by groups={groups}")
         if cin % groups:
             raise KerasError(f"{args.cls}: the {cin} input channels are not divisible by groups={groups}")
-        out = tuple(
-            conv_length(n, k, s, d, padding, args.cls)
-            for n, k, s, d in zip(spatial, kernel, strides, dil, strict=True)
-        )
-        per_filter = math.prod(kernel) * (cin // groups)
+        per_filter = math.prod(win.kernel) * (cin // groups)
         total = filters * (per_filter + int(bias))
-        weights: list[int] = [*kernel, cin]
-        formula = _bias_formula(filters, weights, bias, total)
+        formula = _bias_formula(filters, [*win.kernel, cin], bias, total)
         if groups > 1:
-            inner = "·".join(str(k) for k in kernel) + f"·({cin}/{groups})"
+            inner = "·".join(str(k) for k in win.kernel) + f"·({cin}/{groups})"
             formula = f"{filters}·({inner}{' + 1' if bias else ''}) = {num(total)}"
-        k_eff = [d * (k - 1) + 1 for k, d in zip(kernel, dil, strict=True)]
-        what = "×".join(map(str, kernel)) + " conv" + (f", dilation {max(dil)}" if max(dil) > 1 else "")
-        what += f", stride {'×'.join(map(str, strides))}" if max(strides) > 1 else ""
-        rf, rf_note = _window_rf(x.rf, k_eff, strides, what)
-        return Outcome(
-            (TensorInfo((*out, filters), rf),),
-            trainable=total,
-            formula=formula,
-            shape_note=_conv_note(spatial, kernel, strides, dil, padding),
-            rf_note=rf_note,
-        )
+        what = "conv" + (f", dilation {max(win.dil)}" if max(win.dil) > 1 else "")
+        what += f", stride {'×'.join(map(str, win.strides))}" if max(win.strides) > 1 else ""
+        return win.outcome(args.cls, filters, total, formula, what)
 
     return compute
 
@@ -382,53 +434,51 @@ def _transpose_note(
             parts.append(f"{n}·{s} + max({k} − {s}, 0) = {n * s + max(k - s, 0)}")
         else:
             parts.append(f"{n}·{s} = {n * s}")
-    label = f"'{padding}' padding"
-    if len(set(parts)) == 1:
-        return f"{label}: {parts[0]}" + (" per axis" if len(parts) > 1 else "")
-    return f"{label}: " + " × ".join(parts)
+    return _axes_note(padding, parts)
+
+
+def _transpose_rf(win: _Window) -> tuple[RF | None, str]:
+    """Upsampling by the stride, then a stride-1 convolution with the kernel (see the module doc)."""
+    rf_in = win.x.rf
+    if rf_in is None or len(rf_in) != len(win.kernel):
+        return None, ""
+    new = []
+    for (r, j), k, s, d in zip(rf_in, win.kernel, win.strides, win.dil, strict=True):
+        j2 = j / s
+        new.append((r + (d * (k - 1)) * j2, j2))
+    rf = tuple(new)
+    note = (
+        f"{win.kernel_text} transposed conv, stride {'×'.join(map(str, win.strides))}: "
+        f"j = {num(rf_in[0][1])}/{win.strides[0]} = {num(rf[0][1])}, "
+        f"r = {num(rf_in[0][0])} + ({win.kernel[0]} − 1)·{num(rf[0][1])} = {num(rf[0][0])}"
+    )
+    return rf, note
 
 
 def _conv_transpose(rank: int) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
     def compute(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
-        (x,) = inputs
-        spatial, cin_dim = _spatial(args.cls, x, rank)
-        cin = _channels(args.cls, cin_dim)
+        x, cin = _conv_input(args, inputs, rank)
         filters = args.integer("filters")
-        kernel = args.ints("kernel_size", rank)
-        strides = args.ints("strides", rank)
-        dil = args.ints("dilation_rate", rank)
-        padding = _padding(args, rank)
+        win = _Window.read(args, x)
         bias = args.flag("use_bias")
         _data_format(args)
         out_pad = None if args.raw("output_padding") is None else args.ints("output_padding", rank, minimum=0)
-        if out_pad is not None and any(p >= s for p, s in zip(out_pad, strides, strict=True)):
-            raise KerasError(f"{args.cls}: output_padding {out_pad} must be smaller than strides {strides}")
-        if max(strides) > 1 and max(dil) > 1:
-            raise KerasError(f"{args.cls}: strides > 1 together with dilation_rate > 1 is not supported")
-        out = tuple(
-            transpose_length(n, k, s, d, padding, None if out_pad is None else out_pad[i])
-            for i, (n, k, s, d) in enumerate(zip(spatial, kernel, strides, dil, strict=True))
-        )
-        total = filters * (math.prod(kernel) * cin + int(bias))
-        formula = _bias_formula(filters, [*kernel, cin], bias, total)
-        rf, rf_note = None, ""
-        if x.rf is not None and len(x.rf) == rank:
-            new = []
-            for (r, j), k, s, d in zip(x.rf, kernel, strides, dil, strict=True):
-                j2 = j / s
-                new.append((r + (d * (k - 1)) * j2, j2))
-            rf = tuple(new)
-            kshow = "×".join(map(str, kernel))
-            rf_note = (
-                f"{kshow} transposed conv, stride {'×'.join(map(str, strides))}: "
-                f"j = {num(x.rf[0][1])}/{strides[0]} = {num(rf[0][1])}, "
-                f"r = {num(x.rf[0][0])} + ({kernel[0]} − 1)·{num(rf[0][1])} = {num(rf[0][0])}"
+        if out_pad is not None and any(p >= s for p, s in zip(out_pad, win.strides, strict=True)):
+            raise KerasError(
+                f"{args.cls}: output_padding {out_pad} must be smaller than strides {win.strides}"
             )
+        win.refuse_strided_dilation(args.cls)
+        out = tuple(
+            transpose_length(n, k, s, d, win.padding, None if out_pad is None else out_pad[i])
+            for i, (n, k, s, d) in enumerate(zip(win.spatial, win.kernel, win.strides, win.dil, strict=True))
+        )
+        total = filters * (math.prod(win.kernel) * cin + int(bias))
+        rf, rf_note = _transpose_rf(win)
         return Outcome(
             (TensorInfo((*out, filters), rf),),
             trainable=total,
-            formula=formula,
-            shape_note=_transpose_note(spatial, kernel, strides, padding, out_pad),
+            formula=_bias_formula(filters, [*win.kernel, cin], bias, total),
+            shape_note=_transpose_note(win.spatial, win.kernel, win.strides, win.padding, out_pad),
             rf_note=rf_note,
         )
 
@@ -437,75 +487,40 @@ def _conv_transpose(rank: int) -> Callable[[Args, Sequence[TensorInfo]], Outcome
 
 def _depthwise(rank: int) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
     def compute(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
-        (x,) = inputs
-        spatial, cin_dim = _spatial(args.cls, x, rank)
-        cin = _channels(args.cls, cin_dim)
-        kernel = args.ints("kernel_size", rank)
-        strides = args.ints("strides", rank)
-        dil = args.ints("dilation_rate", rank)
-        padding = _padding(args, rank)
+        x, cin = _conv_input(args, inputs, rank)
+        win = _Window.read(args, x)
         mult = args.integer("depth_multiplier")
         bias = args.flag("use_bias")
         _data_format(args)
-        if max(strides) > 1 and max(dil) > 1:
-            raise KerasError(f"{args.cls}: strides > 1 together with dilation_rate > 1 is not supported")
-        out = tuple(
-            conv_length(n, k, s, d, padding, args.cls)
-            for n, k, s, d in zip(spatial, kernel, strides, dil, strict=True)
-        )
+        win.refuse_strided_dilation(args.cls)
         cout = cin * mult
-        depthwise = math.prod(kernel) * cin * mult
-        total = depthwise + (cout if bias else 0)
-        formula = f"{prod(*kernel, cin, mult)}" + (f" + {cin}·{mult}" if bias else "") + f" = {num(total)}"
-        k_eff = [d * (k - 1) + 1 for k, d in zip(kernel, dil, strict=True)]
-        rf, rf_note = _window_rf(x.rf, k_eff, strides, "×".join(map(str, kernel)) + " depthwise conv")
-        return Outcome(
-            (TensorInfo((*out, cout), rf),),
-            trainable=total,
-            formula=formula,
-            shape_note=_conv_note(spatial, kernel, strides, dil, padding),
-            rf_note=rf_note,
+        total = math.prod(win.kernel) * cin * mult + (cout if bias else 0)
+        formula = (
+            f"{prod(*win.kernel, cin, mult)}" + (f" + {cin}·{mult}" if bias else "") + f" = {num(total)}"
         )
+        return win.outcome(args.cls, cout, total, formula, "depthwise conv")
 
     return compute
 
 
 def _separable(rank: int) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
     def compute(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
-        (x,) = inputs
-        spatial, cin_dim = _spatial(args.cls, x, rank)
-        cin = _channels(args.cls, cin_dim)
+        x, cin = _conv_input(args, inputs, rank)
         filters = args.integer("filters")
-        kernel = args.ints("kernel_size", rank)
-        strides = args.ints("strides", rank)
-        dil = args.ints("dilation_rate", rank)
-        padding = _padding(args, rank)
+        win = _Window.read(args, x)
         mult = args.integer("depth_multiplier")
         bias = args.flag("use_bias")
         _data_format(args)
-        if max(strides) > 1 and max(dil) > 1:
-            raise KerasError(f"{args.cls}: strides > 1 together with dilation_rate > 1 is not supported")
-        out = tuple(
-            conv_length(n, k, s, d, padding, args.cls)
-            for n, k, s, d in zip(spatial, kernel, strides, dil, strict=True)
-        )
-        depthwise = math.prod(kernel) * cin * mult
+        win.refuse_strided_dilation(args.cls)
+        depthwise = math.prod(win.kernel) * cin * mult
         pointwise = cin * mult * filters
         total = depthwise + pointwise + (filters if bias else 0)
         formula = (
-            f"{prod(*kernel, cin, mult)} (depthwise) + {prod(cin, mult, filters)} (pointwise)"
+            f"{prod(*win.kernel, cin, mult)} (depthwise) + {prod(cin, mult, filters)} (pointwise)"
             + (f" + {filters} (bias)" if bias else "")
             + f" = {num(total)}"
         )
-        k_eff = [d * (k - 1) + 1 for k, d in zip(kernel, dil, strict=True)]
-        rf, rf_note = _window_rf(x.rf, k_eff, strides, "×".join(map(str, kernel)) + " separable conv")
-        return Outcome(
-            (TensorInfo((*out, filters), rf),),
-            trainable=total,
-            formula=formula,
-            shape_note=_conv_note(spatial, kernel, strides, dil, padding),
-            rf_note=rf_note,
-        )
+        return win.outcome(args.cls, filters, total, formula, "separable conv")
 
     return compute
 
