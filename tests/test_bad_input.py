@@ -10,16 +10,7 @@ from click.testing import CliRunner
 
 from exporter.cli import cli
 from tests.anki_engine import collection, import_package
-
-NOTES = "## What is a test?\n\nA check.\n"
-
-
-def write_deck(folder: Path, yaml_text: str, name: str = "deck.yaml") -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "notes.md").write_text(NOTES, encoding="utf-8")
-    deck = folder / name
-    deck.write_text(yaml_text, encoding="utf-8")
-    return deck
+from tests.cli_support import NOTES, build_usage_error, write_deck
 
 
 def run(*args: str | Path) -> tuple[int, str]:
@@ -92,9 +83,7 @@ def run(*args: str | Path) -> tuple[int, str]:
 )
 def test_broken_deck_file_is_a_usage_error(tmp_path: Path, yaml_text: str, message: str) -> None:
     deck = write_deck(tmp_path, yaml_text)
-    code, output = run("build", deck, "--out", tmp_path / "out")
-    assert (code, output) == (2, f"Error: {message.format(deck=deck)}\n")
-    assert not (tmp_path / "out").exists()
+    assert build_usage_error(deck, tmp_path / "out") == f"Error: {message.format(deck=deck)}\n"
 
 
 def test_deck_name_blanks_around_separators_are_dropped_like_anki_does(tmp_path: Path) -> None:

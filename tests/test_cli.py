@@ -8,15 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from exporter.cli import cli
-
-NOTES = "## What is a test?\n\nA check.\n"
-
-
-def write_deck(tmp_path: Path, yaml_text: str) -> Path:
-    (tmp_path / "notes.md").write_text(NOTES, encoding="utf-8")
-    deck = tmp_path / "deck.yaml"
-    deck.write_text(yaml_text, encoding="utf-8")
-    return deck
+from tests.cli_support import build_usage_error, write_deck
 
 
 @pytest.mark.parametrize(
@@ -52,10 +44,7 @@ def write_deck(tmp_path: Path, yaml_text: str) -> Path:
 )
 def test_broken_deck_yaml_is_a_usage_error(tmp_path: Path, yaml_text: str, message: str) -> None:
     deck = write_deck(tmp_path, yaml_text)
-    result = CliRunner().invoke(cli, ["build", str(deck), "--out", str(tmp_path / "out")])
-    assert result.exit_code == 2
-    assert result.output == f"Error: {message.format(deck=deck)}\n"
-    assert not (tmp_path / "out").exists()
+    assert build_usage_error(deck, tmp_path / "out") == f"Error: {message.format(deck=deck)}\n"
 
 
 def test_build_prints_summary_line(tmp_path: Path) -> None:

@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 from cards.generators.keras.drill import networks
 from cards.generators.keras.extract import analyse_code
 from exporter.cli import cli
+from tests import cli_support
 from tests.anki_engine import collection, import_package, note_by_question
+from tests.cli_support import build_usage_error
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = """# CNN
@@ -38,10 +40,8 @@ def seed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def write_deck(tmp_path: Path, extra: str = "") -> Path:
-    (tmp_path / "notes.md").write_text(SMALL, encoding="utf-8")
-    deck = tmp_path / "deck.yaml"
-    deck.write_text(f"name: D\nid: 7\nnotes: [notes.md]\n{extra}", encoding="utf-8")
-    return deck
+    """A deck of the SMALL notes, with ``extra`` deck-file lines."""
+    return cli_support.write_deck(tmp_path, f"name: D\nid: 7\nnotes: [notes.md]\n{extra}", notes=SMALL)
 
 
 def test_exercises_json_has_the_documented_interface(seed: Path) -> None:
@@ -131,9 +131,7 @@ def test_exercises_key_sets_the_number_of_generated_cards(tmp_path: Path, extra:
 )
 def test_broken_exercises_key_is_a_usage_error(tmp_path: Path, extra: str, message: str) -> None:
     deck = write_deck(tmp_path, extra)
-    result = CliRunner().invoke(cli, ["build", str(deck), "--out", str(tmp_path / "out")])
-    assert result.exit_code == 2
-    assert result.output.startswith(f"Error: {deck}: {message}")
+    assert build_usage_error(deck, tmp_path / "out").startswith(f"Error: {deck}: {message}")
 
 
 def test_default_deck_carries_exercise_cards_into_anki(seed: Path) -> None:

@@ -40,9 +40,19 @@ def write_notes(deck: Path, body: str) -> Path:
     return notes
 
 
-def build(deck: Path, out: Path) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, ["build", str(deck), "--out", str(out)])
-    return result.exit_code, result.stdout, result.stderr
+def build(deck: Path, out: Path, *options: str) -> str:
+    """Build ``deck`` into ``out``, which must succeed; the warnings it printed (stderr)."""
+    result = CliRunner().invoke(cli, ["build", str(deck), "--out", str(out), *options])
+    assert result.exit_code == 0, result.stderr
+    return result.stderr
+
+
+def answer_in_anki(apkg: Path, tmp_path: Path) -> str:
+    """The answer of the note 'Show it?' once ``apkg`` is imported into a new Anki collection."""
+    with collection(tmp_path / "col.anki2") as col:
+        import_package(col, apkg)
+        answer: str = note_by_question(col, "Show it?")["Answer"]
+    return answer
 
 
 def packed(apkg: Path) -> dict[str, bytes]:
@@ -58,9 +68,7 @@ def test_images_inside_the_deck_folder_are_packed_under_unique_safe_names(deck: 
         '![plot](img/plot.png) <img src="../img/plot.png"> ![again](./img/plot.png)\n\n'
         "![spaces](<img/my plot (1).PNG>)",
     )
-    code, _, stderr = build(deck, tmp_path / "out")
-    assert code == 0, stderr
-    assert stderr == ""
+    assert build(deck, tmp_path / "out") == ""
     media = packed(tmp_path / "out" / "deck.apkg")
     inner = media_name(notes.parent / "img" / "plot.png")
     outer = media_name(deck.parent / "img" / "plot.png")
@@ -91,9 +99,7 @@ def test_images_inside_the_deck_folder_are_packed_under_unique_safe_names(deck: 
 )
 def test_images_outside_the_deck_folder_are_refused(deck: Path, tmp_path: Path, src: str, shown: str) -> None:
     notes = write_notes(deck, f'Look: <img src="{src.format(tmp=tmp_path)}" alt="x">')
-    code, _, stderr = build(deck, tmp_path / "out")
-    assert code == 0, stderr
-    assert stderr == (
+    assert build(deck, tmp_path / "out") == (
         f"deck/notes/n.md:3: image '{shown.format(tmp=tmp_path)}' is outside the deck folder — "
         "move it next to the notes\n"
     ).replace("deck/notes/n.md", str(notes))
@@ -101,10 +107,7 @@ def test_images_outside_the_deck_folder_are_refused(deck: Path, tmp_path: Path, 
     assert packed(apkg) == {}
     with zipfile.ZipFile(apkg) as archive:
         assert all(b"SECRET-KEY" not in archive.read(name) for name in archive.namelist())
-    with collection(tmp_path / "col.anki2") as col:
-        import_package(col, apkg)
-        answer = note_by_question(col, "Show it?")["Answer"]
-    assert answer == '<p>Look: <img alt="x"></p>'
+    assert answer_in_anki(apkg, tmp_path) == '<p>Look: <img alt="x"></p>'
 
 
 def test_missing_and_unsupported_images_warn_and_remote_ones_stay_links(deck: Path, tmp_path: Path) -> None:
@@ -113,18 +116,14 @@ def test_missing_and_unsupported_images_warn_and_remote_ones_stay_links(deck: Pa
         '![gone](img/missing.png) <img src="https://example.org/a.png"> '
         '<img src="data:image/png;base64,iVBORw0KGgo="> <img src="img">',
     )
-    code, _, stderr = build(deck, tmp_path / "out")
-    assert code == 0, stderr
-    assert stderr.splitlines() == [
+    assert build(deck, tmp_path / "out").splitlines() == [
         f"{notes}:3: image 'img/missing.png' not found — check the path (it is relative to the notes file)",
         f"{notes}:3: image 'data:image/png;base64,iVBORw0KGgo=' is neither a file nor an http(s) link — "
         "save it as a file next to the notes",
         f"{notes}:3: image 'img' not found — check the path (it is relative to the notes file)",
     ]
     assert packed(tmp_path / "out" / "deck.apkg") == {}
-    with collection(tmp_path / "col.anki2") as col:
-        import_package(col, tmp_path / "out" / "deck.apkg")
-        answer = note_by_question(col, "Show it?")["Answer"]
+    answer = answer_in_anki(tmp_path / "out" / "deck.apkg", tmp_path)
     assert answer == '<p><img alt="gone"> <img src="https://example.org/a.png"> <img> <img></p>'
 
 
@@ -134,6 +133,5 @@ def test_only_images_of_kept_cards_are_packed(deck: Path, tmp_path: Path) -> Non
         "# Kept\n\n## A?\n\n![a](img/plot.png)\n\n# Dropped\n\n## B?\n\n![b](../img/plot.png)\n",
         encoding="utf-8",
     )
-    result = CliRunner().invoke(cli, ["build", str(deck), "--out", str(tmp_path / "out"), "--tag", "Kept"])
-    assert result.exit_code == 0, result.output
+    build(deck, tmp_path / "out", "--tag", "Kept")
     assert list(packed(tmp_path / "out" / "deck.apkg").values()) == [PICTURE]
