@@ -156,7 +156,7 @@ def make_corpora(tools: Path, corpora: Path) -> None:
         if not out.exists():
             run_quiet([sys.executable, str(synth), "synth", syntax, "5000", str(out)])
     big = corpora / "plain50k"
-    if (big / "deck.yaml").exists():
+    if (big / "deck.yaml").exists() and (big / f"notes-{EDITED_FILE:02d}.original").exists():
         return
     module = load_synth(tools)
     notes = big / "notes"
@@ -166,6 +166,10 @@ def make_corpora(tools: Path, corpora: Path) -> None:
     for i in range(FILES_50K):
         text = module.emit_plain(sections[i * per_file : (i + 1) * per_file], f"Part {i:02d}")["notes.md"]
         (notes / f"notes-{i:02d}.md").write_text(text, encoding="utf-8")
+    # The warm case toggles the file between these two; notes/ may hold either when a run stops.
+    (big / f"notes-{EDITED_FILE:02d}.original").write_text(
+        (notes / f"notes-{EDITED_FILE:02d}.md").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     edited = module.synth(per_file, edit=True)
     text = module.emit_plain(edited, f"Part {EDITED_FILE:02d}")["notes.md"]
     (big / f"notes-{EDITED_FILE:02d}.edited").write_text(text, encoding="utf-8")
@@ -286,7 +290,9 @@ def warmed_up(argv: list[str]) -> Callable[[int], None]:
 def edit_one_answer(big: Path, warmup: list[str]) -> Callable[[int], None]:
     """Before each run, toggle one answer of one file; the first time, build once untimed."""
     target = big / "notes" / f"notes-{EDITED_FILE:02d}.md"
-    texts = [target.read_text(encoding="utf-8"), (big / f"notes-{EDITED_FILE:02d}.edited").read_text("utf-8")]
+    texts = [
+        (big / f"notes-{EDITED_FILE:02d}{suffix}").read_text("utf-8") for suffix in (".original", ".edited")
+    ]
 
     def before(rep: int) -> None:
         if rep == 0:

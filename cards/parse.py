@@ -25,8 +25,10 @@ small state machine:
 from __future__ import annotations
 
 import bisect
+import gc
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -79,10 +81,30 @@ def parse_document(text: str, *, source: str, deck: str = "") -> ParseResult:
     card is reported as a warning.
     """
     text = _LINE_ENDINGS.sub("\n", text.removeprefix("\ufeff"))
-    tokens = markdown_parser().parse(text)
-    walker = _Walker(tokens, source, deck)
-    walker.run()
-    return ParseResult(tuple(walker.cards), tuple(walker.warnings), walker.code_blocks(text))
+    with _gc_paused():
+        tokens = markdown_parser().parse(text)
+        walker = _Walker(tokens, source, deck)
+        walker.run()
+        return ParseResult(tuple(walker.cards), tuple(walker.warnings), walker.code_blocks(text))
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a document is parsed.
+
+    markdown-it makes a token object per piece of Markdown, and each few hundred
+    new objects trigger a collection that walks all the live tokens: a third of
+    the parse time of a 2 MB file. Parsing makes no reference cycles, so nothing
+    is left for the collector afterwards.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def chapter_tag(deck: str, chapter: Sequence[str]) -> str:
