@@ -7,7 +7,6 @@ style); the CLI only wires options to them.
 from __future__ import annotations
 
 import glob
-import heapq
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -145,22 +144,16 @@ def collect_cards(
     loaded = [load_notes(path, source) for path, source in zip(files, sources, strict=True)]
     jobs = [ParseJob(text, source, config) for (text, _), source in zip(loaded, sources, strict=True)]
     results = parse_all(jobs, cache_dir_for(config.path))  # with the generators' cards
-    for path, (_, cleaned), (result, generated) in zip(files, loaded, results, strict=True):
-        # Exercise cards join the notes' own cards at their code's line; the parser's order is kept.
-        in_order = heapq.merge(result.cards, sorted(generated.cards, key=_line), key=_line)
-        safe, refused = images.cards(in_order, path)  # sanitised, images packed or dropped
+    for path, (_, cleaned), parsed in zip(files, loaded, results, strict=True):
+        safe, refused = images.cards(parsed.ready, path)  # sanitised, images packed or dropped
         cards.extend(safe)
-        warnings.extend((*cleaned, *result.warnings, *generated.warnings, *refused))
+        warnings.extend((*cleaned, *parsed.warnings, *refused))
     include = (*config.include_tags, *include_tags)
     exclude = (*config.exclude_tags, *exclude_tags)
     kept = [c for c in cards if _wanted(c, include, exclude)]
     if config.tags:
         kept = [_with_tags(c, config.tags) for c in kept]
     return DeckCards(config, tuple(kept), tuple(warnings), files, images.media_of(kept))
-
-
-def _line(card: Card) -> int:
-    return card.line
 
 
 def generate_cards(config: DeckConfig, result: ParseResult, source: str) -> Generated:

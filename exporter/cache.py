@@ -1,8 +1,8 @@
 """The parse cache: a rebuild re-parses only the notes files that changed.
 
 Parsing is most of a build's time, and between two builds a student usually
-edits one file. Each notes file's :class:`~cards.model.ParseResult` (with the cards the
-generators make from its code) is stored in
+edits one file. Each notes file's cards (with the cards the generators make from its code,
+sanitised as far as they can be without the deck's image files), warnings and code blocks are stored in
 ``.notedeck-cache/`` next to the deck file, keyed by a hash of the file's text,
 its displayed path, the deck name, notedeck's code and the versions of the
 libraries that shape the HTML. Anything else is a miss that re-parses, so the
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import heapq
 import io
 import marshal
 import operator
@@ -34,13 +35,13 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from cards import model
-from cards.generators import Generated
-from cards.model import Card, NoteWarning, ParseResult
+from cards.model import Card, CodeBlock, NoteWarning
 from cards.parse import parse_document
 from exporter.config import DeckConfig
+from exporter.media import Presanitised, presanitise
 
 CACHE_DIR_NAME = ".notedeck-cache"
-FORMAT = b"notedeck parse cache 1\n"
+FORMAT = b"notedeck parse cache 2\n"
 """First line of every entry; a different line means another format: a miss."""
 PARALLEL_MIN_CHARS = 400_000
 """Text to parse below which worker processes cost more than they save (~0.15 s of parsing)."""
@@ -73,10 +74,13 @@ class ParseJob:
 
 
 class Parsed(NamedTuple):
-    """What one notes file gives: the parser's result and the generators' cards."""
+    """What one notes file gives, nearly ready for the package."""
 
-    result: ParseResult
-    generated: Generated
+    ready: Presanitised
+    """The parser's and the generators' cards in line order, sanitised unless they show images."""
+    warnings: tuple[NoteWarning, ...]
+    """The parser's warnings, then the generators'."""
+    code_blocks: tuple[CodeBlock, ...]
 
 
 def cache_dir_for(deck_file: Path) -> Path | None:
@@ -99,12 +103,21 @@ def parse_all(jobs: Sequence[ParseJob], cache_dir: Path | None) -> list[Parsed]:
 
 
 def parse_job(job: ParseJob) -> bytes:
-    """Parse one file and run the generators on it; pickled (what a worker sends back and the cache keeps)."""
+    """Parse one file, run the generators and sanitise the cards; pickled (what a worker sends
+    back and the cache keeps)."""
     from exporter.build import generate_cards
 
     result = parse_document(job.text, source=job.source, deck=job.config.name)
     generated = generate_cards(job.config, result, job.source)
-    return pickle.dumps((result, generated.cards, generated.warnings), protocol=pickle.HIGHEST_PROTOCOL)
+    # Exercise cards join the notes' own cards at their code's line; the parser's order is kept.
+    in_order = heapq.merge(result.cards, sorted(generated.cards, key=_line), key=_line)
+    ready = presanitise(in_order)
+    warnings = (*result.warnings, *generated.warnings)
+    return pickle.dumps((*ready, warnings, result.code_blocks), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _line(card: Card) -> int:
+    return card.line
 
 
 def _parse_pickled(jobs: Sequence[ParseJob]) -> Iterator[bytes]:
@@ -285,8 +298,15 @@ _MODEL_CLASSES = frozenset(
 def _loads(data: bytes) -> Parsed:
     loaded = _ModelUnpickler(io.BytesIO(data)).load()
     match loaded:
-        case (ParseResult() as result, tuple(cards), tuple(warnings)) if all(
-            isinstance(c, Card) for c in cards
-        ) and all(isinstance(w, NoteWarning) for w in warnings):
-            return Parsed(result, Generated(cards, warnings))
+        case (tuple(cards), tuple(images), tuple(deep), tuple(warnings), tuple(code)) if (
+            _all(cards, Card)
+            and _all(warnings, NoteWarning)
+            and _all(code, CodeBlock)
+            and all(type(i) is int and 0 <= i < len(cards) for i in (*images, *deep))
+        ):
+            return Parsed(Presanitised(cards, images, deep), warnings, code)
     raise pickle.UnpicklingError("not a parse result")
+
+
+def _all(values: tuple[object, ...], kind: type) -> bool:
+    return all(isinstance(value, kind) for value in values)

@@ -42,8 +42,8 @@ def models_in(config: DeckConfig) -> tuple[list[FoundModel], list[NoteWarning]]:
     jobs = [ParseJob(text, source, config) for text, source in zip(texts, sources, strict=True)]
     found: list[FoundModel] = []
     warnings: list[NoteWarning] = []
-    for source, (result, _) in zip(sources, parse_all(jobs, cache_dir_for(config.path)), strict=True):
-        for analysis in analyse_blocks(result.code_blocks):
+    for source, parsed in zip(sources, parse_all(jobs, cache_dir_for(config.path)), strict=True):
+        for analysis in analyse_blocks(parsed.code_blocks):
             warnings += unit_warnings(analysis, source)
             found += [FoundModel(source, model) for model in analysis.models]
     return found, warnings

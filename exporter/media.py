@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from cards import Card, NoteWarning
@@ -34,19 +35,24 @@ class MediaPacker:
         self._packed: dict[Path, str] = {}
         self._files: dict[str, MediaFile] = {}
 
-    def cards(self, cards: Iterable[Card], notes_path: Path) -> tuple[list[Card], list[NoteWarning]]:
-        """Sanitise ``cards`` with their images pointing at packed media, and say what was refused."""
-        safe: list[Card] = []
+    def cards(self, ready: Presanitised, notes_path: Path) -> tuple[list[Card], list[NoteWarning]]:
+        """Finish sanitising a file's cards: those with images point at packed media; say what was refused."""
+        safe = list(ready.cards)
         warnings: list[NoteWarning] = []
-        for card in cards:
-            if any(too_deep(field) for field in (card.question, card.context, card.answer)):
+        deep = frozenset(ready.deep)
+        images = frozenset(ready.images)
+        for i in sorted(deep | images):
+            card = safe[i]
+            if i in deep:
                 warnings.append(NoteWarning(card.source, card.line, _TOO_DEEP))
+            if i not in images:
+                continue
             sources: dict[str, str | None] = {}
             for src in dict.fromkeys(image_sources(card.question, card.context, card.answer)):
                 sources[src], problem = self._resolve(src, notes_path.parent)
                 if problem:
                     warnings.append(NoteWarning(card.source, card.line, problem))
-            safe.append(clean_card(card, image_src=sources.get if sources else drop_image))
+            safe[i] = clean_card(card, image_src=sources.get)
         return safe, warnings
 
     def media_of(self, cards: Iterable[Card]) -> tuple[MediaFile, ...]:
@@ -87,6 +93,38 @@ class MediaPacker:
             self._packed[target] = name
             self._files.setdefault(name, MediaFile(name=name, path=target))
         return self._packed[target]
+
+
+class Presanitised(NamedTuple):
+    """A file's cards, sanitised as far as they can be without looking at the deck's folder.
+
+    Sanitising is a pure function of a card unless it shows images (their files
+    decide the ``src``), so it is done once per file, where the file is parsed,
+    and kept in the parse cache: a rebuild sanitises only the files that changed.
+    """
+
+    cards: tuple[Card, ...]
+    """Sanitised, except the cards listed in ``images``."""
+    images: tuple[int, ...]
+    """Indices of the cards that show images: still raw, finished by :meth:`MediaPacker.cards`."""
+    deep: tuple[int, ...]
+    """Indices of the cards whose raw HTML nests too deep (each is warned about)."""
+
+
+def presanitise(cards: Iterable[Card]) -> Presanitised:
+    """Sanitise every card that shows no image (see :class:`Presanitised`)."""
+    safe: list[Card] = []
+    images: list[int] = []
+    deep: list[int] = []
+    for i, card in enumerate(cards):
+        if any(too_deep(field) for field in (card.question, card.context, card.answer)):
+            deep.append(i)
+        if image_sources(card.question, card.context, card.answer):
+            images.append(i)
+            safe.append(card)
+        else:
+            safe.append(clean_card(card, image_src=drop_image))
+    return Presanitised(tuple(safe), tuple(images), tuple(deep))
 
 
 def media_name(path: Path) -> str:
