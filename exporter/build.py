@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import glob
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -18,7 +18,7 @@ from cards.errors import CardsError
 from cards.generators import Generated
 from cards.parse import chapter_tag
 from cards.text import clean_notes_text
-from exporter.cache import ParseJob, cache_dir_for, parse_all, write_package
+from exporter.cache import ParseJob, Progress, cache_dir_for, parse_all, write_package
 from exporter.config import ConfigError, DeckConfig
 from exporter.media import MediaPacker
 from exporter.package import MediaFile
@@ -26,6 +26,10 @@ from exporter.package import MediaFile
 if TYPE_CHECKING:
     from exporter.lock import LockLocation
     from exporter.regen import Plan
+
+
+ProgressStart = Callable[[int, int], "Progress | None"]
+"""Told the number of notes files and their total length; returns a per-file callback or None."""
 
 
 class NotesError(CardsError):
@@ -134,8 +138,13 @@ def collect_cards(
     *,
     include_tags: Sequence[str] = (),
     exclude_tags: Sequence[str] = (),
+    progress: ProgressStart | None = None,
 ) -> DeckCards:
-    """Parse every notes file of the deck and apply the tag filters."""
+    """Parse every notes file of the deck and apply the tag filters.
+
+    ``progress(files, chars)``, when given, is told how much text there is and
+    returns what to call with each file's length once that file is done.
+    """
     files = notes_files(config)
     cards: list[Card] = []
     warnings: list[NoteWarning] = []
@@ -143,7 +152,8 @@ def collect_cards(
     sources = [display_path(path) for path in files]
     loaded = [load_notes(path, source) for path, source in zip(files, sources, strict=True)]
     jobs = [ParseJob(text, source, config) for (text, _), source in zip(loaded, sources, strict=True)]
-    results = parse_all(jobs, cache_dir_for(config.path))  # with the generators' cards
+    tick = progress(len(jobs), sum(len(job.text) for job in jobs)) if progress else None
+    results = parse_all(jobs, cache_dir_for(config.path), tick)  # with the generators' cards
     for path, (_, cleaned), parsed in zip(files, loaded, results, strict=True):
         safe, refused = images.cards(parsed.ready, path)  # sanitised, images packed or dropped
         cards.extend(safe)
@@ -219,6 +229,7 @@ def build_deck(
     exclude_tags: Sequence[str] = (),
     lock: LockMode = "use",
     now: int | None = None,
+    progress: ProgressStart | None = None,
 ) -> BuildReport:
     """Build ``<out_dir>/<deck stem>.apkg`` from the deck's notes and its lock file.
 
@@ -230,7 +241,7 @@ def build_deck(
     from exporter.regen import plan, tombstone_note
 
     started = time.perf_counter()
-    deck = collect_cards(config)
+    deck = collect_cards(config, progress=progress)
     where = locate_lock(config.folder, config.stem, out_dir)
     previous = None
     if lock == "use":
@@ -300,9 +311,9 @@ def planned_guids(config: DeckConfig, cards: Sequence[Card], out_dir: Path = Pat
 
 def _media_of(cards: Sequence[Card], media: Sequence[MediaFile]) -> tuple[MediaFile, ...]:
     """The packed files that ``cards`` show (a ``--tag`` build carries only its own images)."""
-    from exporter.media import image_sources
+    from exporter.media import shown_images
 
-    names = {src for card in cards for src in image_sources(card.question, card.context, card.answer)}
+    names = {src for card in cards for src in shown_images(card)}
     return tuple(m for m in media if m.name in names)
 
 

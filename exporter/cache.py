@@ -28,7 +28,7 @@ import os
 import pickle
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields, is_dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -91,11 +91,22 @@ def cache_dir_for(deck_file: Path) -> Path | None:
     return Path(override) if override else deck_file.parent / CACHE_DIR_NAME
 
 
-def parse_all(jobs: Sequence[ParseJob], cache_dir: Path | None) -> list[Parsed]:
+Progress = Callable[[int], None]
+"""Called with the length of each notes text once its file is done (for a progress bar)."""
+
+
+def parse_all(
+    jobs: Sequence[ParseJob], cache_dir: Path | None, progress: Progress | None = None
+) -> list[Parsed]:
     """Parsed notes of ``jobs``, in order, from the cache where possible."""
-    results: list[Parsed | None] = [_load(cache_dir, job) if cache_dir else None for job in jobs]
+    tick = progress or (lambda chars: None)
+    results: list[Parsed | None] = []
+    for job in jobs:
+        results.append(_load(cache_dir, job) if cache_dir else None)
+        if results[-1] is not None:
+            tick(len(job.text))
     missing = [i for i, result in enumerate(results) if result is None]
-    for i, data in zip(missing, _parse_pickled([jobs[i] for i in missing]), strict=True):
+    for i, data in zip(missing, _parse_pickled([jobs[i] for i in missing], tick), strict=True):
         results[i] = _loads(data)
         if cache_dir is not None:
             _store(cache_dir, jobs[i], data)
@@ -120,17 +131,22 @@ def _line(card: Card) -> int:
     return card.line
 
 
-def _parse_pickled(jobs: Sequence[ParseJob]) -> Iterator[bytes]:
+def _parse_pickled(jobs: Sequence[ParseJob], tick: Progress) -> Iterator[bytes]:
     workers = min(_jobs_allowed(), len(jobs))
     if workers < 2 or sum(len(job.text) for job in jobs) < PARALLEL_MIN_CHARS:
-        yield from map(parse_job, jobs)
+        for job in jobs:
+            yield parse_job(job)
+            tick(len(job.text))
         return
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(workers, mp_context=_fork_context()) as pool:
         # Largest files first keeps both cores busy until the end; map keeps the order.
         order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i].text))
-        done = dict(zip(order, pool.map(parse_job, [jobs[i] for i in order]), strict=True))
+        done: dict[int, bytes] = {}
+        for i, data in zip(order, pool.map(parse_job, [jobs[i] for i in order]), strict=True):
+            done[i] = data
+            tick(len(jobs[i].text))
         yield from (done[i] for i in range(len(jobs)))
 
 

@@ -12,7 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -60,6 +60,38 @@ def reported_errors() -> Iterator[None]:
             "that caused it (NOTEDECK_DEBUG=1 shows the traceback)",
             EXIT_FAILED,
         ) from None
+
+
+LONG_BUILD_FILES = 20
+LONG_BUILD_CHARS = 1_000_000
+"""About a second of parsing when nothing is cached: below both, a bar would only flicker."""
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[int, int], Callable[[int], None] | None]]:
+    """A progress bar on stderr while a long build reads its notes (issue 3).
+
+    Only on a terminal: piped or logged output stays exactly as it was. The
+    bar counts characters of notes, so one big file moves it as smoothly as
+    many small ones.
+    """
+    with ExitStack() as stack:
+
+        def start(files: int, chars: int) -> Callable[[int], None] | None:
+            if not stderr_is_terminal() or (files <= LONG_BUILD_FILES and chars <= LONG_BUILD_CHARS):
+                return None
+            bar = stack.enter_context(click.progressbar(length=chars, label=label, file=sys.stderr))
+            return bar.update
+
+        yield start
+
+
+def stderr_is_terminal() -> bool:
+    """True if stderr is an interactive terminal (tests replace this)."""
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def default_deck_files() -> list[Path]:
@@ -180,9 +212,15 @@ def build(
     lock: LockMode = "reset" if reset_lock else "off" if no_lock else "use"
     with reported_errors():
         for config in load_configs(paths):
-            report = build_deck(
-                config, out_dir, include_tags=include_tags, exclude_tags=exclude_tags, lock=lock
-            )
+            with progress_bar(f"{config.name}: reading notes") as progress:
+                report = build_deck(
+                    config,
+                    out_dir,
+                    include_tags=include_tags,
+                    exclude_tags=exclude_tags,
+                    lock=lock,
+                    progress=progress,
+                )
             for warning in report.warnings:
                 click.echo(f"{warning}", err=True)
             for message in report.messages:

@@ -9,9 +9,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from cards.model import Card
+from cards.sanitize import clean_card, drop_image
 from exporter.cli import cli
-from exporter.media import media_name
+from exporter.media import image_sources, media_name, presanitise, shown_images
 from tests.anki_engine import collection, import_package, note_by_question
 
 SECRET = b"SECRET-KEY-MATERIAL-" * 50
@@ -135,3 +139,38 @@ def test_only_images_of_kept_cards_are_packed(deck: Path, tmp_path: Path) -> Non
     )
     build(deck, tmp_path / "out", "--tag", "Kept")
     assert list(packed(tmp_path / "out" / "deck.apkg").values()) == [PICTURE]
+
+
+_PIECES = st.sampled_from(
+    [
+        '<IMG SRC="a.png">',
+        "<img src=b.png alt='x'>",
+        "<Img\nsrc='c d.png'/>",
+        "<p>text</p>",
+        "<!-- <img src=e.png> -->",
+        "&lt;img src=f.png&gt;",
+        "<svg><img src=g.png></svg>",
+        "<img/src=h.png>",
+        "<textarea><img src=i.png></textarea>",
+        "<script><img src=j.png></script>",
+        "<div>" * 300,
+        "`<img` ",
+        "<code>&lt;img</code>",
+    ]
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_PIECES, max_size=6).map("".join), st.lists(_PIECES, max_size=4).map("".join))
+def test_the_fast_image_lookup_of_sanitised_cards_agrees_with_the_html_parser(
+    question: str, answer: str
+) -> None:
+    """``shown_images`` skips fields without ``<img``: sound, as the sanitiser writes tags in lower case."""
+    card = Card(question=question, answer=answer, key="k")
+    ready = presanitise([card])
+    sanitised = [c for i, c in enumerate(ready.cards) if i not in ready.images]
+    for safe in (*sanitised, clean_card(card, image_src=lambda src: src)):
+        assert shown_images(safe) == image_sources(safe.question, safe.context, safe.answer)
+    if not image_sources(question, "", answer):
+        assert ready.images == ()
+        assert ready.cards == (clean_card(card, image_src=drop_image),)
