@@ -22,7 +22,7 @@ def structure_problems(tokens: Sequence[Token]) -> Iterator[tuple[int, str]]:
     for token in tokens:
         if token.map is None:
             continue
-        if token.type == "fence" and not _closed(token):
+        if token.type == "fence" and not fence_is_closed(token):
             yield (
                 token.map[0] + 1,
                 f"code block opened with '{token.markup}' is never closed, so everything after it "
@@ -37,7 +37,7 @@ def structure_problems(tokens: Sequence[Token]) -> Iterator[tuple[int, str]]:
             )
 
 
-def _closed(fence: Token) -> bool:
+def fence_is_closed(fence: Token) -> bool:
     """A closed fence spans its content lines plus the opening and the closing marker line."""
     assert fence.map is not None
     start, end = fence.map

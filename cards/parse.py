@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import bisect
 import gc
+import itertools
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -40,7 +41,7 @@ from cards.blocks import Block, block_is_link_only, looks_like_code_line, plain_
 from cards.formulas import formula_problems
 from cards.ids import normalise_question
 from cards.model import Card, CardKind, CodeBlock, NoteWarning, ParseResult
-from cards.oddities import structure_problems
+from cards.oddities import fence_is_closed, structure_problems
 from cards.questions import (
     asks_heading,
     asks_paragraph,
@@ -107,6 +108,181 @@ def _gc_paused() -> Iterator[None]:
         gc.enable()
 
 
+# -- big documents in sections ---------------------------------------------------------------
+#
+# A ``##`` question heading usually leaves the walker in the state a fresh walker starts in
+# (the previous card closed, no exercise setup, no pending directive), and Markdown cannot
+# carry anything across such a line unless a fence, HTML block or formula is left open
+# before it or a link reference is defined. So a big document can be cut before such
+# headings, the sections parsed on their own (on several cores) and the results put back
+# together. Every cut is checked afterwards from both sides; if any check fails, the
+# caller parses the whole document instead, so the result is always the serial one.
+
+_SAFE_LAST_BLOCKS = frozenset({"paragraph", "heading", "bullet_list", "ordered_list", "blockquote", "hr"})
+_OPAQUE_BLOCKS = frozenset({"math_block", "math_block_label", "fence", "code_block", "html_block"})
+_CHAPTER_LINE = re.compile(r"^# .*$", re.MULTILINE)
+_CUT = "\n## "
+
+
+@dataclass(frozen=True)
+class SectionJob:
+    """One section of a document to parse: its text and where it sits."""
+
+    text: str
+    first_line: int
+    """0-based line of the document where ``text`` starts."""
+    limit: int | None
+    """0-based line where the next section starts (None for the last section)."""
+    chapter: tuple[str, ...]
+    """The chapter the section is expected to start in (checked when merging)."""
+
+
+@dataclass(frozen=True)
+class Section:
+    """A parsed section, with what :func:`merge_sections` checks."""
+
+    cards: tuple[Card, ...]
+    warnings: tuple[NoteWarning, ...]
+    formula_warnings: tuple[NoteWarning, ...]
+    structure_warnings: tuple[NoteWarning, ...]
+    code_blocks: tuple[CodeBlock, ...]
+    starts_clean: bool
+    """It opens with a ``##`` heading that asks."""
+    ends_clean: bool
+    """A ``##`` question next would find the walker as a fresh one finds it, and no block is left open."""
+    chapter_in: tuple[str, ...]
+    chapter_out: tuple[str, ...]
+    keys: frozenset[str]
+    """Identity keys used (a key seen in two sections would be a duplicate)."""
+
+
+def split_document(text: str, parts: int) -> list[SectionJob]:
+    """Cut ``text`` into about ``parts`` sections of similar size before ``##`` headings.
+
+    One section when there is no such heading, a front matter, or a possible
+    link reference definition (``]:``), whose link may sit in another section.
+    """
+    text = _LINE_ENDINGS.sub("\n", text.removeprefix("\ufeff"))
+    cuts: list[int] = []
+    if parts >= 2 and not text.startswith("---") and "]:" not in text:
+        for k in range(1, parts):
+            cut = text.find(_CUT, len(text) * k // parts)
+            if cut != -1 and (not cuts or cut + 1 > cuts[-1]):
+                cuts.append(cut + 1)
+    bounds = [0, *cuts, len(text)]
+    lines = [text.count("\n", 0, cut) for cut in bounds]
+    return [
+        SectionJob(
+            text[bounds[k] : bounds[k + 1]],
+            lines[k],
+            lines[k + 1] if k + 2 < len(bounds) else None,
+            _chapter_before(text, bounds[k]),
+        )
+        for k in range(len(bounds) - 1)
+    ]
+
+
+def _chapter_before(text: str, offset: int) -> tuple[str, ...]:
+    """The chapter a ``# `` line before ``offset`` opens (a guess that merging checks)."""
+    lines = _CHAPTER_LINE.findall(text, 0, offset)
+    if not lines:
+        return ()
+    blocks = split_blocks(markdown_parser().parse(lines[-1]))
+    title = clean(blocks[0].text) if blocks else ""
+    return (title,) if title else ()
+
+
+def parse_section(job: SectionJob, *, source: str, deck: str = "") -> Section:
+    """Parse one section of a document as :func:`parse_document` would parse it in place."""
+    with _gc_paused():
+        tokens = markdown_parser().parse(job.text)
+        if job.first_line:
+            for token in tokens:
+                if token.map is not None:
+                    token.map = [token.map[0] + job.first_line, token.map[1] + job.first_line]
+        walker = _Walker(tokens, source, deck, job.chapter)
+        first = walker.blocks[0] if walker.blocks else None
+        starts_clean = (
+            first is not None and first.kind == "heading" and first.level == 2 and asks_heading(first.text)
+        )
+        ends_clean = (
+            walker.walk()
+            and _closes_everything(walker, job.first_line + job.text.count("\n"))
+            and not _formula_may_run_on(walker, job)
+        )
+        formulas, structure = walker.late_warnings()
+        return Section(
+            tuple(walker.cards),
+            tuple(walker.warnings),
+            tuple(formulas),
+            tuple(structure),
+            walker.code_blocks(job.text, job.first_line, job.limit),
+            starts_clean,
+            ends_clean,
+            job.chapter,
+            walker.chapter,
+            frozenset((*walker.keys, *(card.key for card in walker.cards))),
+        )
+
+
+def _closes_everything(walker: _Walker, end_line: int) -> bool:
+    """True if the section's last block cannot run on into the next section's first line.
+
+    A ``##`` heading ends paragraphs, lists and quotes; any other block must have
+    ended before the section's last line (a fence, HTML block or formula left
+    open runs to the end of the text it is given).
+    """
+    if not walker.blocks:
+        return True
+    last = walker.blocks[-1]
+    token = walker.tokens[last.start]
+    if last.kind in _SAFE_LAST_BLOCKS or (last.kind == "fence" and fence_is_closed(token)):
+        return True
+    return token.map is not None and token.map[1] < end_line
+
+
+def _formula_may_run_on(walker: _Walker, job: SectionJob) -> bool:
+    """True if a line outside formulas and code starts with ``$$``.
+
+    Such a line is text when its closing ``$$`` is missing, but in the whole
+    document it would open a formula closed in a later section.
+    """
+    if "$$" not in job.text:
+        return False
+    lines = job.text.split("\n")
+    for block in walker.blocks:
+        token = walker.tokens[block.start]
+        if block.kind in _OPAQUE_BLOCKS or token.map is None:
+            continue
+        start, end = token.map[0] - job.first_line, token.map[1] - job.first_line
+        if any(line.lstrip(" \t>").startswith("$$") for line in lines[start:end]):
+            return True
+    return False
+
+
+def merge_sections(sections: Sequence[Section]) -> ParseResult | None:
+    """The document's parse result from its sections, or None if a cut was not safe."""
+    for before, after in itertools.pairwise(sections):
+        if not (before.ends_clean and after.starts_clean and before.chapter_out == after.chapter_in):
+            return None
+    seen: set[str] = set()
+    for section in sections:
+        if section.keys & seen:
+            return None  # a repeated question: its warning and key need the whole document
+        seen |= section.keys
+    if sum(1 for section in sections if section.structure_warnings) > 1:
+        return None  # the nesting warning is given once per document
+    return ParseResult(
+        tuple(card for section in sections for card in section.cards),
+        (
+            *(w for section in sections for w in section.warnings),
+            *(w for section in sections for w in section.formula_warnings),
+            *(w for section in sections for w in section.structure_warnings),
+        ),
+        tuple(block for section in sections for block in section.code_blocks),
+    )
+
+
 def chapter_tag(deck: str, chapter: Sequence[str]) -> str:
     """Return the Anki tag of a chapter: ``Deck::Chapter`` with no spaces."""
     parts = [p for p in (deck, *chapter) if p.strip()]
@@ -157,14 +333,18 @@ class _Draft:
 class _Walker:
     """One pass over the blocks of a document, producing cards and warnings."""
 
-    def __init__(self, tokens: Sequence[Token], source: str, deck: str) -> None:
+    def __init__(
+        self, tokens: Sequence[Token], source: str, deck: str, chapter: tuple[str, ...] = ()
+    ) -> None:
         self.tokens = tokens
         self.blocks = split_blocks(tokens)
         self.source = source
         self.deck = deck
         self.cards: list[Card] = []
         self.warnings: list[NoteWarning] = []
-        self.chapter: tuple[str, ...] = ()
+        self.first_chapter = chapter
+        """The chapter the tokens start in (a section of a split document may start inside one)."""
+        self.chapter = chapter
         self.extra_tags: tuple[str, ...] = ()
         self.sections: list[_Section] = [_Section(1)]
         self.draft: _Draft | None = None
@@ -182,14 +362,36 @@ class _Walker:
 
     def run(self) -> None:
         """Walk every block once, then finish the last card and check formulas."""
+        self.walk()
+        formulas, structure = self.late_warnings()
+        self.warnings += (*formulas, *structure)
+
+    def walk(self) -> bool:
+        """Walk every block once and finish the last card.
+
+        True if a ``##`` question heading right after these blocks would find
+        the walker as a fresh one finds it (see :func:`parse_section`).
+        """
         i = 0
         while i < len(self.blocks):
             i = self._step(i)
+        draft = self.draft
+        resets = not (self.force or self.pinned or self.skip)
+        resets = resets and (draft is None or not self._deeper(draft, 2))
         self._close()
-        for line, message in formula_problems(self.tokens):
-            self._warn(line, message)
-        for line, message in structure_problems(self.tokens):
-            self._warn(line, message)
+        sections = list(self.sections)
+        while len(sections) > 1 and sections[-1].level >= 2:
+            top = sections[-1]
+            if top.level == 2 and not top.question and top.setup:
+                return False  # an exercise's setup would be the context of that question
+            sections.pop()
+        return resets and sections == [_Section(1)]
+
+    def late_warnings(self) -> tuple[list[NoteWarning], list[NoteWarning]]:
+        """Warnings about formulas, then about the Markdown's structure, in document order."""
+        formulas = [NoteWarning(self.source, line, m) for line, m in formula_problems(self.tokens)]
+        structure = [NoteWarning(self.source, line, m) for line, m in structure_problems(self.tokens)]
+        return formulas, structure
 
     def _step(self, i: int) -> int:
         block = self.blocks[i]
@@ -669,14 +871,18 @@ class _Walker:
 
     # -- code blocks for generators ---------------------------------------------------------
 
-    def code_blocks(self, text: str) -> tuple[CodeBlock, ...]:
-        """The fenced code blocks, with the chapter they sit in and the text after them."""
+    def code_blocks(self, text: str, first_line: int = 0, limit: int | None = None) -> tuple[CodeBlock, ...]:
+        """The fenced code blocks, with the chapter they sit in and the text after them.
+
+        ``text`` starts at line ``first_line`` of the document; ``limit`` is the
+        line where the next section starts (a heading, so the text after a block stops there).
+        """
         lines = text.split("\n")
         stops = sorted(self.stops)
         marks = self.chapter_marks
         blocks: list[CodeBlock] = []
         mark = 0
-        chapter: tuple[str, ...] = ()
+        chapter = self.first_chapter
         for index, token in enumerate(self.tokens):
             while mark < len(marks) and marks[mark][0] <= index:
                 chapter = marks[mark][1]
@@ -685,7 +891,7 @@ class _Walker:
                 continue
             start, end = token.map
             k = bisect.bisect_left(stops, end)
-            stop = stops[k] if k < len(stops) else len(lines)
+            stop = stops[k] if k < len(stops) else first_line + len(lines) if limit is None else limit
             info = token.info.strip().split(maxsplit=1)
             blocks.append(
                 CodeBlock(
@@ -693,7 +899,7 @@ class _Walker:
                     language=info[0] if info else "",
                     line=start + 1,
                     chapter=chapter,
-                    after="\n".join(lines[end:stop]),
+                    after="\n".join(lines[end - first_line : stop - first_line]),
                 )
             )
         return tuple(blocks)
@@ -730,4 +936,15 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-__all__ = ["chapter_tag", "code_blocks", "parse_document", "parse_notes", "plain_text"]
+__all__ = [
+    "Section",
+    "SectionJob",
+    "chapter_tag",
+    "code_blocks",
+    "merge_sections",
+    "parse_document",
+    "parse_notes",
+    "parse_section",
+    "plain_text",
+    "split_document",
+]

@@ -35,8 +35,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from cards import model
-from cards.model import Card, CodeBlock, NoteWarning
-from cards.parse import parse_document
+from cards.model import Card, CodeBlock, NoteWarning, ParseResult
+from cards.parse import merge_sections, parse_document, parse_section, split_document
 from exporter.config import DeckConfig
 from exporter.media import Presanitised, presanitise
 
@@ -113,12 +113,14 @@ def parse_all(
     return [result for result in results if result is not None]
 
 
-def parse_job(job: ParseJob) -> bytes:
+def parse_job(job: ParseJob, workers: int = 1) -> bytes:
     """Parse one file, run the generators and sanitise the cards; pickled (what a worker sends
-    back and the cache keeps)."""
+    back and the cache keeps). With ``workers``, a big file is parsed in sections on that many cores."""
     from exporter.build import generate_cards
 
-    result = parse_document(job.text, source=job.source, deck=job.config.name)
+    result = _parse_in_sections(job, workers) if workers > 1 else None
+    if result is None:
+        result = parse_document(job.text, source=job.source, deck=job.config.name)
     generated = generate_cards(job.config, result, job.source)
     # Exercise cards join the notes' own cards at their code's line; the parser's order is kept.
     in_order = heapq.merge(result.cards, sorted(generated.cards, key=_line), key=_line)
@@ -131,11 +133,30 @@ def _line(card: Card) -> int:
     return card.line
 
 
+def _parse_in_sections(job: ParseJob, workers: int) -> ParseResult | None:
+    """The file parsed in sections, one per core, or None when it cannot be cut safely.
+
+    The first section is parsed here while forked workers parse the others.
+    """
+    sections = split_document(job.text, workers)
+    if len(sections) < 2:
+        return None
+    from concurrent.futures import ProcessPoolExecutor
+
+    name = job.config.name
+    with ProcessPoolExecutor(len(sections) - 1, mp_context=_fork_context()) as pool:
+        others = [pool.submit(parse_section, s, source=job.source, deck=name) for s in sections[1:]]
+        first = parse_section(sections[0], source=job.source, deck=name)
+        return merge_sections([first, *(future.result() for future in others)])
+
+
 def _parse_pickled(jobs: Sequence[ParseJob], tick: Progress) -> Iterator[bytes]:
-    workers = min(_jobs_allowed(), len(jobs))
+    cores = _jobs_allowed()
+    workers = min(cores, len(jobs))
     if workers < 2 or sum(len(job.text) for job in jobs) < PARALLEL_MIN_CHARS:
         for job in jobs:
-            yield parse_job(job)
+            big = cores > 1 and len(job.text) >= PARALLEL_MIN_CHARS
+            yield parse_job(job, cores if big else 1)  # one big file: its sections on every core
             tick(len(job.text))
         return
     from concurrent.futures import ProcessPoolExecutor

@@ -178,6 +178,31 @@ def test_parallel_and_serial_builds_write_the_same_bytes(
     assert not (deck.parent / CACHE_DIR_NAME).exists()
 
 
+@pytest.mark.parametrize("jobs", ["2", "3"])
+def test_one_big_file_parsed_in_sections_writes_the_same_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str
+) -> None:
+    monkeypatch.setattr(time, "time", lambda: 1_700_000_000.0)
+    monkeypatch.setenv("NOTEDECK_NO_CACHE", "1")
+    deck = tmp_path / "big.md"
+    deck.write_text("".join(chapter_file(i) for i in range(12)), encoding="utf-8")
+    monkeypatch.setenv("NOTEDECK_JOBS", "1")
+    serial = build(deck, tmp_path / "serial")
+    monkeypatch.setenv("NOTEDECK_JOBS", jobs)
+    monkeypatch.setattr(exporter.cache, "PARALLEL_MIN_CHARS", 0)
+    merged: list[bool] = []
+    real = exporter.cache.merge_sections
+
+    def counting(sections: Any) -> Any:
+        result = real(sections)
+        merged.append(len(sections) == int(jobs) and result is not None)
+        return result
+
+    monkeypatch.setattr(exporter.cache, "merge_sections", counting)
+    assert build(deck, tmp_path / "sections") == serial
+    assert merged == [True]
+
+
 def test_an_unwritable_cache_folder_is_skipped(
     deck: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
