@@ -30,7 +30,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields, is_dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -43,6 +43,8 @@ from exporter.media import Presanitised, presanitise
 CACHE_DIR_NAME = ".notedeck-cache"
 FORMAT = b"notedeck parse cache 2\n"
 """First line of every entry; a different line means another format: a miss."""
+SECTION_CHARS = 3_000_000
+"""Most text one process parses at once (markdown-it's tokens take about 50 bytes a character)."""
 PARALLEL_MIN_CHARS = 400_000
 """Text to parse below which worker processes cost more than they save (~0.15 s of parsing)."""
 
@@ -134,20 +136,24 @@ def _line(card: Card) -> int:
 
 
 def _parse_in_sections(job: ParseJob, workers: int) -> ParseResult | None:
-    """The file parsed in sections, one per core, or None when it cannot be cut safely.
+    """The file parsed in sections on ``workers`` cores, or None when it cannot be cut safely.
 
-    The first section is parsed here while forked workers parse the others.
+    One section per core; more for a huge file, so that no process holds the
+    parser's tokens for more than :data:`SECTION_CHARS` of text at once.
     """
-    sections = split_document(job.text, workers)
+    parts = max(workers, -(-len(job.text) // SECTION_CHARS))
+    sections = split_document(job.text, parts)
     if len(sections) < 2:
         return None
     from concurrent.futures import ProcessPoolExecutor
 
-    name = job.config.name
-    with ProcessPoolExecutor(len(sections) - 1, mp_context=_fork_context()) as pool:
-        others = [pool.submit(parse_section, s, source=job.source, deck=name) for s in sections[1:]]
-        first = parse_section(sections[0], source=job.source, deck=name)
-        return merge_sections([first, *(future.result() for future in others)])
+    parse = partial(parse_section, source=job.source, deck=job.config.name)
+    if len(sections) <= workers:  # one section per core: this process parses the first one
+        with ProcessPoolExecutor(len(sections) - 1, mp_context=_fork_context()) as pool:
+            others = [pool.submit(parse, section) for section in sections[1:]]
+            return merge_sections([parse(sections[0]), *(future.result() for future in others)])
+    with ProcessPoolExecutor(workers, mp_context=_fork_context()) as pool:
+        return merge_sections(list(pool.map(parse, sections)))
 
 
 def _parse_pickled(jobs: Sequence[ParseJob], tick: Progress) -> Iterator[bytes]:

@@ -178,10 +178,13 @@ def test_parallel_and_serial_builds_write_the_same_bytes(
     assert not (deck.parent / CACHE_DIR_NAME).exists()
 
 
-@pytest.mark.parametrize("jobs", ["2", "3"])
+@pytest.mark.parametrize(
+    ("jobs", "section_chars", "sections"), [("2", 10**6, 2), ("3", 10**6, 3), ("2", 400, 5)]
+)
 def test_one_big_file_parsed_in_sections_writes_the_same_bytes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str, section_chars: int, sections: int
 ) -> None:
+    """One section per core, or more for a huge file (bounded memory): the bytes of a serial build."""
     monkeypatch.setattr(time, "time", lambda: 1_700_000_000.0)
     monkeypatch.setenv("NOTEDECK_NO_CACHE", "1")
     deck = tmp_path / "big.md"
@@ -190,12 +193,13 @@ def test_one_big_file_parsed_in_sections_writes_the_same_bytes(
     serial = build(deck, tmp_path / "serial")
     monkeypatch.setenv("NOTEDECK_JOBS", jobs)
     monkeypatch.setattr(exporter.cache, "PARALLEL_MIN_CHARS", 0)
+    monkeypatch.setattr(exporter.cache, "SECTION_CHARS", section_chars)
     merged: list[bool] = []
     real = exporter.cache.merge_sections
 
-    def counting(sections: Any) -> Any:
-        result = real(sections)
-        merged.append(len(sections) == int(jobs) and result is not None)
+    def counting(parts: Any) -> Any:
+        result = real(parts)
+        merged.append(len(parts) >= sections and result is not None)
         return result
 
     monkeypatch.setattr(exporter.cache, "merge_sections", counting)
