@@ -23,6 +23,7 @@ from cards.render import render_inline
 _BOX = re.compile(r"^\s*([☐□☒☑✅✔✓❌✗✘])\s*")
 _TRAILING_MARK = re.compile(r"\s*([✅✔❌])\s*$")
 _CHECKED = frozenset("☒☑✅✔✓")
+_MARK = re.compile("[☐□☒☑✅✔✓❌✗✘]")
 _CHECKBOX = "task-list-item-checkbox"
 _ORDINALS = {
     "first": 0,
@@ -65,6 +66,9 @@ class Option:
 def options_of(tokens: Sequence[Token], block: Block) -> list[Option] | None:
     """The options a block lists, or None if it is not a list of options."""
     if block.kind == "paragraph" and block.inline is not None:
+        # Every option line starts or ends with a mark, or is a checkbox: most paragraphs have none.
+        if not _MARK.search(block.text) and _CHECKBOX not in block.inline.content:
+            return None
         return _paragraph_options(block.inline.children or ())
     if block.kind not in ("bullet_list", "ordered_list"):
         return None

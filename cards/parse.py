@@ -357,6 +357,8 @@ class _Walker:
         self.stops: list[int] = []
         """0-based lines of real ``#``/``##`` headings (where a code block's ``after`` ends)."""
         self.context_cache: dict[tuple[int, ...], tuple[str, tuple[str, ...]]] = {}
+        self.tags_cache: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[str, ...]] = {}
+        """Tags by chapter and front-matter tags."""
 
     # -- the walk -------------------------------------------------------------------------
 
@@ -798,8 +800,7 @@ class _Walker:
             key = f"{key} #{seen + 1}"
         else:
             self.keys[key] = 1
-        tags = (chapter_tag(self.deck, self.chapter),) if (self.chapter or self.deck) else ()
-        tags = tuple(dict.fromkeys(t for t in (*tags, *self.extra_tags) if t))
+        tags = self._tags()
         media = tuple(dict.fromkeys((*context_media, *_media(env))))
         self.cards.append(
             Card(
@@ -815,6 +816,15 @@ class _Walker:
                 media=media,
             )
         )
+
+    def _tags(self) -> tuple[str, ...]:
+        """The tags of a card emitted now (the same for a whole chapter, so computed once)."""
+        cached = self.tags_cache.get((self.chapter, self.extra_tags))
+        if cached is None:
+            tags = (chapter_tag(self.deck, self.chapter),) if (self.chapter or self.deck) else ()
+            cached = tuple(dict.fromkeys(t for t in (*tags, *self.extra_tags) if t))
+            self.tags_cache[(self.chapter, self.extra_tags)] = cached
+        return cached
 
     def _first_line(self, key: str) -> int:
         return next((c.line for c in self.cards if c.key == key), 0)

@@ -204,3 +204,17 @@ def test_identity_does_not_depend_on_position_or_answer() -> None:
 def test_card_line_is_the_questions_line() -> None:
     cards = parse("\n\n# C\n\nintro\n\n## Q?\n\nA.\n\nWhat comes next?\n\nB.\n").cards
     assert [c.line for c in cards] == [7, 11]
+
+
+def test_options_written_as_entities_raw_checkboxes_or_trailing_marks_are_found() -> None:
+    """The quick check for option marks looks at the decoded text and the raw HTML, like the rules."""
+    text = (
+        "## Which ones are right?\n\n&#9744; first option\n&#9746; second option\n\n"
+        '## Which boxes?\n\n<input type="checkbox" class="task-list-item-checkbox" checked> yes one\n'
+        '<input type="checkbox" class="task-list-item-checkbox"> no two\n\n'
+        "## Plain question?\n\nAn answer ✅\n"
+    )
+    cards = parse_document(text, source="n.md").cards
+    assert [c.kind for c in cards] == ["multiple-choice"] * 3
+    assert "<li>☒ second option</li>" in cards[0].answer
+    assert "<li>☒ yes one</li>" in cards[1].answer
