@@ -1,4 +1,5 @@
-"""Bad deck files, conflicting decks and unusable output folders: exit code and exact message."""
+"""Bad deck files (every broken-YAML case in one table), conflicting decks and unusable
+output folders: exit code and exact message."""
 
 from __future__ import annotations
 
@@ -21,6 +22,32 @@ def run(*args: str | Path) -> tuple[int, str]:
 @pytest.mark.parametrize(
     ("yaml_text", "message"),
     [
+        (
+            "name: D\nid: 1\nnotes: [notes.md]\ncolour: red\n",
+            "{deck}: colour: unknown key — use one of: "
+            "exclude_tags, exercises, id, include_tags, name, notes, subdecks, tags",
+        ),
+        ("id: 1\nnotes: [notes.md]\n", "{deck}: name: missing required key — add 'name:' to the deck file"),
+        (
+            "name: D\nid: one\nnotes: [notes.md]\n",
+            "{deck}: id: expected an integer, got a string — fix the value",
+        ),
+        (
+            "name: D\nid: 1\nnotes: []\n",
+            "{deck}: notes: empty list — list at least one Markdown file or glob",
+        ),
+        (
+            "name: D\nid: 1\nnotes: [missing/*.md]\n",
+            "{deck}: notes: 'missing/*.md' matches no file — fix the path (it is relative to the deck file)",
+        ),
+        (
+            "name: D\nid: 1\nnotes: [notes.md\n",
+            "{deck}:4: YAML syntax error: expected ',' or ']', but got '<stream end>' — fix the YAML syntax",
+        ),
+        (
+            "- just\n- a list\n",
+            "{deck}: a deck file must be a YAML mapping — see the README's deck reference",
+        ),
         (
             "name: D\nid: 1\nname: E\nnotes: [notes.md]\n",
             "{deck}:3: YAML syntax error: duplicate key 'name' — fix the YAML syntax",
@@ -67,6 +94,13 @@ def run(*args: str | Path) -> tuple[int, str]:
         ),
     ],
     ids=[
+        "unknown-key",
+        "name-missing",
+        "id-type",
+        "notes-empty-list",
+        "notes-glob-no-match",
+        "yaml-syntax",
+        "not-a-mapping",
         "duplicate-key",
         "name-type",
         "id-bool",

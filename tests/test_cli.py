@@ -8,43 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from exporter.cli import cli
-from tests.cli_support import build_usage_error, write_deck
-
-
-@pytest.mark.parametrize(
-    ("yaml_text", "message"),
-    [
-        (
-            "name: D\nid: 1\nnotes: [notes.md]\ncolour: red\n",
-            "{deck}: colour: unknown key — use one of: "
-            "exclude_tags, exercises, id, include_tags, name, notes, subdecks, tags",
-        ),
-        ("id: 1\nnotes: [notes.md]\n", "{deck}: name: missing required key — add 'name:' to the deck file"),
-        (
-            "name: D\nid: one\nnotes: [notes.md]\n",
-            "{deck}: id: expected an integer, got a string — fix the value",
-        ),
-        (
-            "name: D\nid: 1\nnotes: []\n",
-            "{deck}: notes: empty list — list at least one Markdown file or glob",
-        ),
-        (
-            "name: D\nid: 1\nnotes: [missing/*.md]\n",
-            "{deck}: notes: 'missing/*.md' matches no file — fix the path (it is relative to the deck file)",
-        ),
-        (
-            "name: D\nid: 1\nnotes: [notes.md\n",
-            "{deck}:4: YAML syntax error: expected ',' or ']', but got '<stream end>' — fix the YAML syntax",
-        ),
-        (
-            "- just\n- a list\n",
-            "{deck}: a deck file must be a YAML mapping — see the README's deck reference",
-        ),
-    ],
-)
-def test_broken_deck_yaml_is_a_usage_error(tmp_path: Path, yaml_text: str, message: str) -> None:
-    deck = write_deck(tmp_path, yaml_text)
-    assert build_usage_error(deck, tmp_path / "out") == f"Error: {message.format(deck=deck)}\n"
+from tests.cli_support import write_deck
 
 
 def test_build_prints_summary_line(tmp_path: Path) -> None:
