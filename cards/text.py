@@ -18,6 +18,8 @@ MAX_CONTROL_WARNINGS = 10
 # C0 controls except tab and newline (carriage returns are line endings, handled
 # first), DEL and the C1 range, which only appears in text decoded wrongly.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_PLAIN_BYTES = bytes([9, 10, 13, *range(0x20, 0x7F), *range(0x80, 0x100)])
+"""UTF-8 bytes that are never part of a control character (C1 controls start with 0xC2)."""
 # Vertical tab and form feed separate words; dropping them would glue words together.
 _AS_SPACE = {"\x0b": " ", "\x0c": " "}
 
@@ -37,10 +39,18 @@ def clean_notes_text(text: str, *, source: str) -> tuple[str, tuple[NoteWarning,
         warnings.append(
             NoteWarning(source, 1, "Windows/old Mac line endings (CR) converted to LF — this is harmless")
         )
-    if _CONTROL.search(text) is not None:
+    if _has_controls(text):
         warnings.extend(_control_warnings(text, source))
         text = _CONTROL.sub(lambda m: _AS_SPACE.get(m.group(), ""), text)
     return text, tuple(warnings)
+
+
+def _has_controls(text: str) -> bool:
+    """``_CONTROL.search(text)``, several times faster on the usual text (notes are megabytes)."""
+    data = text.encode("utf-8", "surrogatepass")
+    if data.translate(None, _PLAIN_BYTES):
+        return True  # a C0 control or DEL
+    return b"\xc2" in data and _CONTROL.search(text) is not None  # maybe a C1 control
 
 
 def _control_warnings(text: str, source: str) -> list[NoteWarning]:

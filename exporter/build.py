@@ -6,9 +6,10 @@ style); the CLI only wires options to them.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -18,7 +19,7 @@ from cards.errors import CardsError
 from cards.generators import Generated
 from cards.parse import chapter_tag
 from cards.text import clean_notes_text
-from exporter.cache import ParseJob, Progress, cache_dir_for, parse_all, write_package
+from exporter.cache import Parsed, ParseJob, Progress, cache_dir_for, parsing, write_package
 from exporter.config import ConfigError, DeckConfig
 from exporter.media import MediaPacker
 from exporter.package import MediaFile
@@ -145,25 +146,43 @@ def collect_cards(
     ``progress(files, chars)``, when given, is told how much text there is and
     returns what to call with each file's length once that file is done.
     """
+    with collecting(config, include_tags=include_tags, exclude_tags=exclude_tags, progress=progress) as cards:
+        return cards()
+
+
+@contextlib.contextmanager
+def collecting(
+    config: DeckConfig,
+    *,
+    include_tags: Sequence[str] = (),
+    exclude_tags: Sequence[str] = (),
+    progress: ProgressStart | None = None,
+) -> Iterator[Callable[[], DeckCards]]:
+    """:func:`collect_cards` in two steps: changed files start parsing in other processes
+    while the body does other work, then the body calls what it is given for the cards."""
     files = notes_files(config)
-    cards: list[Card] = []
-    warnings: list[NoteWarning] = []
-    images = MediaPacker(config.folder)
     sources = [display_path(path) for path in files]
     loaded = [load_notes(path, source) for path, source in zip(files, sources, strict=True)]
     jobs = [ParseJob(text, source, config) for (text, _), source in zip(loaded, sources, strict=True)]
     tick = progress(len(jobs), sum(len(job.text) for job in jobs)) if progress else None
-    results = parse_all(jobs, cache_dir_for(config.path), tick)  # with the generators' cards
-    for path, (_, cleaned), parsed in zip(files, loaded, results, strict=True):
-        safe, refused = images.cards(parsed.ready, path)  # sanitised, images packed or dropped
-        cards.extend(safe)
-        warnings.extend((*cleaned, *parsed.warnings, *refused))
-    include = (*config.include_tags, *include_tags)
-    exclude = (*config.exclude_tags, *exclude_tags)
-    kept = [c for c in cards if _wanted(c, include, exclude)]
-    if config.tags:
-        kept = [_with_tags(c, config.tags) for c in kept]
-    return DeckCards(config, tuple(kept), tuple(warnings), files, images.media_of(kept))
+
+    def finish(results: list[Parsed]) -> DeckCards:
+        cards: list[Card] = []
+        warnings: list[NoteWarning] = []
+        images = MediaPacker(config.folder)
+        for path, (_, cleaned), parsed in zip(files, loaded, results, strict=True):
+            safe, refused = images.cards(parsed.ready, path)  # sanitised, images packed or dropped
+            cards.extend(safe)
+            warnings.extend((*cleaned, *parsed.warnings, *refused))
+        include = (*config.include_tags, *include_tags)
+        exclude = (*config.exclude_tags, *exclude_tags)
+        kept = [c for c in cards if _wanted(c, include, exclude)] if include or exclude else cards
+        if config.tags:
+            kept = [_with_tags(c, config.tags) for c in kept]
+        return DeckCards(config, tuple(kept), tuple(warnings), files, images.media_of(kept))
+
+    with parsing(jobs, cache_dir_for(config.path), tick) as results:  # with the generators' cards
+        yield lambda: finish(results())
 
 
 def generate_cards(config: DeckConfig, result: ParseResult, source: str) -> Generated:
@@ -241,11 +260,12 @@ def build_deck(
     from exporter.regen import plan, tombstone_note
 
     started = time.perf_counter()
-    deck = collect_cards(config, progress=progress)
-    where = locate_lock(config.folder, config.stem, out_dir)
-    previous = None
-    if lock == "use":
-        previous = read_lock(where.read, shown=display_path(where.read), deck_id=config.id)
+    with collecting(config, progress=progress) as cards:
+        where = locate_lock(config.folder, config.stem, out_dir)
+        previous = None
+        if lock == "use":  # read while changed notes files are parsed
+            previous = read_lock(where.read, shown=display_path(where.read), deck_id=config.id)
+        deck = cards()
     output = out_dir / f"{config.stem}.apkg"
     result = plan(
         deck.cards,
@@ -262,7 +282,7 @@ def build_deck(
     chosen = [
         (c, n)
         for c, n in zip(deck.cards, result.notes, strict=True)
-        if _wanted_tags(c.tags, include, exclude)
+        if not (include or exclude) or _wanted_tags(c.tags, include, exclude)
     ]
     notes = [n for _, n in chosen]
     live = len(notes)
@@ -313,6 +333,8 @@ def _media_of(cards: Sequence[Card], media: Sequence[MediaFile]) -> tuple[MediaF
     """The packed files that ``cards`` show (a ``--tag`` build carries only its own images)."""
     from exporter.media import shown_images
 
+    if not media:
+        return ()
     names = {src for card in cards for src in shown_images(card)}
     return tuple(m for m in media if m.name in names)
 

@@ -28,7 +28,7 @@ import os
 import pickle
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields, is_dataclass
 from functools import lru_cache, partial
 from pathlib import Path
@@ -101,18 +101,125 @@ def parse_all(
     jobs: Sequence[ParseJob], cache_dir: Path | None, progress: Progress | None = None
 ) -> list[Parsed]:
     """Parsed notes of ``jobs``, in order, from the cache where possible."""
+    with parsing(jobs, cache_dir, progress) as results:
+        return results()
+
+
+@contextlib.contextmanager
+def parsing(
+    jobs: Sequence[ParseJob], cache_dir: Path | None, progress: Progress | None = None
+) -> Iterator[Callable[[], list[Parsed]]]:
+    """Start parsing ``jobs``; the body may do other work, then calls what it is given for the results.
+
+    A rebuild after an edit finds most files in the cache. The few that changed
+    are then parsed in worker processes while this process loads the cached
+    ones and the body goes on (reading the lock file), so both cores work.
+    Otherwise (a cold build, one core) the parsing happens when the results are
+    asked for, a big file in sections on every core.
+    """
     tick = progress or (lambda chars: None)
-    results: list[Parsed | None] = []
+    entries = [_entry(cache_dir, job) if cache_dir else None for job in jobs]
+    missing = [i for i, entry in enumerate(entries) if entry is None]
+    children = _background(jobs, missing, hits=len(jobs) - len(missing))
+    try:
+
+        def results() -> list[Parsed]:
+            done: list[Parsed | None] = []
+            for entry, job in zip(entries, jobs, strict=True):
+                done.append(_loads_or_none(entry) if entry is not None else None)
+                if done[-1] is not None:
+                    tick(len(job.text))
+            stale = [i for i, parsed in enumerate(done) if parsed is None]
+            waited = bool(children) and stale == missing
+            if waited:
+                parsed: Iterable[bytes] = _collect(children, len(missing))
+            else:  # not started, or a damaged entry turned out to be a miss after all
+                parsed = _parse_pickled([jobs[i] for i in stale], tick)
+            for i, data in zip(stale, parsed, strict=True):
+                done[i] = _loads(data)
+                if waited:
+                    tick(len(jobs[i].text))
+                if cache_dir is not None:
+                    _store(cache_dir, jobs[i], data)
+            return [parsed for parsed in done if parsed is not None]
+
+        yield results
+    finally:
+        for child in children:
+            child.stop()
+
+
+class _Child:
+    """A forked process parsing some notes files; its results come back through a pipe, in order.
+
+    Forking hands the child its files without pickling them through a queue, so
+    it starts at once even while this process is busy (a queue's feeder thread
+    would wait for the interpreter lock).
+    """
+
+    def __init__(self, jobs: Sequence[ParseJob]) -> None:
+        context = _fork_context()
+        self.reader, writer = context.Pipe(duplex=False)
+        self.process = context.Process(target=_parse_into, args=(jobs, writer), daemon=True)
+        self.process.start()
+        writer.close()
+
+    def receive(self) -> bytes:
+        """The next file's pickled result (a failure in the child is raised here)."""
+        try:
+            data: bytes = self.reader.recv_bytes()
+        except EOFError:
+            raise RuntimeError("a notes parsing process ended without its result") from None
+        if data[:1] == b"E":
+            raise pickle.loads(data[1:])
+        return data[1:]
+
+    def stop(self) -> None:
+        self.reader.close()
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join()
+
+
+def _parse_into(jobs: Sequence[ParseJob], writer: Any) -> None:
     for job in jobs:
-        results.append(_load(cache_dir, job) if cache_dir else None)
-        if results[-1] is not None:
-            tick(len(job.text))
-    missing = [i for i, result in enumerate(results) if result is None]
-    for i, data in zip(missing, _parse_pickled([jobs[i] for i in missing], tick), strict=True):
-        results[i] = _loads(data)
-        if cache_dir is not None:
-            _store(cache_dir, jobs[i], data)
-    return [result for result in results if result is not None]
+        try:
+            data = b"R" + parse_job(job)
+        except Exception as exc:  # raised again in the parent, as a pool would
+            data = b"E" + _pickled_error(exc)
+        writer.send_bytes(data)
+        if data[:1] == b"E":
+            break
+    writer.close()
+
+
+def _pickled_error(exc: Exception) -> bytes:
+    try:
+        return pickle.dumps(exc)
+    except Exception:
+        return pickle.dumps(RuntimeError(f"{type(exc).__name__}: {exc}"))
+
+
+def _collect(children: Sequence[_Child], count: int) -> Iterator[bytes]:
+    """Results of the missing files in order: child ``k`` parsed files ``k``, ``k + n``, …"""
+    for i in range(count):
+        yield children[i % len(children)].receive()
+
+
+def _background(jobs: Sequence[ParseJob], missing: Sequence[int], hits: int) -> list[_Child]:
+    """Children parsing the missing files while the cached ones load, or none when not worth it.
+
+    Worth it when some files are cached (there is other work to overlap), more
+    than one core is allowed, processes can be forked, and every file to parse
+    is small enough to be parsed whole (a huge one is parsed in sections instead).
+    """
+    cores = _jobs_allowed()
+    if not missing or not hits or cores < 2 or _fork_context().get_start_method() != "fork":
+        return []
+    if any(len(jobs[i].text) >= SECTION_CHARS for i in missing):
+        return []
+    n = min(cores, len(missing))
+    return [_Child([jobs[i] for i in missing[k::n]]) for k in range(n)]
 
 
 def parse_job(job: ParseJob, workers: int = 1) -> bytes:
@@ -279,8 +386,8 @@ def _read(record: Path) -> bytes | None:
         return None
 
 
-def _load(cache_dir: Path, job: ParseJob) -> Parsed | None:
-    """The cached result of ``job``, or ``None`` when absent, stale or unreadable."""
+def _entry(cache_dir: Path, job: ParseJob) -> bytes | None:
+    """The pickled part of ``job``'s entry, or ``None`` when absent, stale or unreadable."""
     try:
         data = (cache_dir / job.entry_name()).read_bytes()
     except OSError:
@@ -288,8 +395,12 @@ def _load(cache_dir: Path, job: ParseJob) -> Parsed | None:
     header = len(FORMAT) + 32
     if data[: len(FORMAT)] != FORMAT or data[len(FORMAT) : header] != job.key():
         return None
+    return data[header:]
+
+
+def _loads_or_none(data: bytes) -> Parsed | None:
     try:
-        return _loads(data[header:])
+        return _loads(data)
     except Exception:  # any damage to the entry is a miss, never a failed build
         return None
 

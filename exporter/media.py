@@ -57,6 +57,8 @@ class MediaPacker:
 
     def media_of(self, cards: Iterable[Card]) -> tuple[MediaFile, ...]:
         """The packed files ``cards`` show, in name order (for reproducible packages)."""
+        if not self._files:
+            return ()  # most decks have no images: no need to look through every card
         names = {src for card in cards for src in shown_images(card)}
         return tuple(self._files[name] for name in sorted(names) if name in self._files)
 

@@ -6,7 +6,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from cards import text as text_module
 from cards.text import MAX_CONTROL_WARNINGS, clean_notes_text
 from exporter.cli import cli
 from tests.anki_engine import collection, import_package, note_by_question
@@ -104,3 +107,17 @@ def test_control_character_warnings_are_capped() -> None:
 
 def test_clean_text_gets_no_warning() -> None:
     assert clean_notes_text("# Fine\n\ttabbed — ünïcode ✓\n", source="n.md")[1] == ()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0x2FF, blacklist_categories=())))
+def test_the_fast_control_check_agrees_with_the_pattern(text: str) -> None:
+    """The byte-level check finds a control character exactly when the regular expression does."""
+    assert text_module._has_controls(text) == (text_module._CONTROL.search(text) is not None)
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x07", "\x0b", "\x1f", "\x7f", "\x80", "\x9f", "\x85"])
+def test_each_kind_of_control_character_is_found_among_other_text(char: str) -> None:
+    text = f"Perché α² ±1 °C\t{char}ok\n"
+    assert text_module._has_controls(text)
+    assert not text_module._has_controls(text.replace(char, ""))

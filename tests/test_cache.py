@@ -319,3 +319,60 @@ def test_an_error_in_a_parse_worker_reads_as_in_a_serial_build(
     assert outputs[0] == outputs[1]
     assert outputs[0][0] == 1
     assert "part-2.md:3: cannot read this — fix line 3" in outputs[0][1]
+
+
+@pytest.fixture
+def children(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many files each background child was given (2 cores allowed)."""
+    monkeypatch.setenv("NOTEDECK_JOBS", "2")
+    started: list[int] = []
+    real = exporter.cache._Child
+
+    class Counted(real):  # type: ignore[misc, valid-type]
+        def __init__(self, jobs: Any) -> None:
+            started.append(len(jobs))
+            super().__init__(jobs)
+
+    monkeypatch.setattr(exporter.cache, "_Child", Counted)
+    return started
+
+
+def test_changed_files_parsed_in_the_background_give_the_same_bytes(
+    deck: Path, tmp_path: Path, children: list[int]
+) -> None:
+    build(deck, tmp_path / "first")
+    assert children == []  # nothing cached yet: parsed the usual way
+    for i in (0, 2, 3):
+        notes = deck.parent / "notes" / f"part-{i}.md"
+        notes.write_text(notes.read_text(encoding="utf-8") + f"\n## What changed in {i}?\n\nThis.\n")
+    warm = build(deck, tmp_path / "warm")
+    assert children == [2, 1]  # three changed files on two children, one file cached
+    shutil.rmtree(deck.parent / CACHE_DIR_NAME)
+    assert warm == build(deck, tmp_path / "cold")
+
+
+def test_an_error_in_a_background_child_reads_as_in_a_serial_build(
+    deck: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, children: list[int]
+) -> None:
+    from cards.errors import CardParseError
+
+    build(deck, tmp_path / "first")
+    notes = deck.parent / "notes" / "part-2.md"
+    notes.write_text(notes.read_text(encoding="utf-8") + "\nEdited.\n", encoding="utf-8")
+    real = exporter.cache.parse_document
+
+    def failing(text: str, *, source: str, deck: str = "") -> exporter.cache.ParseResult:
+        if source.endswith("part-2.md"):
+            raise CardParseError(f"{source}:3", "cannot read this", "fix line 3")
+        return real(text, source=source, deck=deck)
+
+    monkeypatch.setattr(exporter.cache, "parse_document", failing)
+    outputs = []
+    for jobs in ("2", "1"):
+        monkeypatch.setenv("NOTEDECK_JOBS", jobs)
+        result = CliRunner().invoke(cli, ["build", str(deck), "--out", str(tmp_path / jobs)])
+        outputs.append((result.exit_code, result.output))
+    assert children == [1]
+    assert outputs[0] == outputs[1]
+    assert outputs[0][0] == 1
+    assert "part-2.md:3: cannot read this — fix line 3" in outputs[0][1]
