@@ -7,7 +7,7 @@ from dataclasses import replace
 from cards import Card, guid_for
 from exporter.lock import Lock, dump_lock, parse_lock
 from exporter.package import PackagedNote
-from exporter.regen import MISSING_ANSWER, REMOVED_TAG, Plan, plan, tombstone_note
+from exporter.regen import MISSING_ANSWER, REMOVED_TAG, Plan, content_hash, plan, tombstone_note
 
 DECK = 99
 T = 1_800_000_000
@@ -225,3 +225,15 @@ def test_plan_is_deterministic() -> None:
     two = run(edited, first.lock, T + 1)
     assert one == two
     assert dump_lock(one.lock) == dump_lock(two.lock)
+
+
+def test_lock_hashes_are_the_content_hash_of_what_anki_shows() -> None:
+    """The lock's hash is :func:`content_hash` of fields, tags and deck (locks of older builds stay valid)."""
+    cards = [replace(card("Q1?", context="<p>setup</p>"), tags=("D::C", "x")), card("Q2?", "B.")]
+    result = run(cards, None, T)
+    hashes = {e.key: e.hash for e in result.lock.cards}
+    for c in cards:
+        assert hashes[c.key] == content_hash(c.question, c.context, c.answer, c.tags, "D")
+    assert (
+        content_hash("Q?", "", "A.", ("T",), "D") == "9bb48978484c6311"
+    )  # sha256 of the fields joined by \\x1f
