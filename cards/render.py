@@ -111,7 +111,27 @@ def looks_like_python(code: str) -> bool:
 
 
 def highlight_code(code: str, language: str) -> str:
-    """Return ``code`` highlighted by Pygments as HTML with CSS classes."""
+    """Return ``code`` highlighted by Pygments as HTML with CSS classes.
+
+    Notes repeat code (the model of an exercise, a snippet quoted again in a
+    later answer), and highlighting is the slowest step of rendering a card, so
+    short blocks are remembered.
+    """
+    if len(code) <= _REMEMBERED_CODE:
+        return _highlighted(code, language)
+    return _highlight(code, language)
+
+
+_REMEMBERED_CODE = 20_000
+"""Longest code (characters) whose highlighting is remembered; 256 of them at most."""
+
+
+@lru_cache(maxsize=256)
+def _highlighted(code: str, language: str) -> str:
+    return _highlight(code, language)
+
+
+def _highlight(code: str, language: str) -> str:
     from pygments import highlight
 
     return str(highlight(code, _lexer(language or "text"), _formatter())).strip()
