@@ -233,3 +233,33 @@ def test_prune_of_a_broken_lock_is_the_same_clear_error(seed: Path) -> None:
     result = CliRunner().invoke(cli, ["prune", "decks/anndl.yaml"])
     assert result.exit_code == 1
     assert result.output == f"Error: {LOCK}:6: not valid JSON (Expecting value) — {HINT}\n"
+
+
+def test_a_package_that_cannot_be_written_leaves_the_lock_as_it_was(
+    seed: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lock is prepared while the package is written, but only put in place after it."""
+    import exporter.package
+
+    before = Path(LOCK).read_bytes()
+    notes = Path("decks/notes/anndl-exam-notes.md")
+    notes.write_text(
+        notes.read_text(encoding="utf-8") + "\n## What is new here?\n\nThis card.\n", encoding="utf-8"
+    )
+
+    def full_disk(path: Path, **package: object) -> None:
+        raise exporter.package.OutputError(
+            str(path), "cannot write the package (No space left on device)", "free space"
+        )
+
+    monkeypatch.setattr(exporter.package, "write_apkg", full_disk)
+    result = CliRunner().invoke(cli, ["build", "decks/anndl.yaml", "--out", "out"])
+    assert result.exit_code == 1
+    assert "No space left on device" in result.output
+    assert Path(LOCK).read_bytes() == before
+    assert sorted(p.name for p in Path("decks").iterdir() if ".tmp." in p.name) == []
+    monkeypatch.undo()
+    monkeypatch.chdir(seed)
+    assert CliRunner().invoke(cli, ["build", "decks/anndl.yaml", "--out", "out"]).exit_code == 0
+    assert Path(LOCK).read_bytes() != before
+    assert "what is new here?" in Path(LOCK).read_text(encoding="utf-8")
