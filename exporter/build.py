@@ -257,7 +257,7 @@ def build_deck(
     """
     from exporter.lock import locate_lock, read_lock, write_lock
     from exporter.package import note_type_fingerprint, read_apkg
-    from exporter.regen import plan, tombstone_note
+    from exporter.regen import content_hash, notes_summary, plan, tombstone_note
 
     started = time.perf_counter()
     with collecting(config, progress=progress) as cards:
@@ -280,22 +280,25 @@ def build_deck(
     include = (*config.include_tags, *include_tags)
     exclude = (*config.exclude_tags, *exclude_tags)
     chosen = [
-        (c, n)
-        for c, n in zip(deck.cards, result.notes, strict=True)
+        (c, n, h)
+        for c, n, h in zip(deck.cards, result.notes, result.content, strict=True)
         if not (include or exclude) or _wanted_tags(c.tags, include, exclude)
     ]
-    notes = [n for _, n in chosen]
+    notes = [n for _, n, _ in chosen]
+    content = [h for _, _, h in chosen]
     live = len(notes)
     buried = [t for t in result.tombstones if _wanted_tags(t.tags, include, exclude)]
     notes += [tombstone_note(t, len(result.notes) + i) for i, t in enumerate(buried)]
+    content += [content_hash(n.question, n.context, n.answer, n.tags, n.deck) for n in notes[live:]]
     write_package(
         cache_dir_for(config.path),
         output,
+        summary=notes_summary(notes, content),
         deck_id=config.id,
         deck_name=config.name,
         notes=notes,
         note_type_mod=result.note_type_mod,
-        media=_media_of([c for c, _ in chosen], deck.media),
+        media=_media_of([c for c, _, _ in chosen], deck.media),
     )
     if lock != "off" and (result.lock != previous or where.read != where.write):
         write_lock(where.write, result.lock)

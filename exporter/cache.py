@@ -325,12 +325,16 @@ def code_fingerprint() -> bytes:
     return digest.digest()
 
 
-def write_package(cache_dir: Path | None, path: Path, **package: Any) -> bool:
+def write_package(
+    cache_dir: Path | None, path: Path, *, summary: bytes | None = None, **package: Any
+) -> bool:
     """Write the package at ``path`` unless the same package is already there; True if written.
 
     "The same" means: the file is the one the last build wrote (same size and
     modification time) and everything that went into it (notes, times, media,
     notedeck's code) is unchanged, so writing would give the same bytes.
+    ``summary`` (see :func:`exporter.regen.notes_summary`) stands for the notes
+    when given.
     """
     from exporter.package import write_apkg
 
@@ -339,7 +343,7 @@ def write_package(cache_dir: Path | None, path: Path, **package: Any) -> bool:
         if cache_dir
         else None
     )
-    fingerprint = _package_fingerprint(package)
+    fingerprint = _package_fingerprint(package, summary)
     if record is not None and _stamp(path, fingerprint) == _read(record):
         return False
     write_apkg(path, **package)
@@ -350,10 +354,11 @@ def write_package(cache_dir: Path | None, path: Path, **package: Any) -> bool:
     return True
 
 
-def _package_fingerprint(package: dict[str, Any]) -> bytes:
+def _package_fingerprint(package: dict[str, Any], summary: bytes | None) -> bytes:
     digest = hashlib.sha256(code_fingerprint())
     for key in sorted(package):
-        digest.update(key.encode() + b"\x1e" + _dumps(package[key]))
+        part = summary if key == "notes" and summary is not None else _dumps(package[key])
+        digest.update(key.encode() + b"\x1e" + part)
     return digest.digest()
 
 

@@ -7,7 +7,15 @@ from dataclasses import replace
 from cards import Card, guid_for
 from exporter.lock import Lock, dump_lock, parse_lock
 from exporter.package import PackagedNote
-from exporter.regen import MISSING_ANSWER, REMOVED_TAG, Plan, content_hash, plan, tombstone_note
+from exporter.regen import (
+    MISSING_ANSWER,
+    REMOVED_TAG,
+    Plan,
+    content_hash,
+    notes_summary,
+    plan,
+    tombstone_note,
+)
 
 DECK = 99
 T = 1_800_000_000
@@ -237,3 +245,30 @@ def test_lock_hashes_are_the_content_hash_of_what_anki_shows() -> None:
     assert (
         content_hash("Q?", "", "A.", ("T",), "D") == "9bb48978484c6311"
     )  # sha256 of the fields joined by \\x1f
+
+
+def test_the_notes_summary_tells_every_field_of_a_note_apart() -> None:
+    """A package is skipped on an equal summary, so any change to a note must change it."""
+    base = PackagedNote("g", "Q", "C", "A", "n.md:1", ("t",), "D", 1, 0)
+
+    def summary(notes: list[PackagedNote]) -> bytes:
+        return notes_summary(
+            notes, [content_hash(n.question, n.context, n.answer, n.tags, n.deck) for n in notes]
+        )
+
+    changes: dict[str, object] = {
+        "guid": "h",
+        "question": "Q2",
+        "context": "C2",
+        "answer": "A2",
+        "source": "n.md:2",
+        "tags": ("u",),
+        "deck": "E",
+        "mod": 2,
+        "due": 1,
+    }
+    assert set(changes) == set(PackagedNote._fields)
+    variants = [base._replace(**{name: value}) for name, value in changes.items()]
+    assert len({summary([base]), *(summary([v]) for v in variants)}) == 1 + len(variants)
+    assert summary([base, base._replace(guid="h")]) != summary([base._replace(guid="h"), base])
+    assert summary([base]) == summary([PackagedNote(*base)])
