@@ -3,7 +3,7 @@
 
 Builds N PackagedNotes about the size of real cards (~860 bytes of fields,
 three tags, 10 subdecks) and prints the median of several writes, plus the
-phases (collection bytes, zip) when the module has them. ``--baseline REV``
+phases (collection file, zip). ``--baseline REV``
 also times ``exporter/package.py`` as it was at git revision REV, interleaved
 with the current one in the same run (machines are noisy: compare within a run).
 A script that prints numbers, never a test.
@@ -27,7 +27,6 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -100,19 +99,15 @@ def seconds(func: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
-def phases(notes: Sequence[PackagedNote], reps: int) -> dict[str, float]:
-    """Median seconds of the current module's phases, when it has them."""
-    collection_bytes: Any = getattr(package, "_collection_bytes", None)
-    deflate: Any = getattr(package, "_deflate", None)
-    if collection_bytes is None or deflate is None:
-        return {}
-    build, squeeze = [], []
+def phases(notes: Sequence[PackagedNote], reps: int, folder: Path) -> dict[str, float]:
+    """Median seconds of the current module's phases: the collection file, then the zip."""
+    db, out = folder / "phase.anki2", folder / "phase.apkg"
+    collection, zipped = [], []
     for _ in range(reps):
-        started = time.perf_counter()
-        data = collection_bytes(1, "Synth", notes, 1_700_000_000)
-        build.append(time.perf_counter() - started)
-        squeeze.append(seconds(lambda data=data: b"".join(deflate(data))))
-    return {"collection bytes": statistics.median(build), "deflate": statistics.median(squeeze)}
+        db.unlink(missing_ok=True)
+        collection.append(seconds(lambda: package._write_collection(db, 1, "Synth", notes, 1_700_000_000)))
+        zipped.append(seconds(lambda: package._write_zip(out, db, ())))
+    return {"collection file": statistics.median(collection), "zip": statistics.median(zipped)}
 
 
 def main() -> None:
@@ -140,12 +135,13 @@ def main() -> None:
             for name, module in modules.items():  # interleaved: both see the same noise
                 times[name].append(seconds(lambda module=module: write(module, out, notes)))
                 sizes[name] = out.stat().st_size
+        parts = phases(notes, args.reps, Path(folder))
     for name, values in times.items():
         print(
             f"write_apkg {name:<20} median {statistics.median(values):.3f} s  min {min(values):.3f} s"
             f"  ({sizes[name] / 1e6:.1f} MB, {args.reps} runs)"
         )
-    for name, value in phases(notes, args.reps).items():
+    for name, value in parts.items():
         print(f"  phase {name:<18} median {value:.3f} s")
 
 

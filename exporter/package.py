@@ -8,19 +8,21 @@ whose fields are never renamed, and an atomic write.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import hashlib
+import io
 import itertools
 import json
 import os
 import shutil
 import sqlite3
 import struct
-import sys
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
@@ -146,15 +148,12 @@ def write_apkg(
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         _remove_stale_temporaries(path)
-        # The temporary package exists (empty) while the collection is built in
-        # memory, so a kill at any point leaves only files the next build removes.
-        with _temporary(path.parent, path.name, ".apkg") as zip_path:
-            collection = _collection_bytes(
-                deck_id, deck_name, notes, note_type_mod, scratch=(path.parent, path.name)
-            )
-            _write_zip(zip_path, collection, media)
-            os.chmod(zip_path, 0o666 & ~_umask())
-            os.replace(zip_path, path)
+        with _temporary(path.parent, path.name, ".anki2") as db_path:
+            _write_collection(db_path, deck_id, deck_name, notes, note_type_mod)
+            with _temporary(path.parent, path.name, ".apkg") as zip_path:
+                _write_zip(zip_path, db_path, media)
+                os.chmod(zip_path, 0o666 & ~_umask())
+                os.replace(zip_path, path)
     except OSError as exc:
         raise OutputError(
             str(path),
@@ -261,50 +260,20 @@ def _note_type() -> Any:
     )
 
 
-_IN_MEMORY = hasattr(sqlite3.Connection, "serialize")
-"""Whether SQLite can hand over an in-memory database's bytes (Python 3.11+)."""
-
-
-def _collection_bytes(
-    deck_id: int,
-    deck_name: str,
-    notes: Sequence[PackagedNote],
-    note_type_mod: int,
-    scratch: tuple[Path, str] | None = None,
-) -> bytes:
-    """The collection database (``collection.anki2``) as bytes.
-
-    Built in memory and serialised where Python can (3.11+): no file to write
-    and read back. Elsewhere it goes through a temporary file in
-    ``scratch`` (folder, name of the package), or the system's temporary folder.
-    """
-    if sys.version_info >= (3, 11) and _IN_MEMORY:
-        conn = sqlite3.connect(":memory:")
-        try:
-            _fill_collection(conn, deck_id, deck_name, notes, note_type_mod)
-            return conn.serialize()
-        finally:
-            conn.close()
-    folder, stem = scratch or (Path(tempfile.gettempdir()), "notedeck")
-    with _temporary(folder, stem, ".anki2") as db_path:
-        conn = sqlite3.connect(db_path)
-        try:
-            conn.execute("PRAGMA journal_mode = OFF")  # a temporary file: the zip's rename is the commit
-            conn.execute("PRAGMA synchronous = OFF")
-            _fill_collection(conn, deck_id, deck_name, notes, note_type_mod)
-        finally:
-            conn.close()
-        return db_path.read_bytes()
-
-
 PAGE_SIZE = 65536
 """SQLite page size of the collection: rows of about 1 kB waste a quarter of
 4 kB pages; big pages make a smaller file that is quicker to build and deflate."""
 
 
-def _fill_collection(
-    conn: sqlite3.Connection, deck_id: int, deck_name: str, notes: Sequence[PackagedNote], note_type_mod: int
+def _write_collection(
+    db_path: Path, deck_id: int, deck_name: str, notes: Sequence[PackagedNote], note_type_mod: int
 ) -> None:
+    """Write the collection database (``collection.anki2``) at ``db_path``.
+
+    A temporary file rather than an in-memory database taken out with
+    ``serialize()``: measured as fast (the file stays in the OS cache), and
+    the process never holds the whole database, let alone two copies of it.
+    """
     import genanki
 
     decks: dict[str, Any] = {deck_name: genanki.Deck(deck_id, deck_name)}
@@ -319,25 +288,32 @@ def _fill_collection(
     # notes keeps the bytes reproducible.
     first = min((n.mod for n in notes), default=note_type_mod) * 1000
     id_gen = itertools.count(first)
-    conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
-    cursor = conn.cursor()
-    # genanki writes the schema, the decks and the note type; the notes go in
-    # below in bulk (genanki's note-by-note writing took most of a big build).
-    genanki.Package(list(decks.values())).write_to_db(cursor, note_type_mod, id_gen)
-    note_rows, card_rows = _rows(by_deck, decks, next(id_gen))
-    # Filling the tables first and indexing them afterwards is faster than
-    # updating the indexes row by row; they end up with the same definitions.
-    indexes = cursor.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('notes', 'cards') "
-        "AND sql IS NOT NULL ORDER BY name"
-    ).fetchall()
-    for name, _ in indexes:
-        cursor.execute(f"DROP INDEX {name}")
-    cursor.executemany(_NOTES_INSERT, note_rows)
-    cursor.executemany(_CARDS_INSERT, card_rows)
-    for _, sql in indexes:
-        cursor.execute(sql)
-    conn.commit()
+    conn = sqlite3.connect(db_path)
+    try:
+        conn.execute("PRAGMA journal_mode = OFF")  # a temporary file: the zip's rename is the commit
+        conn.execute("PRAGMA synchronous = OFF")
+        conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
+        cursor = conn.cursor()
+        # genanki writes the schema, the decks and the note type; the notes go in
+        # below in bulk (genanki's note-by-note writing took most of a big build).
+        genanki.Package(list(decks.values())).write_to_db(cursor, note_type_mod, id_gen)
+        # Filling the tables first and indexing them afterwards is faster than
+        # updating the indexes row by row; they end up with the same definitions.
+        indexes = cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('notes', 'cards') "
+            "AND sql IS NOT NULL ORDER BY name"
+        ).fetchall()
+        for name, _ in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+        card_rows: list[tuple[int, ...]] = []
+        # Note rows are made as they go in (they hold all the text); card rows are small.
+        cursor.executemany(_NOTES_INSERT, _rows(by_deck, decks, next(id_gen), card_rows))
+        cursor.executemany(_CARDS_INSERT, card_rows)
+        for _, sql in indexes:
+            cursor.execute(sql)
+        conn.commit()
+    finally:
+        conn.close()
 
 
 _NOTES_INSERT = f"INSERT INTO notes VALUES(?, ?, {NOTE_TYPE_ID}, ?, -1, ?, ?, ?, 0, 0, '')"
@@ -347,94 +323,104 @@ binding 6 and 5 values a row instead of 11 and 18 makes the inserts faster."""
 
 
 def _rows(
-    by_deck: dict[str, list[PackagedNote]], decks: dict[str, Any], first_id: int
-) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """The varying columns of the ``notes`` and ``cards`` rows (see :data:`_NOTES_INSERT`).
+    by_deck: dict[str, list[PackagedNote]],
+    decks: dict[str, Any],
+    first_id: int,
+    card_rows: list[tuple[int, ...]],
+) -> Iterator[tuple[Any, ...]]:
+    """The varying columns of the ``notes`` rows, adding the matching ``cards`` rows to ``card_rows``.
 
-    Ids go as genanki's id generator gives them: note, card, next note, ...
+    See :data:`_NOTES_INSERT`. Ids go as genanki's id generator gives them:
+    note, card, next note, ...
     """
-    note_rows: list[tuple[Any, ...]] = []
-    card_rows: list[tuple[Any, ...]] = []
-    add_note, add_card = note_rows.append, card_rows.append
+    add_card = card_rows.append
     nid = first_id
     for name, deck_notes in by_deck.items():
         did = decks[name].deck_id
         for guid, question, context, answer, source, tags, _, mod, due in deck_notes:
             if " " in "".join(tags):
                 raise ValueError(f"tag with a space in {source}: {tags}")
-            add_note(
-                (
-                    nid,
-                    guid,
-                    mod,
-                    f" {' '.join(tags)} ",
-                    f"{question}\x1f{context}\x1f{answer}\x1f{source}",
-                    question,
-                )
-            )
+            fields = f"{question}\x1f{context}\x1f{answer}\x1f{source}"
+            yield nid, guid, mod, f" {' '.join(tags)} ", fields, question
             add_card((nid + 1, nid, did, mod, due))
             nid += 2
-    return note_rows, card_rows
 
 
 _STAMP = (1980, 1, 1, 0, 0, 0)
 """Time of every zip member: a fixed one keeps the bytes reproducible."""
 _DOS_TIME, _DOS_DATE = 0, (0 << 9) | (1 << 5) | 1  # 1980-01-01 00:00:00 in MS-DOS format
 _CHUNK = 1 << 20
-"""Bytes of the collection deflated as one piece. A constant (never derived from
+"""Bytes of a member deflated as one piece. A constant (never derived from
 the number of cores), so the package has the same bytes on every machine."""
 _ZIP32_LIMIT = 1 << 31
 """Packages whose content reaches this size go through zipfile (with Zip64):
 the fast writer's 32-bit sizes and offsets must keep room for deflate's overhead."""
 
 
-def _write_zip(zip_path: Path, collection: bytes, media: Sequence[MediaFile]) -> None:
+def _write_zip(zip_path: Path, db_path: Path, media: Sequence[MediaFile]) -> None:
     index = json.dumps({str(i): item.name for i, item in enumerate(media)}, sort_keys=True).encode()
-    total = len(collection) + len(index) + sum(item.path.stat().st_size for item in media)
+    total = db_path.stat().st_size + len(index) + sum(item.path.stat().st_size for item in media)
     if total >= _ZIP32_LIMIT:
-        _write_zip64(zip_path, collection, index, media)
-        return
-    with zip_path.open("wb") as out:
-        writer = _ZipWriter(out)
-        writer.add(
-            b"collection.anki2", _deflate(collection), lambda: (zlib.crc32(collection), len(collection))
-        )
-        writer.add(b"media", _deflate(index, -1), lambda: (zlib.crc32(index), len(index)))
-        for i, item in enumerate(media):
-            writer.add_stream(str(i).encode(), item.path)
-        writer.finish()
-
-
-def _deflate(data: bytes, level: int = 1) -> Iterator[bytes]:
-    """``data`` as one raw deflate stream, its chunks deflated on all cores.
-
-    Each chunk of :data:`_CHUNK` bytes has its own compressor primed with the
-    32 kB before it (as pigz does) and ends on a byte boundary (a sync flush),
-    so the pieces join into one stream that any inflater reads. zlib lets go
-    of the GIL, so threads deflate in parallel. Level 1 (the default here): five times faster
-    than the default on a big collection, and the package is hardly bigger
-    (the database is mostly text).
-    """
-    view = memoryview(data)
-    starts = range(0, max(len(data), 1), _CHUNK)
-
-    def piece(start: int) -> bytes:
-        compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
-        if start:
-            compressor = zlib.compressobj(
-                level, zlib.DEFLATED, -15, zdict=view[max(0, start - 32768) : start]
-            )
-        body = compressor.compress(view[start : start + _CHUNK])
-        last = start + _CHUNK >= len(data)
-        return body + compressor.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
-
-    if len(starts) == 1:
-        yield piece(0)
+        _write_zip64(zip_path, db_path, index, media)
         return
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(min(_cores(), len(starts))) as pool:
-        yield from pool.map(piece, starts)
+    with zip_path.open("wb") as out, ThreadPoolExecutor(_cores()) as pool:
+        writer = _ZipWriter(out)
+        # Level 1 for the collection: five times faster than the default on a
+        # big one, and the package is hardly bigger (the database is mostly text).
+        with db_path.open("rb") as source:
+            writer.add(b"collection.anki2", _Deflater(source, 1, pool))
+        writer.add(b"media", _Deflater(io.BytesIO(index), zlib.Z_DEFAULT_COMPRESSION, pool))
+        for i, item in enumerate(media):
+            with item.path.open("rb") as source:  # streamed: images may be large
+                writer.add(str(i).encode(), _Deflater(source, zlib.Z_DEFAULT_COMPRESSION, pool))
+        writer.finish()
+
+
+class _Deflater:
+    """A file's content as one raw deflate stream, read and deflated in pieces on all cores.
+
+    Each piece of :data:`_CHUNK` bytes has its own compressor primed with the
+    32 kB before it (as pigz does) and ends on a byte boundary (a sync flush),
+    so the pieces join into one stream that any inflater reads. zlib lets go
+    of the GIL, so threads deflate in parallel; a few pieces are in flight at
+    a time, so memory stays flat however big the file. Iterate once; then
+    ``crc`` and ``size`` describe the content.
+    """
+
+    def __init__(self, source: BinaryIO, level: int, pool: Executor) -> None:
+        self._source, self._level, self._pool = source, level, pool
+        self.crc = self.size = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        pending: collections.deque[Future[bytes]] = collections.deque()
+        for primer, block, last in self._blocks():
+            pending.append(self._pool.submit(_deflate_piece, primer, block, last, self._level))
+            if len(pending) > 2 * _cores():
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+    def _blocks(self) -> Iterator[tuple[bytes, bytes, bool]]:
+        """(the 32 kB before, piece, whether it is the last) for each piece, in order."""
+        primer, block = b"", self._source.read(_CHUNK)
+        while True:
+            following = self._source.read(_CHUNK) if len(block) == _CHUNK else b""
+            self.crc = zlib.crc32(block, self.crc)
+            self.size += len(block)
+            yield primer, block, not following
+            if not following:
+                return
+            primer, block = block[-32768:], following
+
+
+def _deflate_piece(primer: bytes, block: bytes, last: bool, level: int) -> bytes:
+    if primer:
+        compressor = zlib.compressobj(level, zlib.DEFLATED, -15, zdict=primer)
+    else:
+        compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return compressor.compress(block) + compressor.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
 
 
 def _cores() -> int:
@@ -453,33 +439,16 @@ class _ZipWriter:
         self._out = out
         self._members: list[tuple[bytes, int, int, int, int]] = []  # name, crc, sizes, offset
 
-    def add(self, name: bytes, pieces: Iterable[bytes], totals: Callable[[], tuple[int, int]]) -> None:
-        """Add a member from its deflated pieces; ``totals()`` then gives its CRC and size."""
+    def add(self, name: bytes, content: _Deflater) -> None:
+        """Add a member from its deflated content."""
         offset = self._out.tell()
         self._out.write(_local_header(name, 0, 0, 0))
         compressed = 0
-        for piece in pieces:
+        for piece in content:
             self._out.write(piece)
             compressed += len(piece)
-        crc, size = totals()
-        self._patch(offset, crc, compressed, size)
-        self._members.append((name, crc, compressed, size, offset))
-
-    def add_stream(self, name: bytes, path: Path) -> None:
-        """Add a file's content, read and deflated piece by piece (images may be large)."""
-        crc = size = 0
-
-        def pieces() -> Iterator[bytes]:
-            nonlocal crc, size
-            compressor = zlib.compressobj(-1, zlib.DEFLATED, -15)
-            with path.open("rb") as source:
-                while block := source.read(_CHUNK):
-                    crc = zlib.crc32(block, crc)
-                    size += len(block)
-                    yield compressor.compress(block)
-            yield compressor.flush()
-
-        self.add(name, pieces(), lambda: (crc, size))
+        self._patch(offset, content.crc, compressed, content.size)
+        self._members.append((name, content.crc, compressed, content.size, offset))
 
     def _patch(self, offset: int, crc: int, compressed: int, size: int) -> None:
         """Write the CRC and sizes into a member's local header, known only after its data."""
@@ -526,16 +495,21 @@ def _local_header(name: bytes, crc: int, compressed: int, size: int) -> bytes:
     return struct.pack("<IHHHHHIIIHH", *fields, len(name), 0) + name
 
 
-def _write_zip64(zip_path: Path, collection: bytes, index: bytes, media: Sequence[MediaFile]) -> None:
+def _write_zip64(zip_path: Path, db_path: Path, index: bytes, media: Sequence[MediaFile]) -> None:
     """The package through zipfile, which writes Zip64 records for huge members."""
     with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(zipfile.ZipInfo("collection.anki2", _STAMP), collection, zipfile.ZIP_DEFLATED, 1)
+        _zip64_member(archive, "collection.anki2", db_path, 1)
         archive.writestr(zipfile.ZipInfo("media", _STAMP), index, zipfile.ZIP_DEFLATED)
         for i, item in enumerate(media):
-            info = zipfile.ZipInfo(str(i), _STAMP)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            with item.path.open("rb") as source, archive.open(info, "w") as target:
-                shutil.copyfileobj(source, target, _CHUNK)  # streamed: images may be large
+            _zip64_member(archive, str(i), item.path, zlib.Z_DEFAULT_COMPRESSION)
+
+
+def _zip64_member(archive: zipfile.ZipFile, name: str, path: Path, level: int) -> None:
+    info = zipfile.ZipInfo(name, _STAMP)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    setattr(info, "_compresslevel", level)  # noqa: B010 (private; a property since 3.13)
+    with path.open("rb") as source, archive.open(info, "w", force_zip64=True) as target:
+        shutil.copyfileobj(source, target, _CHUNK)  # streamed: the files are large
 
 
 def read_apkg(path: Path) -> list[PackagedNote]:

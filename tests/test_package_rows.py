@@ -11,7 +11,7 @@ from typing import Any
 
 import genanki
 
-from exporter.package import NOTE_TYPE_ID, PackagedNote, _collection_bytes, _note_type, deck_id_for
+from exporter.package import NOTE_TYPE_ID, PackagedNote, _note_type, _write_collection, deck_id_for
 from tests.anki_engine import collection, import_package
 from tests.test_package import ROOT, build
 
@@ -68,7 +68,7 @@ def schema(db: Path) -> set[tuple[str, str, str, str]]:
 
 def test_bulk_rows_equal_genanki_note_by_note(tmp_path: Path) -> None:
     ours, theirs = tmp_path / "ours.anki2", tmp_path / "theirs.anki2"
-    ours.write_bytes(_collection_bytes(7, "D", NOTES, 1_700_000_000))
+    _write_collection(ours, 7, "D", NOTES, 1_700_000_000)
     genanki_rows(theirs, 7, "D", NOTES)
     for name in ("notes", "cards", "col"):
         assert table(ours, name) == table(theirs, name)

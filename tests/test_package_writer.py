@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import random
-import sqlite3
 import zipfile
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,8 @@ from exporter.package import MediaFile, PackagedNote, write_apkg
 from tests.anki_engine import collection, import_package
 
 NOTES = 3000
-PICTURE = random.Random(1).randbytes(2 * package._CHUNK + 12_345)  # several read pieces, incompressible
+CHUNK = package._CHUNK
+PICTURE = random.Random(1).randbytes(2 * CHUNK + 12_345)  # several read pieces, incompressible
 
 
 def words(pick: random.Random, count: int) -> str:
@@ -67,7 +69,7 @@ def test_big_package_imports_every_note_with_its_fields_and_media(
         assert archive.testzip() is None
         assert [info.filename for info in archive.infolist()] == ["collection.anki2", "media", "0", "1"]
         assert all(info.date_time == (1980, 1, 1, 0, 0, 0) for info in archive.infolist())
-        assert archive.getinfo("collection.anki2").file_size > 3 * package._CHUNK
+        assert archive.getinfo("collection.anki2").file_size > 3 * CHUNK
         assert archive.read("0") == PICTURE and archive.read("1") == b""
     assert write(tmp_path / "again.apkg", notes, media) == first  # reproducible
     with collection(tmp_path / "col.anki2") as col:
@@ -101,37 +103,14 @@ def test_zipfile_fallback_for_huge_packages_holds_the_same_content(
         assert import_package(col, tmp_path / "zip64.apkg")["new"] == 300
 
 
-def test_collection_through_a_temporary_file_has_the_same_rows(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Where SQLite cannot serialise (Python 3.10) the collection goes through a file, then is removed."""
-    notes = make_notes(200)
-    in_memory = package._collection_bytes(3, "Big", notes, 1_600)
-    monkeypatch.setattr(package, "_IN_MEMORY", False)
-    through_file = package._collection_bytes(3, "Big", notes, 1_600, scratch=(tmp_path, "big.apkg"))
-    assert list(tmp_path.iterdir()) == []
-    for data, name in ((in_memory, "memory.anki2"), (through_file, "file.anki2")):
-        (tmp_path / name).write_bytes(data)
-    tables = []
-    for name in ("memory.anki2", "file.anki2"):
-        conn = sqlite3.connect(tmp_path / name)
-        tables.append(
-            [conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in ("col", "notes", "cards")]
-        )
-        conn.close()
-    assert tables[0] == tables[1]
-
-
-@pytest.mark.parametrize(
-    "size", [0, 1, package._CHUNK - 1, package._CHUNK, package._CHUNK + 1, 3 * package._CHUNK + 5]
-)
-def test_deflate_pieces_join_into_one_stream(size: int) -> None:
-    data = (
-        random.Random(size).randbytes(size // 2)
-        + b"abc" * (size // 6)
-        + b"x" * (size - size // 2 - size // 6 * 3)
-    )
-    assert len(data) == size
+@pytest.mark.parametrize("size", [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 9 * CHUNK + 5])
+def test_deflated_pieces_join_into_one_stream(size: int) -> None:
+    data = random.Random(size).randbytes(size // 2) + b"abc" * (size // 6)
+    data += b"x" * (size - len(data))
+    with ThreadPoolExecutor(2) as pool:
+        content = package._Deflater(io.BytesIO(data), 1, pool)
+        deflated = b"".join(content)
+    assert (content.crc, content.size) == (zlib.crc32(data), size)
     inflater = zlib.decompressobj(-15)
-    assert inflater.decompress(b"".join(package._deflate(data))) == data
+    assert inflater.decompress(deflated) == data
     assert inflater.eof and inflater.unused_data == b""
