@@ -358,6 +358,7 @@ the fast writer's 32-bit sizes and offsets must keep room for deflate's overhead
 
 
 def _write_zip(zip_path: Path, db_path: Path, media: Sequence[MediaFile]) -> None:
+    """The package: the collection, the media index, then the media files, all deflated."""
     index = json.dumps({str(i): item.name for i, item in enumerate(media)}, sort_keys=True).encode()
     total = db_path.stat().st_size + len(index) + sum(item.path.stat().st_size for item in media)
     if total >= _ZIP32_LIMIT:
@@ -391,13 +392,14 @@ class _Deflater:
 
     def __init__(self, source: BinaryIO, level: int, pool: Executor) -> None:
         self._source, self._level, self._pool = source, level, pool
+        self._in_flight = 2 * _cores()
         self.crc = self.size = 0
 
     def __iter__(self) -> Iterator[bytes]:
         pending: collections.deque[Future[bytes]] = collections.deque()
         for primer, block, last in self._blocks():
             pending.append(self._pool.submit(_deflate_piece, primer, block, last, self._level))
-            if len(pending) > 2 * _cores():
+            if len(pending) > self._in_flight:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
