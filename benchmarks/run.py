@@ -5,6 +5,8 @@ Generates the synthetic corpora with ``shared/bench/synth_notes.py``, creates th
 peers' virtualenvs with ``shared/bench/peers-venvs.sh`` (both cached outside the
 repository), then runs notedeck and the peers round-robin, several times each,
 and prints median wall time, peak memory and the ratios the targets are stated in.
+Wall times come from runs nobody watches; one more run per case samples the
+memory of its whole process tree (sampling costs CPU, so it is not timed).
 
 Machines are noisy: only compare numbers from the same run. This is a script that
 prints numbers, never a test that fails on them.
@@ -56,10 +58,17 @@ class Case:
     walls: list[float] = field(default_factory=list)
     rss_mb: list[float] = field(default_factory=list)
 
-    def run(self, rep: int) -> None:
+    def run(self, rep: int, *, sample_memory: bool = False) -> None:
+        """One timed run, or (``sample_memory``) one run that samples the process tree's memory.
+
+        Sampling reads ``/proc/*/smaps_rollup`` every 10 ms, which takes CPU from
+        the command it watches (a third of a core for a 200 MB process tree): so
+        it gets runs of its own, whose wall time is not counted.
+        """
         self.before(rep)
-        wall, rss = measure(self.argv, self.cwd)
-        self.walls.append(wall)
+        wall, rss = measure(self.argv, self.cwd, sample=sample_memory)
+        if not sample_memory:
+            self.walls.append(wall)
         self.rss_mb.append(rss)
 
     @property
@@ -71,12 +80,13 @@ class Case:
         return max(self.rss_mb)
 
 
-def measure(argv: Sequence[str], cwd: Path) -> tuple[float, float]:
-    """Run ``argv``; return its wall time (s) and peak RSS (MB) of the whole process tree.
+def measure(argv: Sequence[str], cwd: Path, *, sample: bool = False) -> tuple[float, float]:
+    """Run ``argv``; return its wall time (s) and peak RSS (MB).
 
-    The peak is the larger of GNU time's per-process maximum and the sampled sum of
-    proportional set sizes over the process and its children (so worker pools count,
-    without counting the pages they share twice). GNU time starts the
+    The peak is GNU time's per-process maximum or, with ``sample``, the larger
+    of that and the sampled sum of proportional set sizes over the process and
+    its children (so worker pools count, without counting the pages they share
+    twice). GNU time starts the
     command from a small process: a child forked from this script would inherit this
     script's own peak in its ``ru_maxrss``.
     """
@@ -87,11 +97,13 @@ def measure(argv: Sequence[str], cwd: Path) -> tuple[float, float]:
         sampled = [0]
         done = threading.Event()
         sampler = threading.Thread(target=_sample_tree, args=(proc.pid, sampled, done), daemon=True)
-        sampler.start()
+        if sample:
+            sampler.start()
         _, err = proc.communicate()
         wall = time.perf_counter() - started
         done.set()
-        sampler.join()
+        if sample:
+            sampler.join()
         if proc.returncode != 0:
             tail = err.decode(errors="replace")[-2000:]
             sys.exit(f"benchmark command failed ({proc.returncode}): {shlex.join(argv)}\n{tail}")
@@ -365,6 +377,9 @@ def main() -> None:
         for case in cases:
             case.run(rep)
         print(f"repetition {rep + 1}/{args.reps} done", file=sys.stderr)
+    for case in cases:
+        case.run(args.reps, sample_memory=True)
+    print("memory run done", file=sys.stderr)
     if args.only:
         print("\n".join(f"{c.name:<38} {c.wall:>9.3f} {min(c.walls):>7.3f} {c.rss:>8.1f}" for c in cases))
     else:
