@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -47,6 +47,8 @@ class DeckCards:
     files: tuple[Path, ...]
     media: tuple[MediaFile, ...] = ()
     """Image files the cards show, to pack under their ``name``."""
+    content: tuple[str, ...] = ()
+    """Each card's content hash when known (``""``: not known), see :func:`exporter.regen.plan`."""
 
 
 @dataclass(frozen=True)
@@ -168,18 +170,23 @@ def collecting(
 
     def finish(results: list[Parsed]) -> DeckCards:
         cards: list[Card] = []
+        content: list[str] = []
         warnings: list[NoteWarning] = []
         images = MediaPacker(config.folder)
         for path, (_, cleaned), parsed in zip(files, loaded, results, strict=True):
             safe, refused = images.cards(parsed.ready, path)  # sanitised, images packed or dropped
             cards.extend(safe)
+            content.extend(parsed.content)
             warnings.extend((*cleaned, *parsed.warnings, *refused))
         include = (*config.include_tags, *include_tags)
         exclude = (*config.exclude_tags, *exclude_tags)
-        kept = [c for c in cards if _wanted(c, include, exclude)] if include or exclude else cards
+        if include or exclude:
+            chosen = [(c, h) for c, h in zip(cards, content, strict=True) if _wanted(c, include, exclude)]
+            cards, content = [c for c, _ in chosen], [h for _, h in chosen]
         if config.tags:
-            kept = [_with_tags(c, config.tags) for c in kept]
-        return DeckCards(config, tuple(kept), tuple(warnings), files, images.media_of(kept))
+            cards = [with_deck_tags(c, config.tags) for c in cards]
+        media = images.media_of(cards)
+        return DeckCards(config, tuple(cards), tuple(warnings), files, media, tuple(content))
 
     with parsing(jobs, cache_dir_for(config.path), tick) as results:  # with the generators' cards
         yield lambda: finish(results())
@@ -217,7 +224,10 @@ def _wanted_tags(tags: Sequence[str], include: Sequence[str], exclude: Sequence[
     return not any(tag_matches(t, w) for t in tags for w in exclude)
 
 
-def _with_tags(card: Card, extra: Iterable[str]) -> Card:
+def with_deck_tags(card: Card, extra: Sequence[str]) -> Card:
+    """``card`` with the deck file's ``tags:`` added (spaces become ``_``, as in Anki)."""
+    if not extra:
+        return card
     from dataclasses import replace
 
     tags = tuple(dict.fromkeys((*card.tags, *(t.replace(" ", "_") for t in extra))))
@@ -276,6 +286,7 @@ def build_deck(
         now=wall_clock() if now is None else now,
         fingerprint=note_type_fingerprint(),
         recover=lambda gone: {note.guid: note for note in read_apkg(output)},
+        content=deck.content,
     )
     include = (*config.include_tags, *include_tags)
     exclude = (*config.exclude_tags, *exclude_tags)

@@ -41,7 +41,7 @@ from exporter.config import DeckConfig
 from exporter.media import Presanitised, presanitise
 
 CACHE_DIR_NAME = ".notedeck-cache"
-FORMAT = b"notedeck parse cache 2\n"
+FORMAT = b"notedeck parse cache 3\n"
 """First line of every entry; a different line means another format: a miss."""
 SECTION_CHARS = 3_000_000
 """Most text one process parses at once (markdown-it's tokens take about 50 bytes a character)."""
@@ -83,6 +83,9 @@ class Parsed(NamedTuple):
     warnings: tuple[NoteWarning, ...]
     """The parser's warnings, then the generators'."""
     code_blocks: tuple[CodeBlock, ...]
+    content: tuple[str, ...] = ()
+    """The content hash of each card as it goes into the package (``""`` for a card showing
+    images, whose fields change when they are packed); see :func:`exporter.regen.content_hash`."""
 
 
 def cache_dir_for(deck_file: Path) -> Path | None:
@@ -235,7 +238,27 @@ def parse_job(job: ParseJob, workers: int = 1) -> bytes:
     in_order = heapq.merge(result.cards, sorted(generated.cards, key=_line), key=_line)
     ready = presanitise(in_order)
     warnings = (*result.warnings, *generated.warnings)
-    return pickle.dumps((*ready, warnings, result.code_blocks), protocol=pickle.HIGHEST_PROTOCOL)
+    content = package_hashes(job.config, ready)
+    return pickle.dumps((*ready, warnings, result.code_blocks, content), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def package_hashes(config: DeckConfig, ready: Presanitised) -> tuple[str, ...]:
+    """Content hashes of a file's cards with the deck's extra tags and deck names, as the
+    package will show them: made where the file is parsed (another core), kept in the cache."""
+    from exporter.build import deck_name_for, with_deck_tags
+    from exporter.regen import content_hash
+
+    images = frozenset(ready.images)
+    hashes = []
+    for i, card in enumerate(ready.cards):
+        if i in images:
+            hashes.append("")
+            continue
+        card = with_deck_tags(card, config.tags)
+        hashes.append(
+            content_hash(card.question, card.context, card.answer, card.tags, deck_name_for(config, card))
+        )
+    return tuple(hashes)
 
 
 def _line(card: Card) -> int:
@@ -457,13 +480,15 @@ _MODEL_CLASSES = frozenset(
 def _loads(data: bytes) -> Parsed:
     loaded = _ModelUnpickler(io.BytesIO(data)).load()
     match loaded:
-        case (tuple(cards), tuple(images), tuple(deep), tuple(warnings), tuple(code)) if (
+        case (tuple(cards), tuple(images), tuple(deep), tuple(warnings), tuple(code), tuple(content)) if (
             _all(cards, Card)
             and _all(warnings, NoteWarning)
             and _all(code, CodeBlock)
             and all(type(i) is int and 0 <= i < len(cards) for i in (*images, *deep))
+            and len(content) == len(cards)
+            and _all(content, str)
         ):
-            return Parsed(Presanitised(cards, images, deep), warnings, code)
+            return Parsed(Presanitised(cards, images, deep), warnings, code, content)
     raise pickle.UnpicklingError("not a parse result")
 
 

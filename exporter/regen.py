@@ -73,10 +73,15 @@ def plan(
     now: int,
     fingerprint: str,
     recover: Recover = lambda gone: {},
+    content: Sequence[str] = (),
 ) -> Plan:
-    """Identities and times for ``cards`` (``decks[i]`` is the Anki deck of ``cards[i]``)."""
+    """Identities and times for ``cards`` (``decks[i]`` is the Anki deck of ``cards[i]``).
+
+    ``content[i]``, when given and not empty, is the :func:`content_hash` of
+    ``cards[i]`` in ``decks[i]``, already computed where the notes were parsed.
+    """
     with paused_gc():
-        return _plan(cards, decks, deck_id, root_deck, previous, now, fingerprint, recover)
+        return _plan(cards, decks, deck_id, root_deck, previous, now, fingerprint, recover, content)
 
 
 def _plan(
@@ -88,9 +93,13 @@ def _plan(
     now: int,
     fingerprint: str,
     recover: Recover,
+    content: Sequence[str],
 ) -> Plan:
     keys, warnings = unique_keys(cards)
-    hashes = list(map(_card_hash, cards, decks))
+    if len(content) == len(cards):
+        hashes = [h or _card_hash(c, d) for c, d, h in zip(cards, decks, content, strict=True)]
+    else:
+        hashes = list(map(_card_hash, cards, decks))
     old = previous or Lock(deck_id, fingerprint, now, ())
     match = _match(keys, old)
     gone, rematches = _continue_gone(cards, keys, match, [e for e in old.cards if e.key not in match.used])

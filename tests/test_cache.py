@@ -376,3 +376,39 @@ def test_an_error_in_a_background_child_reads_as_in_a_serial_build(
     assert outputs[0] == outputs[1]
     assert outputs[0][0] == 1
     assert "part-2.md:3: cannot read this — fix line 3" in outputs[0][1]
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_content_hashes_made_with_the_parse_are_those_of_the_packaged_cards(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cached: bool
+) -> None:
+    """Hashes come with the parse (and the cache); they must be what the plan would compute itself."""
+    from exporter.build import collect_cards, deck_name_for
+    from exporter.config import load_deck_config
+    from exporter.regen import content_hash
+
+    monkeypatch.delenv("NOTEDECK_NO_CACHE", raising=False)
+    notes = tmp_path / "notes.md"
+    notes.write_text(
+        "# CNN\n\n## What is a kernel?\n\nA filter ![k](k.png).\n\n## What is padding?\n\nBorders.\n\n"
+        "# GAN\n\n## What is a generator?\n\nIt makes samples.\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "k.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    deck = tmp_path / "deck.yaml"
+    deck.write_text(
+        "name: Deep\nid: 5\nnotes: [notes.md]\ntags: [exam prep]\nsubdecks: chapter\nexclude_tags: [GAN]\n",
+        encoding="utf-8",
+    )
+    config = load_deck_config(deck)
+    if cached:
+        collect_cards(config)
+    cards = collect_cards(config)
+    assert [c.question for c in cards.cards] == ["What is a kernel?", "What is padding?"]
+    assert cards.content[0] == ""  # shows an image: its fields change when the image is packed
+    card = cards.cards[1]
+    assert "exam_prep" in card.tags
+    assert cards.content[1] == content_hash(
+        card.question, card.context, card.answer, card.tags, deck_name_for(config, card)
+    )
+    assert (tmp_path / CACHE_DIR_NAME).is_dir()

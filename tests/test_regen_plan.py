@@ -272,3 +272,11 @@ def test_the_notes_summary_tells_every_field_of_a_note_apart() -> None:
     assert len({summary([base]), *(summary([v]) for v in variants)}) == 1 + len(variants)
     assert summary([base, base._replace(guid="h")]) != summary([base._replace(guid="h"), base])
     assert summary([base]) == summary([PackagedNote(*base)])
+
+
+def test_content_hashes_handed_in_are_used_and_empty_ones_computed() -> None:
+    cards = [card("Q1?"), card("Q2?")]
+    own = run(cards, None, T)
+    handed = run(cards, None, T, content=[own.content[0], ""])
+    assert handed == own
+    assert run(cards, None, T, content=["f" * 16, ""]).content == ("f" * 16, own.content[1])
