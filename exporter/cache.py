@@ -36,7 +36,7 @@ from typing import Any, NamedTuple
 
 from cards import model
 from cards.model import Card, CodeBlock, NoteWarning, ParseResult
-from cards.parse import merge_sections, parse_document, parse_section, split_document
+from cards.parse import Section, SectionJob, merge_sections, parse_document, parse_section, split_document
 from exporter.config import DeckConfig
 from exporter.media import Presanitised, presanitise
 
@@ -228,18 +228,28 @@ def _background(jobs: Sequence[ParseJob], missing: Sequence[int], hits: int) -> 
 def parse_job(job: ParseJob, workers: int = 1) -> bytes:
     """Parse one file, run the generators and sanitise the cards; pickled (what a worker sends
     back and the cache keeps). With ``workers``, a big file is parsed in sections on that many cores."""
+    sectioned = _parse_in_sections(job, workers) if workers > 1 else None
+    if sectioned is None:
+        result = parse_document(job.text, source=job.source, deck=job.config.name)
+        sectioned = result, _finish(job.config, job.source, result)
+    result, (ready, generated, content) = sectioned
+    warnings = (*result.warnings, *generated)
+    return pickle.dumps((*ready, warnings, result.code_blocks, content), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+Finished = tuple[Presanitised, tuple[NoteWarning, ...], tuple[str, ...]]
+"""A file's (or section's) cards ready for the package, the generators' warnings, content hashes."""
+
+
+def _finish(config: DeckConfig, source: str, result: ParseResult) -> Finished:
+    """Add the generators' cards to the parser's, sanitise them and hash their content."""
     from exporter.build import generate_cards
 
-    result = _parse_in_sections(job, workers) if workers > 1 else None
-    if result is None:
-        result = parse_document(job.text, source=job.source, deck=job.config.name)
-    generated = generate_cards(job.config, result, job.source)
+    generated = generate_cards(config, result, source)
     # Exercise cards join the notes' own cards at their code's line; the parser's order is kept.
     in_order = heapq.merge(result.cards, sorted(generated.cards, key=_line), key=_line)
     ready = presanitise(in_order)
-    warnings = (*result.warnings, *generated.warnings)
-    content = package_hashes(job.config, ready)
-    return pickle.dumps((*ready, warnings, result.code_blocks, content), protocol=pickle.HIGHEST_PROTOCOL)
+    return ready, generated.warnings, package_hashes(config, ready)
 
 
 def package_hashes(config: DeckConfig, ready: Presanitised) -> tuple[str, ...]:
@@ -265,11 +275,14 @@ def _line(card: Card) -> int:
     return card.line
 
 
-def _parse_in_sections(job: ParseJob, workers: int) -> ParseResult | None:
+def _parse_in_sections(job: ParseJob, workers: int) -> tuple[ParseResult, Finished] | None:
     """The file parsed in sections on ``workers`` cores, or None when it cannot be cut safely.
 
     One section per core; more for a huge file, so that no process holds the
-    parser's tokens for more than :data:`SECTION_CHARS` of text at once.
+    parser's tokens for more than :data:`SECTION_CHARS` of text at once. Each
+    section also runs the generators and sanitises its cards: a code unit never
+    spans a ``##`` heading, where sections are cut, so that is what the whole
+    file would give.
     """
     parts = max(workers, -(-len(job.text) // SECTION_CHARS))
     sections = split_document(job.text, parts)
@@ -277,13 +290,37 @@ def _parse_in_sections(job: ParseJob, workers: int) -> ParseResult | None:
         return None
     from concurrent.futures import ProcessPoolExecutor
 
-    parse = partial(parse_section, source=job.source, deck=job.config.name)
+    parse = partial(_ready_section, source=job.source, config=job.config)
     if len(sections) <= workers:  # one section per core: this process parses the first one
         with ProcessPoolExecutor(len(sections) - 1, mp_context=_fork_context()) as pool:
             others = [pool.submit(parse, section) for section in sections[1:]]
-            return merge_sections([parse(sections[0]), *(future.result() for future in others)])
-    with ProcessPoolExecutor(workers, mp_context=_fork_context()) as pool:
-        return merge_sections(list(pool.map(parse, sections)))
+            done = [parse(sections[0]), *(future.result() for future in others)]
+    else:
+        with ProcessPoolExecutor(workers, mp_context=_fork_context()) as pool:
+            done = list(pool.map(parse, sections))
+    result = merge_sections([section for section, _ in done])
+    if result is None:
+        return None
+    return result, _joined([finished for _, finished in done])
+
+
+def _ready_section(job: SectionJob, *, source: str, config: DeckConfig) -> tuple[Section, Finished]:
+    section = parse_section(job, source=source, deck=config.name)
+    return section, _finish(config, source, ParseResult(section.cards, (), section.code_blocks))
+
+
+def _joined(parts: Sequence[Finished]) -> Finished:
+    """The sections' finished cards as one file's (card indices shifted)."""
+    cards: list[Card] = []
+    images: list[int] = []
+    deep: list[int] = []
+    for ready, _, _ in parts:
+        images += (len(cards) + i for i in ready.images)
+        deep += (len(cards) + i for i in ready.deep)
+        cards += ready.cards
+    warnings = tuple(w for _, generated, _ in parts for w in generated)
+    content = tuple(h for _, _, hashes in parts for h in hashes)
+    return Presanitised(tuple(cards), tuple(images), tuple(deep)), warnings, content
 
 
 def _parse_pickled(jobs: Sequence[ParseJob], tick: Progress) -> Iterator[bytes]:

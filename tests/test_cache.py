@@ -412,3 +412,44 @@ def test_content_hashes_made_with_the_parse_are_those_of_the_packaged_cards(
         card.question, card.context, card.answer, card.tags, deck_name_for(config, card)
     )
     assert (tmp_path / CACHE_DIR_NAME).is_dir()
+
+
+def keras_notes(models: int) -> str:
+    """Exercises with a Keras model each, a wrong claim after some of them, and plain questions between."""
+    parts = ["# CNN\n\n"]
+    for i in range(models):
+        claim = f"\nconv2d (Conv2D)   (None, 30, 30, {i + 4})   999\n" if i % 2 else ""
+        parts.append(
+            f"## Exercise {i}: how many parameters has this model?\n\n```python\n"
+            f"model = tfk.Sequential([tfkl.Input(shape=(32, 32, 3)), tfkl.Conv2D({i + 4}, 3), "
+            f"tfkl.Flatten(), tfkl.Dense({i + 2})])\n```\n{claim}\n"
+            f"Compute it.\n\n## What is stride {i}?\n\nThe step of the window.\n\n"
+        )
+    return "".join(parts)
+
+
+@pytest.mark.parametrize("notes", ["seed", "keras"])
+def test_sections_run_the_generators_as_the_whole_file_does(
+    monkeypatch: pytest.MonkeyPatch, notes: str
+) -> None:
+    """Each section makes its own exercise cards, warnings and hashes: together, the whole file's."""
+    from exporter.config import DeckConfig
+
+    text = NOTES.read_text(encoding="utf-8") if notes == "seed" else keras_notes(12)
+    config = DeckConfig(path=ROOT / "decks" / "anndl.yaml", name="ANNDL", id=1, notes=("x",))
+    job = exporter.cache.ParseJob(text, "notes.md", config)
+    whole = exporter.cache._loads(exporter.cache.parse_job(job))
+    monkeypatch.setattr(exporter.cache, "SECTION_CHARS", 2_000)
+    sectioned: list[object] = []
+    real = exporter.cache._parse_in_sections
+
+    def recording(job: exporter.cache.ParseJob, workers: int) -> Any:
+        sectioned.append(real(job, workers))
+        return sectioned[-1]
+
+    monkeypatch.setattr(exporter.cache, "_parse_in_sections", recording)
+    parts = exporter.cache._loads(exporter.cache.parse_job(job, workers=2))
+    assert sectioned and (sectioned[0] is not None or notes == "seed")  # the seed's cuts are refused
+    assert parts == whole
+    assert any(card.kind == "generated" for card in whole.ready.cards)
+    assert any("notes say 999 parameters" in w.message for w in whole.warnings) == (notes == "keras")
