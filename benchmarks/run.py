@@ -221,6 +221,19 @@ def fresh(path: Path, deck: Path | None = None) -> Callable[[int], None]:
     return before
 
 
+def compile_bytecode() -> None:
+    """Compile notedeck's modules as ``pip install`` does, so runs from the checkout start like an install.
+
+    The peers run from installed virtualenvs with their bytecode compiled; a
+    checkout may have none (``PYTHONDONTWRITEBYTECODE``), and every run would
+    then compile notedeck's code again (about 0.05 s).
+    """
+    import compileall
+
+    for package in ("cards", "exporter"):
+        compileall.compile_dir(ROOT / package, quiet=1)
+
+
 def build_cases(args: argparse.Namespace, work: Path, peers: dict[str, Path]) -> list[Case]:
     corpora = args.dir / "corpora"
     nd = shlex.split(args.notedeck) if args.notedeck else [sys.executable, "-m", "exporter"]
@@ -370,6 +383,8 @@ def main() -> None:
     work = args.dir / "work"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
+    if not args.notedeck:
+        compile_bytecode()
     cases = build_cases(args, work, peers)
     if args.only:
         cases = [c for c in cases if any(o in c.name for o in args.only)]
