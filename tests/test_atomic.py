@@ -97,25 +97,32 @@ def _wait_for_temporary(process: subprocess.Popen[str], out: Path, phase: str) -
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc")
-def test_stopped_build_leaves_no_parse_workers_behind(tmp_path: Path) -> None:
+@pytest.mark.parametrize("build", ["cold", "rebuild"])
+def test_stopped_build_leaves_no_parse_workers_behind(tmp_path: Path, build: str) -> None:
+    """Cold: a pool parses the files; rebuild: forked children parse the changed files."""
     for name in ("a", "b"):
         cards = "".join(f"## What is {name} {i}?\n\nAnswer {i} with $x_{{{i}}}$.\n\n" for i in range(20_000))
         (tmp_path / f"{name}.md").write_text(cards, encoding="utf-8")
     (tmp_path / "deck.yaml").write_text('name: P\nid: 12\nnotes: ["*.md"]\n', encoding="utf-8")
+    command = [
+        sys.executable,
+        "-m",
+        "exporter",
+        "build",
+        str(tmp_path / "deck.yaml"),
+        "--out",
+        str(tmp_path / "out"),
+    ]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NOTEDECK_JOBS": "2", "NOTEDECK_NO_CACHE": "1"}
+    if build == "rebuild":
+        del env["NOTEDECK_NO_CACHE"]
+        (tmp_path / "c.md").write_text("## What stays the same?\n\nThis file.\n", encoding="utf-8")
+        assert subprocess.run(command, cwd=ROOT, env=env, capture_output=True).returncode == 0
+        for name in ("a", "b"):
+            with (tmp_path / f"{name}.md").open("a", encoding="utf-8") as notes:
+                notes.write("## What changed?\n\nThis card.\n")
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "exporter",
-            "build",
-            str(tmp_path / "deck.yaml"),
-            "--out",
-            str(tmp_path / "out"),
-        ],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "NOTEDECK_JOBS": "2", "NOTEDECK_NO_CACHE": "1"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     deadline = time.monotonic() + 30
     workers: list[int] = []
