@@ -296,9 +296,8 @@ def test_generated_cards_are_cached_with_the_parse(
     assert build(deck, tmp_path / "fresh") == without != with_exercises
 
 
-def test_an_error_in_a_parse_worker_reads_as_in_a_serial_build(
-    deck: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def fail_on_part_2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make parsing ``part-2.md`` raise the error a broken notes file raises."""
     from cards.errors import CardParseError
 
     real = exporter.cache.parse_document
@@ -309,6 +308,12 @@ def test_an_error_in_a_parse_worker_reads_as_in_a_serial_build(
         return real(text, source=source, deck=deck)
 
     monkeypatch.setattr(exporter.cache, "parse_document", failing)
+
+
+def test_an_error_in_a_parse_worker_reads_as_in_a_serial_build(
+    deck: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fail_on_part_2(monkeypatch)
     monkeypatch.setenv("NOTEDECK_NO_CACHE", "1")
     outputs = []
     for jobs in ("1", "2"):
@@ -354,19 +359,10 @@ def test_changed_files_parsed_in_the_background_give_the_same_bytes(
 def test_an_error_in_a_background_child_reads_as_in_a_serial_build(
     deck: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, children: list[int]
 ) -> None:
-    from cards.errors import CardParseError
-
     build(deck, tmp_path / "first")
     notes = deck.parent / "notes" / "part-2.md"
     notes.write_text(notes.read_text(encoding="utf-8") + "\nEdited.\n", encoding="utf-8")
-    real = exporter.cache.parse_document
-
-    def failing(text: str, *, source: str, deck: str = "") -> exporter.cache.ParseResult:
-        if source.endswith("part-2.md"):
-            raise CardParseError(f"{source}:3", "cannot read this", "fix line 3")
-        return real(text, source=source, deck=deck)
-
-    monkeypatch.setattr(exporter.cache, "parse_document", failing)
+    fail_on_part_2(monkeypatch)
     outputs = []
     for jobs in ("2", "1"):
         monkeypatch.setenv("NOTEDECK_JOBS", jobs)
