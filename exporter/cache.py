@@ -164,8 +164,13 @@ class _Child:
         context = _fork_context()
         self.reader, writer = context.Pipe(duplex=False)
         self.process = context.Process(target=_parse_into, args=(jobs, writer), daemon=True)
-        self.process.start()
-        writer.close()
+        try:
+            self.process.start()
+        except BaseException:
+            self.reader.close()
+            raise
+        finally:
+            writer.close()
 
     def receive(self) -> bytes:
         """The next file's pickled result (a failure in the child is raised here)."""
@@ -222,7 +227,15 @@ def _background(jobs: Sequence[ParseJob], missing: Sequence[int], hits: int) -> 
     if any(len(jobs[i].text) >= SECTION_CHARS for i in missing):
         return []
     n = min(cores, len(missing))
-    return [_Child([jobs[i] for i in missing[k::n]]) for k in range(n)]
+    children: list[_Child] = []
+    try:
+        for k in range(n):
+            children.append(_Child([jobs[i] for i in missing[k::n]]))
+    except OSError:  # no process to spare (a limit on processes or memory): parse here instead
+        for child in children:
+            child.stop()
+        return []
+    return children
 
 
 def parse_job(job: ParseJob, workers: int = 1) -> bytes:

@@ -449,3 +449,22 @@ def test_sections_run_the_generators_as_the_whole_file_does(
     assert parts == whole
     assert any(card.kind == "generated" for card in whole.ready.cards)
     assert any("notes say 999 parameters" in w.message for w in whole.warnings) == (notes == "keras")
+
+
+def test_a_rebuild_that_cannot_fork_parses_in_this_process(
+    deck: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, children: list[int]
+) -> None:
+    build(deck, tmp_path / "first")
+    notes = deck.parent / "notes" / "part-1.md"
+    notes.write_text(notes.read_text(encoding="utf-8") + "\n## What is new?\n\nThis.\n", encoding="utf-8")
+    real_start = exporter.cache._fork_context().Process.start
+
+    def no_fork(self: Any) -> None:
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(exporter.cache._fork_context().Process, "start", no_fork)
+    warm = build(deck, tmp_path / "warm")
+    monkeypatch.setattr(exporter.cache._fork_context().Process, "start", real_start)
+    assert children == [1]  # tried, then parsed without it
+    shutil.rmtree(deck.parent / CACHE_DIR_NAME)
+    assert warm == build(deck, tmp_path / "cold")
