@@ -39,6 +39,7 @@ from cards.model import Card, CodeBlock, NoteWarning, ParseResult
 from cards.parse import Section, SectionJob, merge_sections, parse_document, parse_section, split_document
 from exporter.config import DeckConfig
 from exporter.media import Presanitised, presanitise
+from exporter.parallel import cores_allowed, fork_context
 
 CACHE_DIR_NAME = ".notedeck-cache"
 FORMAT = b"notedeck parse cache 3\n"
@@ -161,7 +162,7 @@ class _Child:
     """
 
     def __init__(self, jobs: Sequence[ParseJob]) -> None:
-        context = _fork_context()
+        context = fork_context()
         self.reader, writer = context.Pipe(duplex=False)
         self.process = context.Process(target=_parse_into, args=(jobs, writer), daemon=True)
         try:
@@ -221,8 +222,8 @@ def _background(jobs: Sequence[ParseJob], missing: Sequence[int], hits: int) -> 
     than one core is allowed, processes can be forked, and every file to parse
     is small enough to be parsed whole (a huge one is parsed in sections instead).
     """
-    cores = _jobs_allowed()
-    if not missing or not hits or cores < 2 or _fork_context().get_start_method() != "fork":
+    cores = cores_allowed()
+    if not missing or not hits or cores < 2 or fork_context().get_start_method() != "fork":
         return []
     if any(len(jobs[i].text) >= SECTION_CHARS for i in missing):
         return []
@@ -305,11 +306,11 @@ def _parse_in_sections(job: ParseJob, workers: int) -> tuple[ParseResult, Finish
 
     parse = partial(_ready_section, source=job.source, config=job.config)
     if len(sections) <= workers:  # one section per core: this process parses the first one
-        with ProcessPoolExecutor(len(sections) - 1, mp_context=_fork_context()) as pool:
+        with ProcessPoolExecutor(len(sections) - 1, mp_context=fork_context()) as pool:
             others = [pool.submit(parse, section) for section in sections[1:]]
             done = [parse(sections[0]), *(future.result() for future in others)]
     else:
-        with ProcessPoolExecutor(workers, mp_context=_fork_context()) as pool:
+        with ProcessPoolExecutor(workers, mp_context=fork_context()) as pool:
             done = list(pool.map(parse, sections))
     result = merge_sections([section for section, _ in done])
     if result is None:
@@ -337,7 +338,7 @@ def _joined(parts: Sequence[Finished]) -> Finished:
 
 
 def _parse_pickled(jobs: Sequence[ParseJob], tick: Progress) -> Iterator[bytes]:
-    cores = _jobs_allowed()
+    cores = cores_allowed()
     workers = min(cores, len(jobs))
     if workers < 2 or sum(len(job.text) for job in jobs) < PARALLEL_MIN_CHARS:
         for job in jobs:
@@ -347,7 +348,7 @@ def _parse_pickled(jobs: Sequence[ParseJob], tick: Progress) -> Iterator[bytes]:
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(workers, mp_context=_fork_context()) as pool:
+    with ProcessPoolExecutor(workers, mp_context=fork_context()) as pool:
         # Largest files first keeps both cores busy until the end; map keeps the order.
         order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i].text))
         done: dict[int, bytes] = {}
@@ -355,21 +356,6 @@ def _parse_pickled(jobs: Sequence[ParseJob], tick: Progress) -> Iterator[bytes]:
             done[i] = data
             tick(len(jobs[i].text))
         yield from (done[i] for i in range(len(jobs)))
-
-
-def _jobs_allowed() -> int:
-    wanted = os.environ.get("NOTEDECK_JOBS", "")
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(1, int(wanted)) if wanted.isdigit() else cores
-
-
-def _fork_context() -> Any:
-    """Forked workers start at once with everything imported; elsewhere the platform's default."""
-    import multiprocessing
-
-    if "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin":
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context()
 
 
 @lru_cache(maxsize=1)

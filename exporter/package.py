@@ -366,16 +366,19 @@ def _write_zip(zip_path: Path, db_path: Path, media: Sequence[MediaFile]) -> Non
         return
     from concurrent.futures import ThreadPoolExecutor
 
-    with zip_path.open("wb") as out, ThreadPoolExecutor(_cores()) as pool:
+    from exporter.parallel import cores_allowed
+
+    threads = cores_allowed()
+    with zip_path.open("wb") as out, ThreadPoolExecutor(threads) as pool:
         writer = _ZipWriter(out)
         # Level 1 for the collection: five times faster than the default on a
         # big one, and the package is hardly bigger (the database is mostly text).
         with db_path.open("rb") as source:
-            writer.add(b"collection.anki2", _Deflater(source, 1, pool))
-        writer.add(b"media", _Deflater(io.BytesIO(index), zlib.Z_DEFAULT_COMPRESSION, pool))
+            writer.add(b"collection.anki2", _Deflater(source, 1, pool, threads))
+        writer.add(b"media", _Deflater(io.BytesIO(index), zlib.Z_DEFAULT_COMPRESSION, pool, threads))
         for i, item in enumerate(media):
             with item.path.open("rb") as source:  # streamed: images may be large
-                writer.add(str(i).encode(), _Deflater(source, zlib.Z_DEFAULT_COMPRESSION, pool))
+                writer.add(str(i).encode(), _Deflater(source, zlib.Z_DEFAULT_COMPRESSION, pool, threads))
         writer.finish()
 
 
@@ -390,9 +393,9 @@ class _Deflater:
     ``crc`` and ``size`` describe the content.
     """
 
-    def __init__(self, source: BinaryIO, level: int, pool: Executor) -> None:
+    def __init__(self, source: BinaryIO, level: int, pool: Executor, threads: int) -> None:
         self._source, self._level, self._pool = source, level, pool
-        self._in_flight = 2 * _cores()
+        self._in_flight = 2 * threads  # ``threads``: the pool's size
         self.crc = self.size = 0
 
     def __iter__(self) -> Iterator[bytes]:
@@ -423,10 +426,6 @@ def _deflate_piece(primer: bytes, block: bytes, last: bool, level: int) -> bytes
     else:
         compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
     return compressor.compress(block) + compressor.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
-
-
-def _cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 class _ZipWriter:

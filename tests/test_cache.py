@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 import exporter.cache
+import exporter.parallel
 from exporter.cache import CACHE_DIR_NAME
 from exporter.cli import cli
 
@@ -457,14 +458,14 @@ def test_a_rebuild_that_cannot_fork_parses_in_this_process(
     build(deck, tmp_path / "first")
     notes = deck.parent / "notes" / "part-1.md"
     notes.write_text(notes.read_text(encoding="utf-8") + "\n## What is new?\n\nThis.\n", encoding="utf-8")
-    real_start = exporter.cache._fork_context().Process.start
+    real_start = exporter.parallel.fork_context().Process.start
 
     def no_fork(self: Any) -> None:
         raise OSError(11, "Resource temporarily unavailable")
 
-    monkeypatch.setattr(exporter.cache._fork_context().Process, "start", no_fork)
+    monkeypatch.setattr(exporter.parallel.fork_context().Process, "start", no_fork)
     warm = build(deck, tmp_path / "warm")
-    monkeypatch.setattr(exporter.cache._fork_context().Process, "start", real_start)
+    monkeypatch.setattr(exporter.parallel.fork_context().Process, "start", real_start)
     assert children == [1]  # tried, then parsed without it
     shutil.rmtree(deck.parent / CACHE_DIR_NAME)
     assert warm == build(deck, tmp_path / "cold")

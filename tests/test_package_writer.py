@@ -108,9 +108,20 @@ def test_deflated_pieces_join_into_one_stream(size: int) -> None:
     data = random.Random(size).randbytes(size // 2) + b"abc" * (size // 6)
     data += b"x" * (size - len(data))
     with ThreadPoolExecutor(2) as pool:
-        content = package._Deflater(io.BytesIO(data), 1, pool)
+        content = package._Deflater(io.BytesIO(data), 1, pool, 2)
         deflated = b"".join(content)
     assert (content.crc, content.size) == (zlib.crc32(data), size)
     inflater = zlib.decompressobj(-15)
     assert inflater.decompress(deflated) == data
     assert inflater.eof and inflater.unused_data == b""
+
+
+def test_the_bytes_do_not_depend_on_how_many_threads_deflate(
+    tmp_path: Path, media: tuple[MediaFile, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    notes = make_notes(1200)
+    written = []
+    for jobs in ("1", "2", "5"):
+        monkeypatch.setenv("NOTEDECK_JOBS", jobs)
+        written.append(write(tmp_path / f"{jobs}.apkg", notes, media))
+    assert written[0] == written[1] == written[2]
