@@ -13,7 +13,7 @@ starting worker processes; results come back in file order, so the output is the
 same bytes as a serial build.
 
 Environment: ``NOTEDECK_NO_CACHE=1`` ignores the cache, ``NOTEDECK_CACHE_DIR``
-moves it, ``NOTEDECK_JOBS=N`` caps the worker processes (1: parse serially).
+moves it, ``NOTEDECK_JOBS=N`` caps the cores used (see :mod:`exporter.parallel`).
 """
 
 from __future__ import annotations
