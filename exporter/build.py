@@ -266,15 +266,18 @@ def build_deck(
     goes into this package. Nothing is written when the lock cannot be read.
     """
     from exporter.lock import locate_lock, read_lock, write_lock
-    from exporter.package import note_type_fingerprint, read_apkg
+    from exporter.package import note_type_fingerprint, prepare_writer, read_apkg
     from exporter.regen import content_hash, notes_summary, plan, tombstone_note
 
     started = time.perf_counter()
     with collecting(config, progress=progress) as cards:
+        # While changed notes files are parsed elsewhere: the lock, and what packaging needs.
         where = locate_lock(config.folder, config.stem, out_dir)
         previous = None
-        if lock == "use":  # read while changed notes files are parsed
+        if lock == "use":
             previous = read_lock(where.read, shown=display_path(where.read), deck_id=config.id)
+        fingerprint = note_type_fingerprint()
+        prepare_writer()
         deck = cards()
     output = out_dir / f"{config.stem}.apkg"
     result = plan(
@@ -284,7 +287,7 @@ def build_deck(
         root_deck=config.name,
         previous=previous,
         now=wall_clock() if now is None else now,
-        fingerprint=note_type_fingerprint(),
+        fingerprint=fingerprint,
         recover=lambda gone: {note.guid: note for note in read_apkg(output)},
         content=deck.content,
     )
@@ -312,7 +315,8 @@ def build_deck(
         media=_media_of([c for c, _, _ in chosen], deck.media),
     )
     if lock != "off" and (result.lock != previous or where.read != where.write):
-        write_lock(where.write, result.lock)
+        # Read from this very file and changed since: no need to read it again to compare.
+        write_lock(where.write, result.lock, compare=previous is None or where.read != where.write)
     return BuildReport(
         output=output,
         cards=live,

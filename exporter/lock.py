@@ -152,11 +152,15 @@ def read_lock(path: Path, *, shown: str, deck_id: int | None = None) -> Lock | N
     return parse_lock(text, shown=shown, deck_id=deck_id)
 
 
-def write_lock(path: Path, lock: Lock) -> bool:
-    """Write ``lock`` atomically; return False when the file already says the same."""
+def write_lock(path: Path, lock: Lock, *, compare: bool = True) -> bool:
+    """Write ``lock`` atomically; return False when the file already says the same.
+
+    ``compare=False``: the caller knows the file says something else (it read
+    the lock from it and the lock changed), so it is not read again.
+    """
     text = dump_lock(lock)
     try:
-        if path.read_text(encoding="utf-8") == text:
+        if compare and path.read_text(encoding="utf-8") == text:
             return False
     except (OSError, UnicodeDecodeError):
         pass

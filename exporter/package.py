@@ -116,6 +116,11 @@ def note_type_fingerprint() -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def prepare_writer() -> None:
+    """Import genanki ahead of :func:`write_apkg` (a build does it while notes are parsed elsewhere)."""
+    import genanki  # noqa: F401
+
+
 def deck_id_for(root_id: int, name: str, root_name: str) -> int:
     """Id of a (sub)deck: the configured id for the root, derived for subdecks."""
     if name == root_name:
