@@ -370,13 +370,6 @@ class KerasName:
 
 
 @dataclass(frozen=True)
-class Opaque:
-    """A value the analysis does not evaluate."""
-
-    reason: str
-
-
-@dataclass(frozen=True)
 class Undefined:
     name: str
 
@@ -508,7 +501,7 @@ class Interpreter:
         elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
             self.assign(stmt.target, self.eval(stmt.value))
         elif isinstance(stmt, ast.AugAssign):
-            current = self.eval(stmt.target) if isinstance(stmt.target, ast.Name) else Opaque("")
+            current = self.eval(stmt.target) if isinstance(stmt.target, ast.Name) else Unresolved("")
             self.assign(stmt.target, self.binop(stmt.op, current, self.eval(stmt.value), stmt.lineno))
         elif isinstance(stmt, ast.Expr):
             self.eval(stmt.value)
@@ -532,7 +525,7 @@ class Interpreter:
     def unknown(self, stmt: ast.stmt, reason: str) -> None:
         for node in ast.walk(stmt):
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                self.env[node.id] = Opaque(f"'{node.id}' is {reason}")
+                self.env[node.id] = Unresolved(f"'{node.id}' is {reason}")
 
     def loop(self, stmt: ast.For) -> None:
         items = self.eval(stmt.iter)
@@ -552,9 +545,9 @@ class Interpreter:
                     self.assign(elt, item)
             else:
                 for elt in target.elts:
-                    self.assign(elt, Opaque("comes from unpacking a value notedeck does not evaluate"))
+                    self.assign(elt, Unresolved("comes from unpacking a value notedeck does not evaluate"))
         elif isinstance(target, ast.Starred):
-            self.assign(target.value, Opaque("a starred assignment"))
+            self.assign(target.value, Unresolved("a starred assignment"))
 
     # -- expressions
 
@@ -578,8 +571,8 @@ class Interpreter:
         if isinstance(node, ast.Call):
             return self.call(node)
         if isinstance(node, ast.Dict):
-            return Opaque("a dict")
-        return Opaque(f"a {type(node).__name__} expression")
+            return Unresolved("a dict")
+        return Unresolved(f"a {type(node).__name__} expression")
 
     def name(self, name: str) -> Any:
         if name in self.env:
@@ -604,28 +597,28 @@ class Interpreter:
             return Method(base, attr)
         if isinstance(base, Undefined):
             return base
-        return Opaque(f"the attribute '{attr}'")
+        return Unresolved(f"the attribute '{attr}'")
 
     def binop(self, op: ast.operator, left: Any, right: Any, line: int) -> Any:
         for side in (left, right):
-            if isinstance(side, Undefined | Opaque):
+            if isinstance(side, Undefined | Unresolved):
                 return side
         try:
             if _is_number(left) and _is_number(right):
                 return _bounded(_ARITH[type(op)](left, right))
             if isinstance(op, ast.Add) and isinstance(left, tuple) and isinstance(right, tuple):
-                return left + right if len(left) + len(right) <= _MAX_ITEMS else Opaque("a long tuple")
+                return left + right if len(left) + len(right) <= _MAX_ITEMS else Unresolved("a long tuple")
             if isinstance(op, ast.Add) and isinstance(left, list) and isinstance(right, list):
-                return left + right if len(left) + len(right) <= _MAX_ITEMS else Opaque("a long list")
+                return left + right if len(left) + len(right) <= _MAX_ITEMS else Unresolved("a long list")
             if isinstance(op, ast.Mult) and isinstance(left, tuple | list) and isinstance(right, int):
-                return left * right if len(left) * right <= _MAX_ITEMS else Opaque("a long sequence")
+                return left * right if len(left) * right <= _MAX_ITEMS else Unresolved("a long sequence")
             if isinstance(op, ast.Add) and isinstance(left, str) and isinstance(right, str):
                 return left + right
             if isinstance(op, ast.Mod) and isinstance(left, str):
-                return Opaque("string formatting")
+                return Unresolved("string formatting")
         except (KeyError, ZeroDivisionError, OverflowError, TypeError, ValueError):
             pass
-        return Opaque("an operation notedeck does not evaluate")
+        return Unresolved("an operation notedeck does not evaluate")
 
     def unary(self, op: ast.unaryop, value: Any) -> Any:
         if _is_number(value):
@@ -635,11 +628,11 @@ class Interpreter:
                 return value
         if isinstance(op, ast.Not) and isinstance(value, bool):
             return not value
-        return value if isinstance(value, Undefined | Opaque) else Opaque("an operation")
+        return value if isinstance(value, Undefined | Unresolved) else Unresolved("an operation")
 
     def subscript(self, value: Any, index: ast.expr) -> Any:
         if not isinstance(value, tuple | list):
-            return value if isinstance(value, Undefined) else Opaque("an indexed value")
+            return value if isinstance(value, Undefined) else Unresolved("an indexed value")
         try:
             if isinstance(index, ast.Slice):
                 parts = [None if p is None else self.eval(p) for p in (index.lower, index.upper, index.step)]
@@ -651,17 +644,17 @@ class Interpreter:
                     return value[key]
         except (IndexError, ValueError):
             pass
-        return Opaque("an indexed value")
+        return Unresolved("an indexed value")
 
     # -- calls
 
     def call(self, node: ast.Call) -> Any:
         func = self.eval(node.func)
-        args = [self.eval(a) if not isinstance(a, ast.Starred) else Opaque("*args") for a in node.args]
+        args = [self.eval(a) if not isinstance(a, ast.Starred) else Unresolved("*args") for a in node.args]
         kwargs: dict[str, Any] = {}
         for kw in node.keywords:
             if kw.arg is None:
-                return Opaque("**kwargs")
+                return Unresolved("**kwargs")
             kwargs[kw.arg] = self.eval(kw.value)
         line = node.lineno
         if isinstance(func, KerasName):
@@ -676,7 +669,7 @@ class Interpreter:
             raise Rejected(
                 line, "calling a model on a tensor (nested models) is not analysed", unsupported=True
             )
-        return Opaque("the result of a call notedeck does not evaluate")
+        return Unresolved("the result of a call notedeck does not evaluate")
 
     def keras_call(self, name: str, args: list[Any], kwargs: dict[str, Any], line: int) -> Any:
         if name.startswith("builtin:"):
@@ -745,8 +738,6 @@ class Interpreter:
             return value.config
         if isinstance(value, tuple | list):
             return type(value)(self.argument(v) for v in value)
-        if isinstance(value, Opaque):
-            return Unresolved(value.reason)
         if isinstance(value, Module | KerasName | Method | Function):
             return Unresolved("it is not a plain value")
         return value
@@ -844,7 +835,7 @@ class Interpreter:
             return None
         if isinstance(owner, SequentialObj) and method.name == "pop":
             raise Rejected(line, "Sequential.pop() is not analysed", unsupported=True)
-        return Opaque(f"the result of .{method.name}()")
+        return Unresolved(f"the result of .{method.name}()")
 
     def sequential(self, args: list[Any], kwargs: dict[str, Any], line: int) -> SequentialObj:
         layers = kwargs.pop("layers", args[0] if args else None)
@@ -983,7 +974,7 @@ _ARITH: dict[type, Any] = {
 def _bounded(value: Any) -> Any:
     """Numbers beyond any real layer size are not evaluated (and cannot grow without limit)."""
     if isinstance(value, int | float) and abs(value) > 10**15:
-        return Opaque("a number too large to be a layer size")
+        return Unresolved("a number too large to be a layer size")
     return value
 
 
@@ -994,14 +985,14 @@ def _is_number(value: Any) -> bool:
 def _builtin(name: str, args: list[Any]) -> Any:
     if name == "range" and 1 <= len(args) <= 3 and all(isinstance(a, int) for a in args):
         values = range(*args)
-        return list(values) if len(values) <= _MAX_LOOP else Opaque("a long range")
+        return list(values) if len(values) <= _MAX_LOOP else Unresolved("a long range")
     if name in ("tuple", "list") and len(args) == 1 and isinstance(args[0], tuple | list):
         return tuple(args[0]) if name == "tuple" else list(args[0])
     if name == "len" and len(args) == 1 and isinstance(args[0], tuple | list):
         return len(args[0])
     if name == "int" and len(args) == 1 and isinstance(args[0], int | float):
         return int(args[0])
-    return Opaque(f"{name}()")
+    return Unresolved(f"{name}()")
 
 
 def to_snake_case(name: str) -> str:
