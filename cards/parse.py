@@ -38,6 +38,7 @@ from markdown_it.token import Token
 
 from cards import mcq, numbered
 from cards.blocks import Block, block_is_link_only, looks_like_code_line, plain_text, split_blocks
+from cards.conventions import Reading, read_conventions
 from cards.formulas import formula_problems
 from cards.ids import normalise_question
 from cards.model import Card, CardKind, CodeBlock, NoteWarning, ParseResult
@@ -60,13 +61,14 @@ from cards.questions import (
     is_subheading_name,
 )
 from cards.render import markdown_parser, render_inline, render_tokens
+from cards.signals import is_decoration
 
 _DIRECTIVE = re.compile(r"^<!--\s*(no-card|card(?:\s+id\s*:\s*([^\s>]+?))?)\s*-->\s*$", re.IGNORECASE)
 _LINE_ENDINGS = re.compile(r"\r\n?")
 _NO_ANSWER = "write the answer below it or add <!-- no-card -->"
 _CODE_BLOCKS = frozenset({"fence", "code_block"})
 
-DraftKind = Literal["heading", "paragraph", "group"]
+DraftKind = Literal["heading", "paragraph", "group", "quote"]
 
 
 def parse_notes(text: str, *, source: str, deck: str = "") -> list[Card]:
@@ -295,6 +297,8 @@ class _Section:
 
     level: int
     question: bool = False
+    heading: Block | None = None
+    """The heading that opened the section (quoted sub-questions show it as context)."""
     """Opened by a question heading (its body is an answer, not an exercise)."""
     setup: list[Block] | None = None
     """What the section shows before its questions; None: the enclosing section's."""
@@ -326,6 +330,8 @@ class _Draft:
     """The questions of a numbered question list (kind ``group``)."""
     pinned: str = ""
     skip: bool = False
+    inferred: bool = False
+    """A question by the document's convention only: no warning when it has no answer."""
     env: dict[str, object] = field(default_factory=dict)
     """Render environment: collects the media of the question and answer."""
 
@@ -334,10 +340,17 @@ class _Walker:
     """One pass over the blocks of a document, producing cards and warnings."""
 
     def __init__(
-        self, tokens: Sequence[Token], source: str, deck: str, chapter: tuple[str, ...] = ()
+        self,
+        tokens: Sequence[Token],
+        source: str,
+        deck: str,
+        chapter: tuple[str, ...] = (),
+        reading: Reading | None = None,
     ) -> None:
         self.tokens = tokens
         self.blocks = split_blocks(tokens)
+        self.reading = reading if reading is not None else read_conventions(tokens, self.blocks)
+        """How this document's author marks questions (decided before the walk)."""
         self.source = source
         self.deck = deck
         self.cards: list[Card] = []
@@ -406,6 +419,9 @@ class _Walker:
             return self._heading(i, block)
         elif kind == "paragraph":
             return self._paragraph(i, block)
+        elif kind == "blockquote" and self.reading.quote_is_question(i):
+            self.force = False
+            return self._quoted(i, block)
         elif kind in ("ordered_list", "bullet_list") and numbered.is_question_list(self.tokens, block):
             self.force = False
             self._group(block)
@@ -454,12 +470,21 @@ class _Walker:
         if block.level <= 2 and block.line:
             self.stops.append(block.line - 1)
         draft = self.draft
+        if draft is not None and draft.kind == "quote" and not is_subheading_name(block.text):
+            self._close()
+            draft = None
         nested = draft is not None and self._deeper(draft, block.level)
-        if forced or asks_heading(block.text, nested=nested):
+        inferred = (
+            not nested
+            and self.reading.heading_is_question(i, block)
+            and not is_subheading_name(block.text)
+            and not asks_heading(block.text)
+        )
+        if forced or inferred or asks_heading(block.text, nested=nested):
             if draft is not None and nested and contained(block.text, draft.plain):
                 draft.answer.append(block)
                 return i + 1
-            return self._question(i, block, forced=forced)
+            return self._question(i, block, forced=forced, inferred=inferred)
         if draft is not None and (
             nested or is_subheading_name(block.text) or contained(block.text, draft.plain)
         ):
@@ -470,7 +495,7 @@ class _Walker:
             self.sections[-1].collecting = False
             return i + 1
         self._pop_sections(block.level, keep_exercise=False)
-        self.sections.append(_Section(block.level))
+        self.sections.append(_Section(block.level, heading=block))
         return i + 1
 
     def _chapter(self, i: int, block: Block) -> None:
@@ -562,6 +587,8 @@ class _Walker:
     def _setup_worthy(self, block: Block) -> bool:
         if block.kind in ("hr", "html_block", "comment") or block.blank:
             return False
+        if block.kind == "paragraph" and is_decoration(block.text):
+            return False
         if block.kind == "paragraph" and (is_bare_number(block.text) or is_point_value(block.text)):
             return False
         return not block_is_link_only(self.tokens, block)
@@ -585,12 +612,27 @@ class _Walker:
 
     # -- questions ------------------------------------------------------------------------
 
-    def _question(self, i: int, block: Block, *, forced: bool) -> int:
+    def _quoted(self, i: int, block: Block) -> int:
+        """``> Main benefits`` under ``## Static scheduling``: a sub-question of that heading."""
+        inline = self.tokens[block.start + 2]
+        line = Block("paragraph", block.start + 1, block.end - 1, block.line, 0, inline,
+                     plain_text(inline.children or ()))
+        heading = next((s.heading for s in reversed(self.sections) if s.heading is not None), None)
+        j = self._question(i, line, forced=False)
+        draft = self.draft
+        if draft is not None:
+            draft.kind = "quote"
+            if heading is not None and heading not in draft.context:
+                draft.context.insert(0, heading)
+        return j
+
+    def _question(self, i: int, block: Block, *, forced: bool, inferred: bool = False) -> int:
         self._close()
         if block.kind == "heading":
             self._pop_sections(block.level, keep_exercise=True)
             context = self._setup(heading=True)
-            self.sections.append(_Section(block.level, question=True, setup=None, collecting=False))
+            section = _Section(block.level, question=True, heading=block, setup=None, collecting=False)
+            self.sections.append(section)
         else:
             context = self._setup()
             self.sections[-1].collecting = False
@@ -607,6 +649,7 @@ class _Walker:
             context=context,
             pinned=self.pinned,
             skip=self.skip,
+            inferred=inferred,
             env=env,
         )
         self.pinned, self.skip = "", False
@@ -774,7 +817,8 @@ class _Walker:
     def _answer_ok(self, draft: _Draft, answer: str, blocks: Sequence[Block]) -> bool:
         """False (with a warning) for an empty, link-only or placeholder answer."""
         if not answer.strip():
-            self._warn(draft.line, f"question has no answer — {_NO_ANSWER}")
+            if not draft.inferred:
+                self._warn(draft.line, f"question has no answer — {_NO_ANSWER}")
             return False
         meaningful = [b for b in blocks if not b.blank and b.kind not in ("hr", "html_block")]
         if meaningful and all(block_is_link_only(self.tokens, b) for b in meaningful):
