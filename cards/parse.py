@@ -38,7 +38,7 @@ from markdown_it.token import Token
 
 from cards import mcq, numbered
 from cards.blocks import Block, block_is_link_only, looks_like_code_line, plain_text, split_blocks
-from cards.conventions import Reading, read_conventions
+from cards.conventions import Conventions, Evidence, Reading, combine, decide, read_conventions
 from cards.formulas import formula_problems
 from cards.ids import normalise_question
 from cards.model import Card, CardKind, CodeBlock, NoteWarning, ParseResult
@@ -137,6 +137,8 @@ class SectionJob:
     """0-based line where the next section starts (None for the last section)."""
     chapter: tuple[str, ...]
     """The chapter the section is expected to start in (checked when merging)."""
+    conventions: Conventions | None = None
+    """The whole document's conventions, once known (None: decide from the section alone)."""
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,9 @@ class Section:
     chapter_out: tuple[str, ...]
     keys: frozenset[str]
     """Identity keys used (a key seen in two sections would be a duplicate)."""
+    evidence: Evidence
+    conventions: Conventions
+    """What the section alone showed and decided (the whole document must decide the same)."""
 
 
 def split_document(text: str, parts: int) -> list[SectionJob]:
@@ -203,6 +208,8 @@ def parse_section(job: SectionJob, *, source: str, deck: str = "") -> Section:
                 if token.map is not None:
                     token.map = [token.map[0] + job.first_line, token.map[1] + job.first_line]
         walker = _Walker(tokens, source, deck, job.chapter)
+        if job.conventions is not None:
+            walker.reading = replace(walker.reading, conventions=job.conventions)
         first = walker.blocks[0] if walker.blocks else None
         starts_clean = (
             first is not None and first.kind == "heading" and first.level == 2 and asks_heading(first.text)
@@ -224,6 +231,8 @@ def parse_section(job: SectionJob, *, source: str, deck: str = "") -> Section:
             job.chapter,
             walker.chapter,
             frozenset((*walker.keys, *(card.key for card in walker.cards))),
+            walker.reading.evidence,
+            walker.reading.conventions,
         )
 
 
@@ -267,6 +276,8 @@ def merge_sections(sections: Sequence[Section]) -> ParseResult | None:
     for before, after in itertools.pairwise(sections):
         if not (before.ends_clean and after.starts_clean and before.chapter_out == after.chapter_in):
             return None
+    if any(section.conventions != whole_conventions(sections) for section in sections):
+        return None  # a section read the author's conventions differently from the whole document
     seen: set[str] = set()
     for section in sections:
         if section.keys & seen:
@@ -283,6 +294,11 @@ def merge_sections(sections: Sequence[Section]) -> ParseResult | None:
         ),
         tuple(block for section in sections for block in section.code_blocks),
     )
+
+
+def whole_conventions(sections: Sequence[Section]) -> Conventions:
+    """The conventions the whole document shows, from what its sections showed."""
+    return decide(combine([section.evidence for section in sections]))
 
 
 def chapter_tag(deck: str, chapter: Sequence[str]) -> str:
@@ -1001,4 +1017,5 @@ __all__ = [
     "parse_section",
     "plain_text",
     "split_document",
+    "whole_conventions",
 ]
