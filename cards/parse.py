@@ -65,6 +65,11 @@ from cards.signals import is_decoration
 
 _DIRECTIVE = re.compile(r"^<!--\s*(no-card|card(?:\s+id\s*:\s*([^\s>]+?))?)\s*-->\s*$", re.IGNORECASE)
 _LINE_ENDINGS = re.compile(r"\r\n?")
+_FOLD = re.compile(
+    r"^\s*(?:<details[^>]*>\s*(?:<summary[^>]*>[^<]{0,80}</summary>)?\s*(?:<p>)?|(?:</p>)?\s*</details>)\s*$",
+    re.IGNORECASE,
+)
+"""``<details><summary>show</summary>`` and ``</details>`` lines around an answer written in Markdown."""
 _NO_ANSWER = "write the answer below it or add <!-- no-card -->"
 _CODE_BLOCKS = frozenset({"fence", "code_block"})
 
@@ -813,10 +818,30 @@ class _Walker:
                 if asks_heading(item.plain):  # a remark among the questions is no card
                     self._warn(item.line, f"question {item.number} has no answer — {_NO_ANSWER}")
                 continue
+            question = numbered.item_html(self.tokens, item, item_env)
+            choice = self._item_choice(item, item_env)
+            if choice is not None:
+                front, answer = choice[0].replace("{question}", question), choice[1]
+                self._emit(single, front, answer, "multiple-choice", item_env)
+                continue
             if not self._answer_ok(single, answer, []):
                 continue
-            question = numbered.item_html(self.tokens, item, item_env)
             self._emit(single, question, answer, "basic", item_env)
+
+    def _item_choice(self, item: numbered.Item, env: dict[str, object]) -> tuple[str, str] | None:
+        """Front template and back of a numbered item that holds its own options, or None."""
+        if item.rest >= item.end:
+            return None
+        inner = self.tokens[item.rest : item.end]
+        choice = mcq.item_choice(inner, split_blocks(inner))
+        if choice is None:
+            return None
+        front = "<p>{question}</p>\n" + mcq.options_html(choice.options)
+        rest = "\n".join(render_tokens(inner[b.start : b.end], env) for b in choice.rest)
+        if choice.solution:
+            rest = f"<p>{_escape(choice.solution)}</p>\n{rest}"
+        back = (mcq.options_html(choice.options, choice.correct) + "\n" + rest).strip()
+        return front, back
 
     def _finish_unpaired(self, draft: _Draft, had_units: bool) -> None:
         if had_units:
@@ -932,8 +957,11 @@ class _Walker:
                 return '<hr class="alternative">'
         elif block.kind == "comment":
             return f"<p><code>{_escape('# ' + clean(block.text))}</code></p>"
-        elif block.kind == "html_block" and _DIRECTIVE.match(self.tokens[block.start].content.strip()):
-            return ""
+        elif block.kind == "html_block" and (
+            _DIRECTIVE.match(self.tokens[block.start].content.strip())
+            or _FOLD.match(self.tokens[block.start].content)
+        ):
+            return ""  # a directive, or the fold around a hidden answer: the back shows the answer
         return None
 
     def _warn(self, line: int, message: str) -> None:
