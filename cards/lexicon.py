@@ -322,6 +322,26 @@ SOLUTION_HEADINGS: tuple[str, ...] = (
 """Headings of the part of an exam sheet that holds the answers."""
 
 
+EXERCISE_HEADINGS: tuple[str, ...] = (
+    "exercise",
+    "exercises",
+    "esercizio",
+    "esercizi",
+    "aufgabe",
+    "übung",
+    "exercice",
+    "ejercicio",
+    "problem",
+    "problema",
+    "упражнение",
+    "задача",
+    "练习",
+    "习题",
+    "feladat",
+)
+"""Heading words that open an exercise: its setup is context for the question headings after it."""
+
+
 def alternation(words: tuple[str, ...] | list[str]) -> str:
     """A regular-expression alternation of ``words``, longest first, spaces as ``\\s+``."""
     ordered = sorted(set(words), key=len, reverse=True)

@@ -41,6 +41,7 @@ from cards.blocks import Block, block_is_link_only, looks_like_code_line, plain_
 from cards.conventions import Conventions, Evidence, Reading, combine, decide, read_conventions
 from cards.formulas import formula_problems
 from cards.ids import normalise_question
+from cards.lexicon import EXERCISE_HEADINGS, alternation
 from cards.model import Card, CardKind, CodeBlock, NoteWarning, ParseResult
 from cards.oddities import fence_is_closed, structure_problems
 from cards.questions import (
@@ -70,6 +71,7 @@ _FOLD = re.compile(
     re.IGNORECASE,
 )
 """``<details><summary>show</summary>`` and ``</details>`` lines around an answer written in Markdown."""
+_EXERCISE = re.compile(rf"^(?:{alternation(EXERCISE_HEADINGS)})\b", re.IGNORECASE)
 _NO_ANSWER = "write the answer below it or add <!-- no-card -->"
 _CODE_BLOCKS = frozenset({"fence", "code_block"})
 
@@ -552,9 +554,22 @@ class _Walker:
         sections = self.sections
         while len(sections) > 1 and sections[-1].level >= level:
             top = sections[-1]
-            if keep_exercise and top.level == level and not top.question and top.setup:
+            if keep_exercise and top.level == level and not top.question and self._opens_run(top):
                 break
             sections.pop()
+
+    def _opens_run(self, section: _Section) -> bool:
+        """A sibling ``## Exercise`` or a setup saying "answer the following questions".
+
+        Such a section's setup is context for the question headings after it at
+        its level. Any other section's setup is context only inside it: a
+        question heading beside a topic is not part of it.
+        """
+        if not section.setup:
+            return False
+        if section.heading is not None and _EXERCISE.match(clean(section.heading.text)):
+            return True
+        return any(b.kind == "paragraph" and is_instruction(b.text) for b in section.setup)
 
     # -- paragraphs -----------------------------------------------------------------------
 

@@ -40,7 +40,7 @@ _FOR_EACH = re.compile(
     r"(?:provide|describe|explain|give|tell|make|write|compute|draw|indicate|list|discuss|illustrate)\b",
     re.IGNORECASE,
 )
-_LEAD_CLAUSE = re.compile(rf"^[^.?!,:;]{{3,80}},\s*(?:{_VERBS})\b", re.IGNORECASE)
+_LEAD_CLAUSE = re.compile(rf"^(?:[^\s.?!,:;]+\s+){{2,10}}[^\s.?!,:;]+,\s*(?:{_VERBS})\b", re.IGNORECASE)
 """``Secondo l'approccio BOAT, discutere…``: a prompt after a short opening clause."""
 _SETUP_CUE = re.compile(
     r"^(?:now,?\s+)?(?:consider|assume|suppose|imagine|given that|let us|let's|considera|supponi)\b",
@@ -110,7 +110,10 @@ def asks_heading(text: str, *, nested: bool = False) -> bool:
         return True
     if nested or not text:
         return False
-    return is_imperative(text) or bool(_INTERROGATIVE.match(text) or _CJK_QUESTION.search(text))
+    if is_imperative(text) or _INTERROGATIVE.match(text) or _CJK_QUESTION.search(text):
+        return True
+    sentences = _SENTENCE.split(text)  # ``Consider these four functions. Discuss each of them``
+    return 1 < len(sentences) <= 4 and is_imperative(sentences[-1])
 
 
 def asks_paragraph(text: str) -> bool:
