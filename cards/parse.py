@@ -630,21 +630,39 @@ class _Walker:
         return not block_is_link_only(self.tokens, block)
 
     def _setup(self, *, heading: bool = False) -> list[Block]:
-        """The context of a question asked now: the nearest exercise's setup.
+        """The context of a question asked now: the setup of the exercise it belongs to.
 
-        A chapter's own introduction is context only for paragraph questions
-        written directly under it, never for question headings.
+        A section's setup is context for the paragraph questions written
+        directly in it. For a question in a section below (a heading question,
+        or any question under a sub-heading) it is context only when it sets
+        up an exercise (:meth:`_is_exercise`): a topic's introduction is not.
+        A chapter's own introduction is never context for question headings.
         """
         passed_question = heading
+        own = not heading
         for section in reversed(self.sections):
             if section.question:
-                passed_question = True
+                passed_question, own = True, False
                 continue
             if section.level == 1 and passed_question:
                 return []
             if section.setup is not None:
-                return list(section.setup)
+                return list(section.setup) if own or self._is_exercise(section) else []
+            own = False
         return []
+
+    def _is_exercise(self, section: _Section) -> bool:
+        """A setup that questions refer to: code, a figure, a formula, a table or an instruction."""
+        return self._opens_run(section) or any(
+            b.kind in ("fence", "code_block", "math_block", "table") or self._has_image(b)
+            for b in section.setup or ()
+        )
+
+    def _has_image(self, block: Block) -> bool:
+        return any(
+            t.type == "inline" and any(c.type == "image" for c in t.children or ())
+            for t in self.tokens[block.start : block.end]
+        )
 
     # -- questions ------------------------------------------------------------------------
 
