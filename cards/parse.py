@@ -308,6 +308,12 @@ def whole_conventions(sections: Sequence[Section]) -> Conventions:
     return decide(combine([section.evidence for section in sections]))
 
 
+def document_conventions(text: str) -> list[str]:
+    """The names of the conventions the reader detects in ``text`` (for ``notedeck check``)."""
+    tokens = markdown_parser().parse(_LINE_ENDINGS.sub("\n", text.removeprefix("\ufeff")))
+    return read_conventions(tokens, split_blocks(tokens)).names()
+
+
 def chapter_tag(deck: str, chapter: Sequence[str]) -> str:
     """Return the Anki tag of a chapter: ``Deck::Chapter`` with no spaces."""
     parts = [p for p in (deck, *chapter) if p.strip()]
@@ -355,6 +361,8 @@ class _Draft:
     skip: bool = False
     inferred: bool = False
     """A question by the document's convention only: no warning when it has no answer."""
+    scope: str = ""
+    """The heading a quoted sub-question belongs to (part of its identity)."""
     env: dict[str, object] = field(default_factory=dict)
     """Render environment: collects the media of the question and answer."""
 
@@ -667,18 +675,33 @@ class _Walker:
     # -- questions ------------------------------------------------------------------------
 
     def _quoted(self, i: int, block: Block) -> int:
-        """``> Main benefits`` under ``## Static scheduling``: a sub-question of that heading."""
-        inline = self.tokens[block.start + 2]
-        line = Block("paragraph", block.start + 1, block.end - 1, block.line, 0, inline,
-                     plain_text(inline.children or ()))
+        """``> Main benefits`` under ``## Static scheduling``: a sub-question of that heading.
+
+        The heading is the card's context and part of its identity, since the
+        same sub-question comes back under every heading.
+        """
+        self._close()
         heading = next((s.heading for s in reversed(self.sections) if s.heading is not None), None)
-        j = self._question(i, line, forced=False)
-        draft = self.draft
-        if draft is not None:
-            draft.kind = "quote"
-            if heading is not None and heading not in draft.context:
-                draft.context.insert(0, heading)
-        return j
+        context = self._setup()
+        self.sections[-1].collecting = False
+        if heading is not None and heading not in context:
+            context.insert(0, heading)
+        inline = self.tokens[block.start + 2]
+        env: dict[str, object] = {}
+        self.draft = _Draft(
+            kind="quote",
+            question=render_inline(inline.children or (), env),
+            plain=clean(plain_text(inline.children or ())),
+            line=block.line,
+            level=0,
+            context=context,
+            pinned=self.pinned,
+            skip=self.skip,
+            scope=clean(heading.text) if heading is not None else "",
+            env=env,
+        )
+        self.pinned, self.skip = "", False
+        return i + 1
 
     def _question(self, i: int, block: Block, *, forced: bool, inferred: bool = False) -> int:
         self._close()
@@ -906,7 +929,9 @@ class _Walker:
 
     def _emit(self, draft: _Draft, front: str, answer: str, kind: CardKind, env: dict[str, object]) -> None:
         context, context_media = self._context_html(draft.context)
-        key = draft.pinned or normalise_question(draft.plain)
+        key = draft.pinned or normalise_question(
+            f"{draft.scope} › {draft.plain}" if draft.scope else draft.plain
+        )
         seen = self.keys.get(key)
         if seen is not None:
             self.keys[key] = seen + 1
@@ -1072,6 +1097,7 @@ __all__ = [
     "SectionJob",
     "chapter_tag",
     "code_blocks",
+    "document_conventions",
     "merge_sections",
     "parse_document",
     "parse_notes",

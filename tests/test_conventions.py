@@ -284,3 +284,52 @@ def test_conventions_are_named() -> None:
     tokens = markdown_parser().parse(text)
     reading = read_conventions(tokens, split_blocks(tokens))
     assert reading.names() == ["question headings (level 2)"]
+
+
+def test_the_same_quoted_sub_question_under_two_headings_is_two_cards() -> None:
+    notes = """
+    ## Static scheduling
+
+    > Main benefits
+
+    Simple hardware.
+
+    > Main drawbacks
+
+    Portability.
+
+    ## Dynamic scheduling
+
+    > How does it work?
+
+    Reservation stations.
+
+    > Main benefits
+
+    Speed.
+    """
+    result = parse(notes)
+    assert not result.warnings
+    keys = [c.key for c in result.cards]
+    assert len(set(keys)) == 4 and keys[0] == "static scheduling › main benefits"
+
+
+def test_a_quoted_sub_question_takes_the_list_below_as_its_answer() -> None:
+    notes = """
+    ## Reorder buffer
+
+    > What is it for?
+
+    Keep order.
+
+    > Fields of the ROB
+
+    - Busy
+    - Value
+
+    > Stages
+
+    1) Issue
+    """
+    cards = parse(notes).cards
+    assert "Busy" in cards[1].answer and "Busy" not in cards[1].question
