@@ -9,7 +9,36 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-CardKind = Literal["basic", "multiple-choice", "generated"]
+CardKind = Literal["basic", "multiple-choice", "generated", "cloze", "reversed"]
+"""What a card is, which decides its Anki note type (see :data:`NoteFamily`).
+
+- ``basic``: ``question`` → ``answer``.
+- ``multiple-choice``: a basic card whose question lists the options.
+- ``generated``: a basic card made by a generator (Keras exercises, …).
+- ``cloze``: ``question`` is the cloze sentence as HTML with Anki's own
+  markers ``{{c1::text}}`` / ``{{c1::text::hint}}`` (``c1``, ``c2``, …);
+  Anki makes one card per distinct number. ``answer`` is extra text shown
+  on the back (may be empty); ``context`` is shown above, as on basic cards.
+- ``reversed``: ``question`` is the front, ``answer`` the back; Anki makes
+  two cards, front → back and back → front.
+"""
+
+NoteFamily = Literal["basic", "cloze", "reversed"]
+"""The Anki note type a card goes into. Anki cannot change a note's type on
+import, so a card that moves to another family is a new note (a new GUID)."""
+
+_FAMILY: dict[str, NoteFamily] = {
+    "basic": "basic",
+    "multiple-choice": "basic",
+    "generated": "basic",
+    "cloze": "cloze",
+    "reversed": "reversed",
+}
+
+
+def note_family(kind: CardKind) -> NoteFamily:
+    """The note type family of a card kind (basic, multiple-choice and generated share one)."""
+    return _FAMILY[kind]
 
 
 @dataclass(frozen=True)
@@ -51,7 +80,7 @@ class Card:
     chapter: tuple[str, ...] = ()
     """Chapter path, outermost first (the ``#`` heading, possibly nested)."""
     kind: CardKind = "basic"
-    """``basic``, ``multiple-choice`` or ``generated``."""
+    """What the card is and so which note type it goes into; see :data:`CardKind`."""
     source: str = ""
     """Path of the notes file the card comes from."""
     line: int = 0

@@ -302,7 +302,7 @@ def build_deck(
     goes into this package. Nothing is written when the lock cannot be read.
     """
     from exporter.lock import locate_lock, read_lock, write_lock
-    from exporter.package import note_type_fingerprint, prepare_writer, read_apkg
+    from exporter.package import note_type_fingerprints, prepare_writer, read_apkg
     from exporter.regen import content_hash, notes_summary, plan, tombstone_note
 
     started = time.perf_counter()
@@ -312,7 +312,7 @@ def build_deck(
         previous = None
         if lock == "use":
             previous = read_lock(where.read, shown=display_path(where.read), deck_id=config.id)
-        fingerprint = note_type_fingerprint()
+        fingerprints = note_type_fingerprints()
         prepare_writer()
         deck = cards()
     output = out_dir / f"{config.stem}.apkg"
@@ -323,9 +323,10 @@ def build_deck(
         root_deck=config.name,
         previous=previous,
         now=wall_clock() if now is None else now,
-        fingerprint=fingerprint,
+        fingerprint=fingerprints["basic"],
         recover=lambda gone: {note.guid: note for note in read_apkg(output)},
         content=deck.content,
+        fingerprints=fingerprints,
     )
     include = (*config.include_tags, *include_tags)
     exclude = (*config.exclude_tags, *exclude_tags)
