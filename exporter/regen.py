@@ -89,9 +89,10 @@ def plan(
     others by family (see :func:`combined_fingerprint`).
     """
     with paused_gc():
-        plan = _plan(cards, decks, deck_id, root_deck, previous, now, recover, content)
-        families = {n.family for n in plan.notes} | {key_family(t.key) for t in plan.tombstones}
-        return with_note_type(plan, previous, combined_fingerprint(fingerprint, fingerprints, families), now)
+        result = _plan(cards, decks, deck_id, root_deck, previous, now, recover, content)
+        families = {n.family for n in result.notes} | {key_family(t.key) for t in result.tombstones}
+        combined = combined_fingerprint(fingerprint, fingerprints, families)
+        return with_note_type(result, previous, combined, now)
 
 
 def _plan(
@@ -335,7 +336,7 @@ def _bury(
             )
         else:
             missing += 1
-            question = html.escape(entry.text or entry.key, quote=False)
+            question = html.escape(entry.text or split_identity(entry.key)[0], quote=False)
             result.append(
                 Tombstone(entry.key, entry.guid, mod, root_deck, (), "", question, "", MISSING_ANSWER)
             )

@@ -72,12 +72,16 @@ class KindsDesk:
 
     def rebuild(self, cards: Sequence[Card], *, tick: int = 1) -> dict[str, int]:
         """Build ``cards`` ``tick`` seconds later, import the package, check the invariants."""
+        log = self.rebuild_unchecked(cards, tick=tick)
+        self.check()
+        return log
+
+    def rebuild_unchecked(self, cards: Sequence[Card], *, tick: int = 1) -> dict[str, int]:
+        """:meth:`rebuild` for a step that leaves a card Anki renders empty (checked by the test)."""
         self.now += tick
         self.cards = list(cards)
         build_deck(load_deck_config(self.deck), self.folder / "out", now=self.now)
-        log = import_package(self.col, self.apkg)
-        self.check()
-        return log
+        return import_package(self.col, self.apkg)
 
     def notes(self) -> dict[str, Any]:
         """The collection's notes by GUID."""

@@ -146,3 +146,29 @@ def test_removed_cloze_stays_a_cloze_tombstone_with_its_cards(kd: KindsDesk) -> 
     # A later build still sends it as a cloze note: nothing conflicts, nothing changes.
     new, updated, duplicate = import_counts(kd.rebuild([OTHER], tick=5))
     assert (new, updated, duplicate) == (0, 0, 2)
+
+
+def test_removed_deletion_leaves_its_card_to_anki_s_empty_cards_tool(kd: KindsDesk) -> None:
+    kd.rebuild([mito()])
+    note = kd.note("mitochondrion")
+    second = max(note.cards(), key=lambda c: c.ord)
+    kd.review(second.id)
+    fewer = MITO.replace("{{c2::powerhouse}}", "powerhouse")
+    new, updated, _ = import_counts(kd.rebuild_unchecked([mito(fewer)]))
+    assert (new, updated) == (0, 1)
+    assert kd.note("mitochondrion")["Text"] == fewer
+    # Import never deletes a card: the c2 card stays, with its reviews, and Anki lists it as empty.
+    assert len(kd.note("mitochondrion").cards()) == 2
+    assert kd.col.get_card(second.id).reps == kd.reviewed[second.id][3]
+    (empty,) = kd.col.get_empty_cards().notes
+    assert (empty.note_id, list(empty.card_ids)) == (note.id, [second.id])
+
+
+def test_emptied_reversed_back_leaves_its_card_to_anki_s_empty_cards_tool(kd: KindsDesk) -> None:
+    kd.rebuild([card("<p>Hund</p>", "<p>dog</p>", "reversed", key="hund")])
+    note = kd.note("Hund")
+    backward = max(note.cards(), key=lambda c: c.ord)
+    new, updated, _ = import_counts(kd.rebuild_unchecked([card("<p>Hund</p>", "", "reversed", key="hund")]))
+    assert (new, updated) == (0, 1)
+    (empty,) = kd.col.get_empty_cards().notes
+    assert (empty.note_id, list(empty.card_ids)) == (note.id, [backward.id])
