@@ -63,6 +63,7 @@ from cards.questions import (
 )
 from cards.render import markdown_parser, render_inline, render_tokens
 from cards.signals import is_decoration
+from cards.solutions import find_solutions
 
 _DIRECTIVE = re.compile(r"^<!--\s*(no-card|card(?:\s+id\s*:\s*([^\s>]+?))?)\s*-->\s*$", re.IGNORECASE)
 _LINE_ENDINGS = re.compile(r"\r\n?")
@@ -382,6 +383,8 @@ class _Walker:
         self.blocks = split_blocks(tokens)
         self.reading = reading if reading is not None else read_conventions(tokens, self.blocks)
         """How this document's author marks questions (decided before the walk)."""
+        self.solutions = find_solutions(tokens, self.blocks)
+        """An exam sheet's solutions part, paired with its lettered questions."""
         self.source = source
         self.deck = deck
         self.cards: list[Card] = []
@@ -442,6 +445,10 @@ class _Walker:
     def _step(self, i: int) -> int:
         block = self.blocks[i]
         kind = block.kind
+        solutions = self.solutions
+        if solutions is not None and solutions.start <= i < solutions.end:
+            self._close()  # the solutions part answers the questions above it: no cards of its own
+            return i + 1
         if kind == "front_matter":
             self._front_matter(block)
         elif kind == "html_block" and self._directive(block):
@@ -587,6 +594,12 @@ class _Walker:
             return i + 1
         forced, self.force = self.force, False
         draft = self.draft
+        solved = self.solutions.answers.get(i) if self.solutions is not None else None
+        if solved is not None:  # ``b)`` with its solution in the sheet's solutions part
+            j = self._question(i, block, forced=forced)
+            if self.draft is not None:
+                self.draft.answer.extend(solved)
+            return j
         if forced or asks_paragraph(text):
             if draft is not None and not forced and (contained(text, draft.plain) or follows_up(text)):
                 draft.answer.append(block)

@@ -333,3 +333,66 @@ def test_a_quoted_sub_question_takes_the_list_below_as_its_answer() -> None:
     """
     cards = parse(notes).cards
     assert "Busy" in cards[1].answer and "Busy" not in cards[1].question
+
+
+def test_an_exam_sheet_with_its_solutions_at_the_end() -> None:
+    notes = """
+    ### Mock exam
+
+    #### Task 1 (5P)
+
+    Consider the alphabet.
+
+    a) Which letter comes first? (1P)
+
+    b) Which letter comes last? (4P)
+
+    c) Draw the alphabet as a tree. (2P)
+
+    #### Task 2 (3P)
+
+    a) Why is the sky blue? (3P)
+
+    ### Solutions
+
+    #### Task 1
+
+    a) A
+
+    b)
+
+    Z, the last one.
+
+    c) ![tree]()
+
+    #### Task 2
+
+    a) Scattering.
+    """
+    result = parse(notes)
+    cards = result.cards
+    assert [c.line for c in cards] == [8, 10, 16]
+    assert "A" in cards[0].answer and "Z, the last one." in cards[1].answer
+    assert "Scattering" in cards[2].answer and "Z, the" not in cards[2].answer
+    assert all("Consider the alphabet" in c.context for c in cards[:2]) and not cards[2].context
+    assert [w.line for w in result.warnings] == [12]  # its solution is an image with no link
+
+
+def test_solutions_pair_by_task_and_letter_not_by_position() -> None:
+    notes = """
+    #### Task 1
+
+    a) What is one? (1P)
+
+    #### Task 2
+
+    a) What is two? (1P)
+
+    ### Solutions
+
+    #### Task 2
+
+    a) Two.
+    """
+    cards = parse(notes).cards
+    assert [(c.line, "Two." in c.answer) for c in cards] == [(8, True)]
