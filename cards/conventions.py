@@ -27,7 +27,14 @@ from markdown_it.token import Token
 
 from cards.blocks import Block, block_is_link_only
 from cards.lexicon import QUESTION_DOCUMENT_TITLES, SOLUTION_HEADINGS, alternation
-from cards.questions import asks_heading, asks_paragraph, clean, is_instruction, is_subheading_name
+from cards.questions import (
+    asks_heading,
+    asks_paragraph,
+    clean,
+    is_instruction,
+    is_setup_cue,
+    is_subheading_name,
+)
 from cards.signals import is_decoration
 
 _QUESTION_TITLE = re.compile(rf"(?:^|\W)(?:{alternation(QUESTION_DOCUMENT_TITLES)})(?:\W|$)", re.IGNORECASE)
@@ -86,6 +93,8 @@ class Reading:
     """Block indexes of one-line ``>`` quotes followed by prose."""
     containers: frozenset[int] = frozenset()
     """Block indexes of headings whose section asks questions of its own (an exercise)."""
+    answered: frozenset[int] = frozenset()
+    """Block indexes of headings with an answer of their own right below them."""
 
     def heading_is_question(self, index: int, block: Block) -> bool:
         """True when the document's convention makes this heading a question.
@@ -95,7 +104,11 @@ class Reading:
         """
         if index in self.hidden_answers:
             return True
-        return block.level in self.conventions.question_levels and index not in self.containers
+        return (
+            block.level in self.conventions.question_levels
+            and index in self.answered
+            and index not in self.containers
+        )
 
     def quote_is_question(self, index: int) -> bool:
         """True for a ``>`` quote that is a sub-question of the heading above."""
@@ -112,8 +125,9 @@ def read_conventions(tokens: Sequence[Token], blocks: Sequence[Block]) -> Readin
     headings = [(i, b) for i, b in enumerate(blocks) if b.kind == "heading"]
     answered = [0] * 7
     asking = [0] * 7
+    with_answer = frozenset(i for i, _ in headings if _has_answer(tokens, blocks, i))
     for i, b in headings:
-        if _has_answer(tokens, blocks, i):
+        if i in with_answer:
             answered[b.level] += 1
             asking[b.level] += asks_heading(b.text)
     title = (
@@ -123,8 +137,10 @@ def read_conventions(tokens: Sequence[Token], blocks: Sequence[Block]) -> Readin
     quote_asks = any(asks_paragraph(_quote_text(tokens, blocks[i])) for i in quotes)
     evidence = Evidence(tuple(answered), tuple(asking), title, len(quotes), quote_asks)
     hidden = frozenset(i for i, _ in headings if _next_is_details(tokens, blocks, i))
-    containers = frozenset(i for i, b in headings if _asks_inside(tokens, blocks, i, b.level))
-    return Reading(decide(evidence), evidence, hidden, quotes, containers)
+    containers = frozenset(
+        i for i, b in headings if _asks_inside(tokens, blocks, i, b.level) and not _answers_first(blocks, i)
+    )
+    return Reading(decide(evidence), evidence, hidden, quotes, containers, with_answer)
 
 
 def decide(evidence: Evidence) -> Conventions:
@@ -181,6 +197,18 @@ def _asks_inside(tokens: Sequence[Token], blocks: Sequence[Block], index: int, l
             and any(t.type == "inline" and asks_heading(t.content) for t in tokens[block.start : block.end])
         ):
             return True
+    return False
+
+
+def _answers_first(blocks: Sequence[Block], index: int) -> bool:
+    """The heading's intro is prose of its own (``## GIL`` then its definition), not a setup."""
+    for block in blocks[index + 1 :]:
+        if block.kind == "heading" or block.kind != "paragraph":
+            return False
+        if block.blank or is_decoration(block.text):
+            continue
+        text = block.text
+        return not (asks_paragraph(text) or is_instruction(text) or is_setup_cue(text))
     return False
 
 

@@ -36,7 +36,7 @@ from typing import Literal
 import yaml
 from markdown_it.token import Token
 
-from cards import mcq, numbered
+from cards import glossary, mcq, numbered
 from cards.blocks import Block, block_is_link_only, looks_like_code_line, plain_text, split_blocks
 from cards.conventions import Conventions, Evidence, Reading, combine, decide, read_conventions
 from cards.formulas import formula_problems
@@ -460,6 +460,8 @@ class _Walker:
         elif kind == "blockquote" and self.reading.quote_is_question(i):
             self.force = False
             return self._quoted(i, block)
+        elif kind in ("ordered_list", "bullet_list") and self.draft is None and self._glossary(block):
+            self.force = False
         elif kind in ("ordered_list", "bullet_list") and numbered.is_question_list(self.tokens, block):
             self.force = False
             self._group(block)
@@ -794,6 +796,23 @@ class _Walker:
         while j < len(self.blocks) and self.blocks[j].blank:
             j += 1
         return j < len(self.blocks) and bool(mcq.options_of(self.tokens, self.blocks[j]))
+
+    def _glossary(self, block: Block) -> bool:
+        """A glossary list outside any answer: one card per term (see :mod:`cards.glossary`)."""
+        found = glossary.entries(self.tokens, block)
+        if not found:
+            return False
+        skip, self.pinned, self.skip = self.skip, "", False
+        self.sections[-1].collecting = False
+        for entry in found if not skip else ():
+            env: dict[str, object] = {}
+            nested = self.tokens[entry.start + 4 : entry.end]  # after the item's first paragraph
+            answer = render_inline(entry.definition, env)
+            if nested:
+                answer = f"<p>{answer}</p>\n{render_tokens(nested, env)}"
+            draft = _Draft("paragraph", render_inline(entry.term, env), entry.plain, entry.line, 0, [])
+            self._emit(draft, draft.question, answer, "basic", env)
+        return True
 
     def _group(self, block: Block) -> None:
         draft = self.draft

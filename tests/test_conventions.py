@@ -396,3 +396,72 @@ def test_solutions_pair_by_task_and_letter_not_by_position() -> None:
     """
     cards = parse(notes).cards
     assert [(c.line, "Two." in c.answer) for c in cards] == [(8, True)]
+
+
+def test_a_glossary_list_gives_a_card_per_term() -> None:
+    notes = """
+    ### list
+
+    - `lst.append(value)`: adds at the end, O(1)
+    - `lst.pop()`：removes the last item
+    - **Slicing** — a copy of a range
+    - plain item without a term
+    """
+    cards = parse(notes).cards
+    assert [c.key for c in cards] == ["lst.append(value)", "lst.pop()", "slicing"]
+    assert "adds at the end" in cards[0].answer and "removes the last" in cards[1].answer
+
+
+def test_a_list_of_terms_inside_an_answer_stays_the_answer() -> None:
+    notes = """
+    ## What are the parts of a CNN?
+
+    - **Conv**: filters
+    - **Pool**: downsampling
+    - **Dense**: classifier
+    """
+    cards = parse(notes).cards
+    assert len(cards) == 1 and "downsampling" in cards[0].answer
+
+
+def test_two_terms_are_not_a_glossary() -> None:
+    notes = "### Notes\n\n- **A**: first\n- **B**: second\n"
+    assert parse(notes).cards == ()
+
+
+def test_a_one_word_heading_that_is_also_a_noun_is_a_topic() -> None:
+    assert questions("### list\n\nSome text.\n") == []
+    assert len(questions("## Enumerate\n\nConv, pool.\n")) == 1
+
+
+def test_a_topic_heading_with_its_own_answer_and_sub_questions() -> None:
+    notes = """
+    ## What is a generator?
+
+    A function that yields.
+
+    ## Why use iterators?
+
+    Laziness.
+
+    ## How do closures work?
+
+    Captured cells.
+
+    ## GIL (Global Interpreter Lock)
+
+    A lock around the interpreter.
+
+    ### Why was it designed?
+
+    Simplicity.
+
+    ## Other notes
+
+    ### Conversions
+
+    - list(x)
+    """
+    cards = parse(notes).cards
+    assert [c.line for c in cards] == [2, 6, 10, 14, 18]
+    assert "A lock around" in cards[3].answer
