@@ -465,3 +465,36 @@ def test_a_topic_heading_with_its_own_answer_and_sub_questions() -> None:
     cards = parse(notes).cards
     assert [c.line for c in cards] == [2, 6, 10, 14, 18]
     assert "A lock around" in cards[3].answer
+
+
+def test_a_heading_of_the_run_that_groups_questions() -> None:
+    notes = """
+    # Interview questions
+
+    ### Generators
+
+    Functions that yield.
+
+    ### A few puzzles
+
+    #### What does this print?
+
+    Two.
+
+    #### is or ==
+
+    Identity against equality.
+
+    ### CI/CD
+
+    #### Continuous integration
+
+    Merge and test often.
+
+    #### Continuous delivery
+
+    Ship often.
+    """
+    cards = parse(notes).cards
+    assert [c.line for c in cards] == [4, 10, 14, 18]
+    assert "Ship often" in cards[-1].answer
