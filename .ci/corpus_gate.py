@@ -74,7 +74,7 @@ def main() -> int:
         ]
         bad = [b for b in bad if b]
         failed |= bool(bad)
-        print(("| " if markdown else "") + line + ("  BELOW FLOOR: " + "; ".join(bad) if bad else ""))
+        print(("\n" if markdown else "") + line + ("  BELOW FLOOR: " + "; ".join(bad) if bad else ""))
     return 1 if failed else 0
 
 
