@@ -27,7 +27,14 @@ from markdown_it.token import Token
 
 from cards.blocks import Block, block_is_link_only
 from cards.lexicon import QUESTION_DOCUMENT_TITLES, SOLUTION_HEADINGS, alternation
-from cards.questions import asks_heading, asks_paragraph, clean, is_instruction, is_subheading_name
+from cards.questions import (
+    asks_heading,
+    asks_paragraph,
+    clean,
+    is_instruction,
+    is_setup_cue,
+    is_subheading_name,
+)
 from cards.signals import is_decoration
 
 _QUESTION_TITLE = re.compile(rf"(?:^|\W)(?:{alternation(QUESTION_DOCUMENT_TITLES)})(?:\W|$)", re.IGNORECASE)
@@ -45,8 +52,10 @@ class Evidence:
     section decided as the whole document would (see :func:`combine`).
     """
 
+    headings: tuple[int, ...] = (0,) * 7
+    """Headings by level (index 1 to 6)."""
     answered: tuple[int, ...] = (0,) * 7
-    """Headings with an answer under them, by level (index 1 to 6)."""
+    """Headings with an answer under them, by level."""
     asking: tuple[int, ...] = (0,) * 7
     """Of those, the ones that ask, by level."""
     title: tuple[int, bool] | None = None
@@ -86,6 +95,10 @@ class Reading:
     """Block indexes of one-line ``>`` quotes followed by prose."""
     containers: frozenset[int] = frozenset()
     """Block indexes of headings whose section asks questions of its own (an exercise)."""
+    answered: frozenset[int] = frozenset()
+    """Block indexes of headings with an answer of their own right below them."""
+    grouped: frozenset[int] = frozenset()
+    """Sub-headings of a heading of the question run that only groups them (they are its questions)."""
 
     def heading_is_question(self, index: int, block: Block) -> bool:
         """True when the document's convention makes this heading a question.
@@ -95,7 +108,9 @@ class Reading:
         """
         if index in self.hidden_answers:
             return True
-        return block.level in self.conventions.question_levels and index not in self.containers
+        levels = self.conventions.question_levels
+        in_run = block.level in levels or index in self.grouped
+        return in_run and index in self.answered and index not in self.containers
 
     def quote_is_question(self, index: int) -> bool:
         """True for a ``>`` quote that is a sub-question of the heading above."""
@@ -110,10 +125,13 @@ class Reading:
 def read_conventions(tokens: Sequence[Token], blocks: Sequence[Block]) -> Reading:
     """Look at the whole document once and say how its author marks questions."""
     headings = [(i, b) for i, b in enumerate(blocks) if b.kind == "heading"]
+    counts = [0] * 7
     answered = [0] * 7
     asking = [0] * 7
+    with_answer = {i for i, _ in headings if _has_answer(tokens, blocks, i)}
     for i, b in headings:
-        if _has_answer(tokens, blocks, i):
+        counts[b.level] += 1
+        if i in with_answer:
             answered[b.level] += 1
             asking[b.level] += asks_heading(b.text)
     title = (
@@ -121,10 +139,24 @@ def read_conventions(tokens: Sequence[Token], blocks: Sequence[Block]) -> Readin
     )
     quotes = frozenset(i for i, b in enumerate(blocks) if _is_quote_prompt(tokens, blocks, i, b))
     quote_asks = any(asks_paragraph(_quote_text(tokens, blocks[i])) for i in quotes)
-    evidence = Evidence(tuple(answered), tuple(asking), title, len(quotes), quote_asks)
+    evidence = Evidence(tuple(counts), tuple(answered), tuple(asking), title, len(quotes), quote_asks)
     hidden = frozenset(i for i, _ in headings if _next_is_details(tokens, blocks, i))
-    containers = frozenset(i for i, b in headings if _asks_inside(tokens, blocks, i, b.level))
-    return Reading(decide(evidence), evidence, hidden, quotes, containers)
+    containers = frozenset(
+        i for i, b in headings if _asks_inside(tokens, blocks, i, b.level) and not _answers_first(blocks, i)
+    )
+    conventions = decide(evidence)
+    grouped: set[int] = set()
+    for i, b in headings:
+        children = _sub_headings(blocks, i, b.level)
+        if b.level not in conventions.question_levels or i in with_answer or not children:
+            continue
+        if any(asks_heading(blocks[k].text) for k in children):
+            grouped.update(children)  # it groups questions: they are the cards
+        elif any(k in with_answer for k in children):
+            with_answer |= {i}  # its sub-sections are its answer (``## CI/CD`` then ``### CI``, ``### CD``)
+    return Reading(
+        conventions, evidence, hidden, quotes, containers, frozenset(with_answer), frozenset(grouped)
+    )
 
 
 def decide(evidence: Evidence) -> Conventions:
@@ -136,7 +168,7 @@ def decide(evidence: Evidence) -> Conventions:
     }
     if evidence.title is not None and evidence.title[1]:
         declared = next(
-            (lv for lv in range(evidence.title[0] + 1, 7) if evidence.answered[lv] >= _MIN_RUN), None
+            (lv for lv in range(evidence.title[0] + 1, 7) if evidence.headings[lv] >= _MIN_RUN), None
         )
         if declared is not None:
             levels.add(declared)
@@ -146,6 +178,7 @@ def decide(evidence: Evidence) -> Conventions:
 def combine(parts: Sequence[Evidence]) -> Evidence:
     """The evidence of a whole document from that of its consecutive sections."""
     return Evidence(
+        tuple(map(sum, zip(*(p.headings for p in parts), strict=True))),
         tuple(map(sum, zip(*(p.answered for p in parts), strict=True))),
         tuple(map(sum, zip(*(p.asking for p in parts), strict=True))),
         next((p.title for p in parts if p.title is not None), None),
@@ -181,6 +214,31 @@ def _asks_inside(tokens: Sequence[Token], blocks: Sequence[Block], index: int, l
             and any(t.type == "inline" and asks_heading(t.content) for t in tokens[block.start : block.end])
         ):
             return True
+    return False
+
+
+def _sub_headings(blocks: Sequence[Block], index: int, level: int) -> list[int]:
+    """The direct sub-headings of a heading (one level down), up to its next sibling."""
+    found: list[int] = []
+    for k in range(index + 1, len(blocks)):
+        block = blocks[k]
+        if block.kind == "heading":
+            if block.level <= level:
+                break
+            if block.level == level + 1:
+                found.append(k)
+    return found
+
+
+def _answers_first(blocks: Sequence[Block], index: int) -> bool:
+    """The heading's intro is prose of its own (``## GIL`` then its definition), not a setup."""
+    for block in blocks[index + 1 :]:
+        if block.kind == "heading" or block.kind != "paragraph":
+            return False
+        if block.blank or is_decoration(block.text):
+            continue
+        text = block.text
+        return not (asks_paragraph(text) or is_instruction(text) or is_setup_cue(text))
     return False
 
 

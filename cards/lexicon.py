@@ -220,6 +220,27 @@ PROMPT_VERBS: dict[str, tuple[str, ...]] = {
 }
 """Verbs that open an exam prompt, by language."""
 
+NOUN_VERBS: tuple[str, ...] = (
+    "list",
+    "lists",
+    "show",
+    "draw",
+    "mark",
+    "detail",
+    "details",
+    "outline",
+    "sketch",
+    "fill",
+    "write",
+    "select",
+    "name",
+    "state",
+    "design",
+    "compute",
+    "proof",
+)
+"""Prompt verbs that are nouns too: a heading of just this word (``### list``) names a topic."""
+
 QUESTION_WORDS: dict[str, tuple[str, ...]] = {
     "en": ("what", "what's", "why", "how", "when", "where", "which", "who", "whose", "whom"),
     "it": ("cosa", "che cosa", "come", "perché", "perche", "quale", "quali", "quando", "dove", "chi"),

@@ -36,7 +36,7 @@ from typing import Literal
 import yaml
 from markdown_it.token import Token
 
-from cards import mcq, numbered
+from cards import glossary, mcq, numbered
 from cards.blocks import Block, block_is_link_only, looks_like_code_line, plain_text, split_blocks
 from cards.conventions import Conventions, Evidence, Reading, combine, decide, read_conventions
 from cards.formulas import formula_problems
@@ -63,6 +63,7 @@ from cards.questions import (
 )
 from cards.render import markdown_parser, render_inline, render_tokens
 from cards.signals import is_decoration
+from cards.solutions import find_solutions
 
 _DIRECTIVE = re.compile(r"^<!--\s*(no-card|card(?:\s+id\s*:\s*([^\s>]+?))?)\s*-->\s*$", re.IGNORECASE)
 _LINE_ENDINGS = re.compile(r"\r\n?")
@@ -382,6 +383,8 @@ class _Walker:
         self.blocks = split_blocks(tokens)
         self.reading = reading if reading is not None else read_conventions(tokens, self.blocks)
         """How this document's author marks questions (decided before the walk)."""
+        self.solutions = find_solutions(tokens, self.blocks)
+        """An exam sheet's solutions part, paired with its lettered questions."""
         self.source = source
         self.deck = deck
         self.cards: list[Card] = []
@@ -442,6 +445,10 @@ class _Walker:
     def _step(self, i: int) -> int:
         block = self.blocks[i]
         kind = block.kind
+        solutions = self.solutions
+        if solutions is not None and solutions.start <= i < solutions.end:
+            self._close()  # the solutions part answers the questions above it: no cards of its own
+            return i + 1
         if kind == "front_matter":
             self._front_matter(block)
         elif kind == "html_block" and self._directive(block):
@@ -453,6 +460,8 @@ class _Walker:
         elif kind == "blockquote" and self.reading.quote_is_question(i):
             self.force = False
             return self._quoted(i, block)
+        elif kind in ("ordered_list", "bullet_list") and self.draft is None and self._glossary(block):
+            self.force = False
         elif kind in ("ordered_list", "bullet_list") and numbered.is_question_list(self.tokens, block):
             self.force = False
             self._group(block)
@@ -587,6 +596,12 @@ class _Walker:
             return i + 1
         forced, self.force = self.force, False
         draft = self.draft
+        solved = self.solutions.answers.get(i) if self.solutions is not None else None
+        if solved is not None:  # ``b)`` with its solution in the sheet's solutions part
+            j = self._question(i, block, forced=forced)
+            if self.draft is not None:
+                self.draft.answer.extend(solved)
+            return j
         if forced or asks_paragraph(text):
             if draft is not None and not forced and (contained(text, draft.plain) or follows_up(text)):
                 draft.answer.append(block)
@@ -781,6 +796,23 @@ class _Walker:
         while j < len(self.blocks) and self.blocks[j].blank:
             j += 1
         return j < len(self.blocks) and bool(mcq.options_of(self.tokens, self.blocks[j]))
+
+    def _glossary(self, block: Block) -> bool:
+        """A glossary list outside any answer: one card per term (see :mod:`cards.glossary`)."""
+        found = glossary.entries(self.tokens, block)
+        if not found:
+            return False
+        skip, self.pinned, self.skip = self.skip, "", False
+        self.sections[-1].collecting = False
+        for entry in found if not skip else ():
+            env: dict[str, object] = {}
+            nested = self.tokens[entry.start + 4 : entry.end]  # after the item's first paragraph
+            answer = render_inline(entry.definition, env)
+            if nested:
+                answer = f"<p>{answer}</p>\n{render_tokens(nested, env)}"
+            draft = _Draft("paragraph", render_inline(entry.term, env), entry.plain, entry.line, 0, [])
+            self._emit(draft, draft.question, answer, "basic", env)
+        return True
 
     def _group(self, block: Block) -> None:
         draft = self.draft

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from cards.lexicon import CJK_QUESTION_WORDS, PROMPT_VERBS, QUESTION_WORDS, all_words, alternation
+from cards.lexicon import CJK_QUESTION_WORDS, NOUN_VERBS, PROMPT_VERBS, QUESTION_WORDS, all_words, alternation
 from cards.render import POINT_VALUE
 from cards.signals import judged_text
 
@@ -34,6 +34,7 @@ _IMPERATIVE = re.compile(
     re.IGNORECASE,
 )
 _INTERROGATIVE = re.compile(rf"^(?:{alternation(all_words(QUESTION_WORDS))})\b", re.IGNORECASE)
+_NOUN_VERBS = frozenset(NOUN_VERBS)
 _CJK_QUESTION = re.compile(alternation(CJK_QUESTION_WORDS))
 _FOR_EACH = re.compile(
     r"^(?:for (?:each|every|all)|given|with reference to)\b[^.?!]{0,200}?\b"
@@ -108,7 +109,7 @@ def asks_heading(text: str, *, nested: bool = False) -> bool:
     text = judged_text(clean(text))
     if "?" in text:
         return True
-    if nested or not text:
+    if nested or not text or text.casefold() in _NOUN_VERBS:
         return False
     if is_imperative(text) or _INTERROGATIVE.match(text) or _CJK_QUESTION.search(text):
         return True

@@ -333,3 +333,168 @@ def test_a_quoted_sub_question_takes_the_list_below_as_its_answer() -> None:
     """
     cards = parse(notes).cards
     assert "Busy" in cards[1].answer and "Busy" not in cards[1].question
+
+
+def test_an_exam_sheet_with_its_solutions_at_the_end() -> None:
+    notes = """
+    ### Mock exam
+
+    #### Task 1 (5P)
+
+    Consider the alphabet.
+
+    a) Which letter comes first? (1P)
+
+    b) Which letter comes last? (4P)
+
+    c) Draw the alphabet as a tree. (2P)
+
+    #### Task 2 (3P)
+
+    a) Why is the sky blue? (3P)
+
+    ### Solutions
+
+    #### Task 1
+
+    a) A
+
+    b)
+
+    Z, the last one.
+
+    c) ![tree]()
+
+    #### Task 2
+
+    a) Scattering.
+    """
+    result = parse(notes)
+    cards = result.cards
+    assert [c.line for c in cards] == [8, 10, 16]
+    assert "A" in cards[0].answer and "Z, the last one." in cards[1].answer
+    assert "Scattering" in cards[2].answer and "Z, the" not in cards[2].answer
+    assert all("Consider the alphabet" in c.context for c in cards[:2]) and not cards[2].context
+    assert [w.line for w in result.warnings] == [12]  # its solution is an image with no link
+
+
+def test_solutions_pair_by_task_and_letter_not_by_position() -> None:
+    notes = """
+    #### Task 1
+
+    a) What is one? (1P)
+
+    #### Task 2
+
+    a) What is two? (1P)
+
+    ### Solutions
+
+    #### Task 2
+
+    a) Two.
+    """
+    cards = parse(notes).cards
+    assert [(c.line, "Two." in c.answer) for c in cards] == [(8, True)]
+
+
+def test_a_glossary_list_gives_a_card_per_term() -> None:
+    notes = """
+    ### list
+
+    - `lst.append(value)`: adds at the end, O(1)
+    - `lst.pop()`：removes the last item
+    - **Slicing** — a copy of a range
+    - plain item without a term
+    """
+    cards = parse(notes).cards
+    assert [c.key for c in cards] == ["lst.append(value)", "lst.pop()", "slicing"]
+    assert "adds at the end" in cards[0].answer and "removes the last" in cards[1].answer
+
+
+def test_a_list_of_terms_inside_an_answer_stays_the_answer() -> None:
+    notes = """
+    ## What are the parts of a CNN?
+
+    - **Conv**: filters
+    - **Pool**: downsampling
+    - **Dense**: classifier
+    """
+    cards = parse(notes).cards
+    assert len(cards) == 1 and "downsampling" in cards[0].answer
+
+
+def test_two_terms_are_not_a_glossary() -> None:
+    notes = "### Notes\n\n- **A**: first\n- **B**: second\n"
+    assert parse(notes).cards == ()
+
+
+def test_a_one_word_heading_that_is_also_a_noun_is_a_topic() -> None:
+    assert questions("### list\n\nSome text.\n") == []
+    assert len(questions("## Enumerate\n\nConv, pool.\n")) == 1
+
+
+def test_a_topic_heading_with_its_own_answer_and_sub_questions() -> None:
+    notes = """
+    ## What is a generator?
+
+    A function that yields.
+
+    ## Why use iterators?
+
+    Laziness.
+
+    ## How do closures work?
+
+    Captured cells.
+
+    ## GIL (Global Interpreter Lock)
+
+    A lock around the interpreter.
+
+    ### Why was it designed?
+
+    Simplicity.
+
+    ## Other notes
+
+    ### Conversions
+
+    - list(x)
+    """
+    cards = parse(notes).cards
+    assert [c.line for c in cards] == [2, 6, 10, 14, 18]
+    assert "A lock around" in cards[3].answer
+
+
+def test_a_heading_of_the_run_that_groups_questions() -> None:
+    notes = """
+    # Interview questions
+
+    ### Generators
+
+    Functions that yield.
+
+    ### A few puzzles
+
+    #### What does this print?
+
+    Two.
+
+    #### is or ==
+
+    Identity against equality.
+
+    ### CI/CD
+
+    #### Continuous integration
+
+    Merge and test often.
+
+    #### Continuous delivery
+
+    Ship often.
+    """
+    cards = parse(notes).cards
+    assert [c.line for c in cards] == [4, 10, 14, 18]
+    assert "Ship often" in cards[-1].answer
