@@ -299,13 +299,14 @@ def check(paths: tuple[Path, ...], strict: bool) -> None:
     """
     from cards.parse import document_conventions
     from exporter.build import collect_cards, display_path, load_notes
-    from exporter.regen import unique_keys
+    from exporter.regen import cardless_warnings, unique_keys
 
     total = 0
     with reported_errors():
         for config in load_configs(paths):
             deck = collect_cards(config)
-            warnings = (*deck.warnings, *unique_keys(deck.cards)[1])  # + repeats across files
+            # + repeats across files, and cloze cards Anki would show no card of
+            warnings = (*deck.warnings, *unique_keys(deck.cards)[1], *cardless_warnings(deck.cards))
             for warning in warnings:
                 click.echo(str(warning))
             total += len(warnings)

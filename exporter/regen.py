@@ -138,11 +138,11 @@ def _plan(
     fresh, unrecovered = _bury(gone, recover(gone) if gone else {}, root_deck, now)
     tombstones = tuple(sorted((*kept, *fresh)))
     lock = Lock(deck_id, "", 0, tuple(sorted(entries)), tombstones)
-    warnings += _without_cards(cards)
+    warnings += cardless_warnings(cards)
     return Plan(notes, tombstones, 0, lock, tuple(rematches), tuple(warnings), unrecovered, tuple(hashes))
 
 
-def _without_cards(cards: Sequence[Card]) -> list[NoteWarning]:
+def cardless_warnings(cards: Sequence[Card]) -> list[NoteWarning]:
     """A warning for each cloze card Anki would make no card of (no ``{{c1::…}}`` it can read).
 
     The note is still sent (its identity stays, and a deletion added later

@@ -190,3 +190,50 @@ def test_list_shows_each_cards_kind_and_the_guid_the_build_gives(
     assert table.exit_code == 0, table.output
     kinds = [line.split()[1] for line in table.stdout.splitlines()]
     assert kinds == ["basic", "multiple-choice", "generated", "cloze", "reversed"]
+
+
+def test_a_cloze_without_deletion_is_a_warning_in_check_and_build(
+    kd: KindsDesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from exporter import build as build_module
+    from exporter.build import DeckCards
+    from exporter.cli import cli
+
+    cards = (card("Paris is the capital of France.", "", "cloze", line=3), EVERY_KIND[0])
+    kd.cards = list(cards)
+
+    def collect_cards(config: Any, **_: Any) -> DeckCards:
+        return DeckCards(config, cards, (), (config.folder / "notes/kinds.md",))
+
+    monkeypatch.setattr(build_module, "collect_cards", collect_cards)
+    monkeypatch.setattr(build_module, "load_notes", lambda path, source="": ("", ()))
+    expected = "notes/kinds.md:3: cloze card without a deletion Anki can read"
+    checked = CliRunner().invoke(cli, ["check", str(kd.deck), "--strict"])
+    assert checked.exit_code == 1 and expected in checked.stdout, checked.output
+    built = CliRunner().invoke(cli, ["build", str(kd.deck), "--out", str(kd.folder / "out")])
+    assert built.exit_code == 0 and expected in built.output, built.output
+
+
+def test_an_old_basic_deck_keeps_its_note_type_fingerprint_and_time(tmp_path: Path) -> None:
+    """New note types must not touch a deck without cloze or reversed cards (no upgrade churn)."""
+    import json
+    import shutil
+
+    from click.testing import CliRunner
+
+    from exporter.cli import cli
+    from tests.test_upgrade import OLD_LOCK, ROOT
+
+    decks = tmp_path / "decks"
+    shutil.copytree(ROOT / "decks", decks, ignore=shutil.ignore_patterns(".notedeck-cache"))
+    lock = decks / "anndl.lock.json"
+    shutil.copyfile(OLD_LOCK, lock)
+    result = CliRunner().invoke(cli, ["build", str(decks / "anndl.yaml"), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    before = json.loads(OLD_LOCK.read_text(encoding="utf-8"))["note_type"]
+    assert json.loads(lock.read_text(encoding="utf-8"))["note_type"] == before
+    with collection(tmp_path / "col.anki2") as col:
+        import_package(col, tmp_path / "out" / "anndl.apkg")
+        assert [m["id"] for m in col.models.all() if m["id"] in (CLOZE_TYPE_ID, REVERSED_TYPE_ID)] == []
