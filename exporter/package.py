@@ -399,14 +399,18 @@ def card_ords(family: NoteFamily, question: str, answer: str) -> tuple[int, ...]
 
     Basic: one card. Cloze: one per distinct ``{{cN::…}}`` number, ord N-1
     (none when the text has no deletion, as in Anki). Reversed: front → back,
-    and back → front unless the back is empty (Anki makes no card with an
-    empty front).
+    and back → front unless the back is empty as Anki counts it (Anki makes
+    no card whose front would be empty).
     """
     if family == "cloze":
         return tuple(n - 1 for n in sorted(cloze_numbers(question)))
     if family == "reversed":
-        return (0, 1) if answer.strip() else (0,)
+        return (0,) if _EMPTY_FIELD.match(answer) else (0, 1)
     return (0,)
+
+
+_EMPTY_FIELD = re.compile(r"(?:[ \t\n\r\f\v]|</?(?:br|div) ?/?>)*\Z", re.IGNORECASE)
+"""A field Anki counts as empty (its ``field_is_empty``): only ASCII spaces, ``<br>`` and ``<div>`` tags."""
 
 
 PAGE_SIZE = 65536

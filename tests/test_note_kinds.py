@@ -136,9 +136,23 @@ def test_cloze_numbers_are_the_engines(text: str, tmp_path: Path) -> None:
         assert [c.ord for c in cards_of(imported)] == list(card_ords("cloze", text, ""))
 
 
-def test_reversed_note_with_an_empty_back_gets_no_empty_card() -> None:
-    assert card_ords("reversed", "Hund", "  ") == (0,)
-    assert card_ords("reversed", "Hund", "dog") == (0, 1)
+@pytest.mark.parametrize(
+    "back",
+    ["", " \n", "<br>", "<div></div><BR/>", "<p></p>", "<p>&nbsp;</p>", "\u200b", '<img src="a.png">', "dog"],
+)
+def test_reversed_note_gets_a_back_to_front_card_unless_anki_counts_the_back_empty(
+    back: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from exporter import package
+
+    # Write both cards whatever the back, then ask the engine which it calls empty.
+    monkeypatch.setattr(package, "card_ords", lambda family, question, answer: (0, 1))
+    note = PackagedNote("g", "Hund", "", back, "n.md:1", (), "D", 1_700_000_000, 0, "reversed")
+    write_apkg(tmp_path / "r.apkg", deck_id=5, deck_name="D", notes=[note], note_type_mod=1_700_000_000)
+    with collection(tmp_path / "col.anki2") as col:
+        import_package(col, tmp_path / "r.apkg")
+        anki_says_empty = bool(col.get_empty_cards().notes)
+    assert card_ords("reversed", "Hund", back) == ((0,) if anki_says_empty else (0, 1))
 
 
 def test_basic_kinds_keep_the_guid_of_their_key_and_other_kinds_mix_their_type_in(kd: KindsDesk) -> None:
