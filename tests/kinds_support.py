@@ -113,6 +113,8 @@ class KindsDesk:
         for card_id, state in self.reviewed.items():
             again = self.col.get_card(card_id)
             assert (again.type, again.due, again.ivl, again.reps) == state, "review state lost"
+            logged = self.col.db.scalar("SELECT count() FROM revlog WHERE cid = ?", card_id)
+            assert logged == again.reps, "review log lost"
         for card_id in self.col.find_cards(""):
             assert_renders(self.col.get_card(card_id))
 
@@ -131,12 +133,19 @@ def assert_renders(card: Any) -> None:
 @contextmanager
 def kinds_desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[KindsDesk]:
     """An empty deck whose cards come from the test; a fresh collection."""
-    (tmp_path / "kinds.yaml").write_text(
+    monkeypatch.chdir(tmp_path)
+    with open_kinds_desk(tmp_path, monkeypatch, int(time.time())) as desk:
+        yield desk
+
+
+@contextmanager
+def open_kinds_desk(folder: Path, monkeypatch: pytest.MonkeyPatch, now: int) -> Iterator[KindsDesk]:
+    """:func:`kinds_desk` in ``folder``, its clock starting at ``now``."""
+    (folder / "kinds.yaml").write_text(
         f"name: {DECK}\nid: {DECK_ID}\nnotes:\n  - notes/kinds.md\n", encoding="utf-8"
     )
-    monkeypatch.chdir(tmp_path)
-    with collection(tmp_path / "collection.anki2") as col:
-        desk = KindsDesk(tmp_path, col, int(time.time()))
+    with collection(folder / "collection.anki2") as col:
+        desk = KindsDesk(folder, col, now)
 
         @contextmanager
         def collecting(config: Any, **_: Any) -> Iterator[Any]:
