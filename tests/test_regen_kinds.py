@@ -172,3 +172,15 @@ def test_emptied_reversed_back_leaves_its_card_to_anki_s_empty_cards_tool(kd: Ki
     assert (new, updated) == (0, 1)
     (empty,) = kd.col.get_empty_cards().notes
     assert (empty.note_id, list(empty.card_ids)) == (note.id, [backward.id])
+
+
+def test_cloze_tombstone_without_the_previous_package_keeps_its_deletions(kd: KindsDesk) -> None:
+    kd.rebuild([mito("The {{c1::<b>mitochondrion</b>}} is the {{c2::powerhouse}} of the cell."), OTHER])
+    note = kd.note("mitochondrion")
+    kd.apkg.unlink()  # the tombstone's last content cannot be recovered
+    new, updated, _ = import_counts(kd.rebuild([OTHER]))  # kd.check(): both cards still render
+    assert (new, updated) == (0, 1)
+    gone = kd.note("mitochondrion")
+    assert gone.id == note.id and gone.tags == [REMOVED_TAG]
+    assert gone["Text"] == "The {{c1::mitochondrion}} is the {{c2::powerhouse}} of the cell."
+    assert "was removed from the notes" in gone["Extra"]
