@@ -20,7 +20,7 @@ the reader. The conventions found here decide the ambiguous cases, and
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from markdown_it.token import Token
@@ -187,9 +187,15 @@ def combine(parts: Sequence[Evidence]) -> Evidence:
     )
 
 
+def _after(blocks: Sequence[Block], index: int) -> Iterator[Block]:
+    """The blocks after ``index``, without copying the list (it is walked from every heading)."""
+    for k in range(index + 1, len(blocks)):
+        yield blocks[k]
+
+
 def _has_answer(tokens: Sequence[Token], blocks: Sequence[Block], index: int) -> bool:
     """Something other than blanks, rules and links follows the heading before the next one."""
-    for block in blocks[index + 1 :]:
+    for block in _after(blocks, index):
         if block.kind == "heading":
             return False
         if block.blank or block.kind in ("hr", "front_matter") or is_decoration(block.text):
@@ -203,7 +209,7 @@ def _has_answer(tokens: Sequence[Token], blocks: Sequence[Block], index: int) ->
 
 def _asks_inside(tokens: Sequence[Token], blocks: Sequence[Block], index: int, level: int) -> bool:
     """The heading's section holds a question: a paragraph, deeper heading or list item that asks."""
-    for block in blocks[index + 1 :]:
+    for block in _after(blocks, index):
         if block.kind == "heading":
             if block.level <= level:
                 return False
@@ -232,7 +238,7 @@ def _sub_headings(blocks: Sequence[Block], index: int, level: int) -> list[int]:
 
 def _answers_first(blocks: Sequence[Block], index: int) -> bool:
     """The heading's intro is prose of its own (``## GIL`` then its definition), not a setup."""
-    for block in blocks[index + 1 :]:
+    for block in _after(blocks, index):
         if block.kind == "heading" or block.kind != "paragraph":
             return False
         if block.blank or is_decoration(block.text):
@@ -243,7 +249,7 @@ def _answers_first(blocks: Sequence[Block], index: int) -> bool:
 
 
 def _next_is_details(tokens: Sequence[Token], blocks: Sequence[Block], index: int) -> bool:
-    following = next((b for b in blocks[index + 1 :] if not b.blank), None)
+    following = next((b for b in _after(blocks, index) if not b.blank), None)
     return (
         following is not None
         and following.kind == "html_block"
@@ -257,7 +263,7 @@ def _is_quote_prompt(tokens: Sequence[Token], blocks: Sequence[Block], index: in
     text = _quote_text(tokens, block)
     if not text or "\n" in text.strip() or len(text) > _QUOTE_MAX_CHARS or text.startswith("[!"):
         return False
-    following = next((b for b in blocks[index + 1 :] if not b.blank), None)
+    following = next((b for b in _after(blocks, index) if not b.blank), None)
     return following is not None and following.kind in ("paragraph", "bullet_list", "ordered_list", "fence")
 
 
