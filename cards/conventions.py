@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from markdown_it.token import Token
 
+from cards import markup
 from cards.blocks import Block, block_is_link_only
 from cards.lexicon import QUESTION_DOCUMENT_TITLES, SOLUTION_HEADINGS, alternation
+from cards.markup import MarkupCounts
 from cards.questions import (
     asks_heading,
     asks_paragraph,
@@ -64,6 +66,8 @@ class Evidence:
     """One-line ``>`` quotes followed by prose."""
     quote_asks: bool = False
     """One of those quotes asks."""
+    markup: MarkupCounts = field(default_factory=MarkupCounts)
+    """Marks of the Obsidian spaced-repetition plugin."""
 
 
 @dataclass(frozen=True)
@@ -74,12 +78,16 @@ class Conventions:
     """Heading levels whose headings are questions (when they have an answer)."""
     quoted: bool = False
     """One-line ``>`` quotes followed by prose are sub-questions."""
+    obsidian: bool = False
+    """Obsidian spaced-repetition markup (``::``, ``?`` lines, ``==highlights==``) makes cards."""
 
     def names(self) -> list[str]:
         """The conventions found, as ``notedeck check`` prints them."""
         found = [f"question headings (level {level})" for level in sorted(self.question_levels)]
         if self.quoted:
             found.append("quoted sub-questions")
+        if self.obsidian:
+            found.append("Obsidian spaced-repetition markup")
         return found
 
 
@@ -122,7 +130,7 @@ class Reading:
         return [*names, "headings with <details> answers"] if self.hidden_answers else names
 
 
-def read_conventions(tokens: Sequence[Token], blocks: Sequence[Block]) -> Reading:
+def read_conventions(tokens: Sequence[Token], blocks: Sequence[Block], tags: Sequence[str] = ()) -> Reading:
     """Look at the whole document once and say how its author marks questions."""
     headings = [(i, b) for i, b in enumerate(blocks) if b.kind == "heading"]
     counts = [0] * 7
@@ -139,7 +147,15 @@ def read_conventions(tokens: Sequence[Token], blocks: Sequence[Block]) -> Readin
     )
     quotes = frozenset(i for i, b in enumerate(blocks) if _is_quote_prompt(tokens, blocks, i, b))
     quote_asks = any(asks_paragraph(_quote_text(tokens, blocks[i])) for i in quotes)
-    evidence = Evidence(tuple(counts), tuple(answered), tuple(asking), title, len(quotes), quote_asks)
+    evidence = Evidence(
+        tuple(counts),
+        tuple(answered),
+        tuple(asking),
+        title,
+        len(quotes),
+        quote_asks,
+        markup.count(tokens, tags),
+    )
     hidden = frozenset(i for i, _ in headings if _next_is_details(tokens, blocks, i))
     containers = frozenset(
         i for i, b in headings if _asks_inside(tokens, blocks, i, b.level) and not _answers_first(blocks, i)
@@ -172,7 +188,8 @@ def decide(evidence: Evidence) -> Conventions:
         )
         if declared is not None:
             levels.add(declared)
-    return Conventions(frozenset(levels), evidence.quotes >= _MIN_RUN and evidence.quote_asks)
+    quoted = evidence.quotes >= _MIN_RUN and evidence.quote_asks
+    return Conventions(frozenset(levels), quoted, evidence.markup.obsidian)
 
 
 def combine(parts: Sequence[Evidence]) -> Evidence:
@@ -184,6 +201,11 @@ def combine(parts: Sequence[Evidence]) -> Evidence:
         next((p.title for p in parts if p.title is not None), None),
         sum(p.quotes for p in parts),
         any(p.quote_asks for p in parts),
+        MarkupCounts(
+            any(p.markup.tagged for p in parts),
+            sum(p.markup.separators for p in parts),
+            sum(p.markup.question_marks for p in parts),
+        ),
     )
 
 
