@@ -33,15 +33,18 @@ SEPARATORS: tuple[tuple[str, MarkupKind], ...] = ((":::", "reversed"), ("::", "b
 MIN_SEPARATOR_LINES = 3
 MIN_QUESTION_MARK_LINES = 2
 
-_PROPERTY = re.compile(r"^[\w-]+$")
-"""``collapsed:: true``: a Logseq property, not a card (its key is one word)."""
+_PROPERTY = re.compile(r"^[a-z][a-z0-9_-]*$")
+"""``collapsed:: true``: a Logseq property, not a card (its key is one lower-case word)."""
+_SHORTCODE = re.compile(r":[a-z0-9_+-]+:")
+"""``:exclamation::exclamation:``: emoji shortcodes, whose colons are no separator."""
 _HIGHLIGHT = re.compile(r"==(?=\S)(.+?)(?<=\S)==")
 _ANKI_CLOZE = re.compile(r"\{\{c\d+::")
 _SCHEDULING = re.compile(r"^\s*<!--\s*(?:SR:|ID:)[^>]*-->\s*$", re.IGNORECASE)
 _CARD_TAG = re.compile(r"^\s*#card\b\s*", re.IGNORECASE)
 _LOGSEQ_PROPERTY_LINE = re.compile(r"^\s*[\w-]+::\s")
+_FIELD_LABEL = re.compile(r"^(?:Text|Front|Back|Extra):\s*")
 _NOTE_TYPES = ("Basic", "Cloze", "Basic (and reversed card)")
-_FLASHCARDS_TAG = re.compile(r"(?:^|[\s/#])flashcards\b", re.IGNORECASE)
+_FLASHCARDS_TAG = re.compile(r"(?:^|[^\w-])flashcards\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -88,8 +91,9 @@ def split_line(line: Sequence[Token]) -> tuple[list[Token], list[Token], MarkupK
     for k, token in enumerate(line):
         if token.type != "text":
             continue
+        masked = _SHORTCODE.sub(lambda m: "\0" * len(m.group()), token.content)
         for separator, kind in SEPARATORS:
-            at = token.content.find(separator)
+            at = masked.find(separator)
             if at < 0:
                 continue
             before = token.copy(content=token.content[:at])
@@ -97,7 +101,9 @@ def split_line(line: Sequence[Token]) -> tuple[list[Token], list[Token], MarkupK
             front = [*line[:k], before]
             back = [after, *line[k + 1 :]]
             front_text = clean(plain_text(front))
-            if not front_text or not clean(plain_text(back)) or _PROPERTY.match(front_text):
+            if not front_text or not clean(plain_text(back)):
+                return None
+            if separator == "::" and _PROPERTY.match(front_text) and after.content.startswith(" "):
                 return None
             return front, back, kind
     return None
@@ -194,6 +200,8 @@ def obsidian_to_anki(tokens: Sequence[Token], blocks: Sequence[Block], index: in
     if end == index:
         body = body[:-1]
     labels = [clean(plain_text(line)) for line in body]
+    body = [_without_label(line) for line in body]
+    labels = [clean(plain_text(line)) for line in body]
     if "Back:" in labels:
         cut = labels.index("Back:")
         front = [line for line in body[:cut] if clean(plain_text(line)) not in ("Front:", "Text:")]
@@ -205,6 +213,16 @@ def obsidian_to_anki(tokens: Sequence[Token], blocks: Sequence[Block], index: in
         return None  # END must stand on its own line after a blank line, or close the START paragraph
     later = [b for b in blocks[index + 1 : end] if not b.blank]
     return Note(kind, front, back, later, end) if front else None
+
+
+def _without_label(line: list[Token]) -> list[Token]:
+    """``Text: The variance…`` → ``The variance…`` (a field label written on the line of its value)."""
+    head = line[0] if line else None
+    if head is not None and head.type == "text":
+        match = _FIELD_LABEL.match(head.content)
+        if match and head.content[match.end() :].strip():
+            return [head.copy(content=head.content[match.end() :]), *line[1:]]
+    return line
 
 
 def _ends(block: Block) -> bool:

@@ -82,6 +82,7 @@ _FOLD = re.compile(
 _EXERCISE = re.compile(rf"^(?:{alternation(EXERCISE_HEADINGS)})\b", re.IGNORECASE)
 _NO_ANSWER = "write the answer below it or add <!-- no-card -->"
 _CODE_BLOCKS = frozenset({"fence", "code_block"})
+_CONTAINERS = frozenset({"bullet_list_open", "ordered_list_open", "list_item_open", "blockquote_open"})
 
 DraftKind = Literal["heading", "paragraph", "group", "quote"]
 
@@ -985,8 +986,13 @@ class _Walker:
         return taken, j
 
     def _end_line(self, block: Block) -> int:
-        token = self.tokens[block.start]
-        return token.map[1] if token.map else -1
+        """The line after the block's last line of text (a list's own end counts a blank line after it)."""
+        ends = [
+            t.map[1]
+            for t in self.tokens[block.start : block.end]
+            if t.map is not None and t.type not in _CONTAINERS
+        ]
+        return max(ends, default=-1)
 
     def _flashcard(
         self, front: Sequence[Sequence[Token]], back: str, kind: CardKind, line: int, env: dict[str, object]
