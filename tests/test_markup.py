@@ -53,7 +53,9 @@ def test_obsidian_single_line_multi_line_and_cloze_cards() -> None:
         (18, "reversed"),
         (22, "cloze"),
     ]
-    assert cards[0].question == "What is the powerhouse of the cell?" and cards[0].answer == "The mitochondrion"
+    assert (
+        cards[0].question == "What is the powerhouse of the cell?" and cards[0].answer == "The mitochondrion"
+    )
     assert "SR:" not in cards[0].answer
     assert cards[3].question == "Name the phases of mitosis" and "anaphase, telophase" in cards[3].answer
     assert cards[5].question == "The {{c1::cell membrane}} controls what enters and {{c2::leaves}}."
@@ -166,4 +168,6 @@ def test_anki_clozes_anywhere() -> None:
     ```
     """
     cards = parse(notes).cards
-    assert [(c.kind, c.question) for c in cards] == [("cloze", "The heart has {{c1::four::number}} chambers.")]
+    assert [(c.kind, c.question) for c in cards] == [
+        ("cloze", "The heart has {{c1::four::number}} chambers.")
+    ]
