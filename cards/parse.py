@@ -51,6 +51,7 @@ from cards.ids import normalise_question
 from cards.lexicon import EXERCISE_HEADINGS, alternation
 from cards.model import Card, CardKind, CodeBlock, NoteWarning, ParseResult
 from cards.oddities import fence_is_closed, structure_problems
+from cards.options import DEFAULT, ReaderOptions
 from cards.questions import (
     asks_heading,
     asks_paragraph,
@@ -92,7 +93,9 @@ def parse_notes(text: str, *, source: str, deck: str = "") -> list[Card]:
     return list(parse_document(text, source=source, deck=deck).cards)
 
 
-def parse_document(text: str, *, source: str, deck: str = "") -> ParseResult:
+def parse_document(
+    text: str, *, source: str, deck: str = "", options: ReaderOptions = DEFAULT
+) -> ParseResult:
     """Parse Markdown notes into cards, warnings and code blocks.
 
     ``source`` only labels cards and warnings; ``deck`` prefixes the chapter
@@ -102,7 +105,7 @@ def parse_document(text: str, *, source: str, deck: str = "") -> ParseResult:
     text = _LINE_ENDINGS.sub("\n", text.removeprefix("\ufeff"))
     with _gc_paused():
         tokens = markdown_parser().parse(text)
-        walker = _Walker(tokens, source, deck)
+        walker = _Walker(tokens, source, deck, options=options)
         walker.run()
         return ParseResult(tuple(walker.cards), tuple(walker.warnings), walker.code_blocks(text))
 
@@ -215,7 +218,9 @@ def _chapter_before(text: str, offset: int) -> tuple[str, ...]:
     return (title,) if title else ()
 
 
-def parse_section(job: SectionJob, *, source: str, deck: str = "") -> Section:
+def parse_section(
+    job: SectionJob, *, source: str, deck: str = "", options: ReaderOptions = DEFAULT
+) -> Section:
     """Parse one section of a document as :func:`parse_document` would parse it in place."""
     with _gc_paused():
         tokens = markdown_parser().parse(job.text)
@@ -223,7 +228,7 @@ def parse_section(job: SectionJob, *, source: str, deck: str = "") -> Section:
             for token in tokens:
                 if token.map is not None:
                     token.map = [token.map[0] + job.first_line, token.map[1] + job.first_line]
-        walker = _Walker(tokens, source, deck, job.chapter)
+        walker = _Walker(tokens, source, deck, job.chapter, options=options)
         if job.conventions is not None:
             walker.reading = replace(walker.reading, conventions=job.conventions)
         first = walker.blocks[0] if walker.blocks else None
@@ -287,12 +292,12 @@ def _formula_may_run_on(walker: _Walker, job: SectionJob) -> bool:
     return False
 
 
-def merge_sections(sections: Sequence[Section]) -> ParseResult | None:
+def merge_sections(sections: Sequence[Section], options: ReaderOptions = DEFAULT) -> ParseResult | None:
     """The document's parse result from its sections, or None if a cut was not safe."""
     for before, after in itertools.pairwise(sections):
         if not (before.ends_clean and after.starts_clean and before.chapter_out == after.chapter_in):
             return None
-    if any(section.conventions != whole_conventions(sections) for section in sections):
+    if any(section.conventions != whole_conventions(sections, options) for section in sections):
         return None  # a section read the author's conventions differently from the whole document
     seen: set[str] = set()
     for section in sections:
@@ -312,16 +317,16 @@ def merge_sections(sections: Sequence[Section]) -> ParseResult | None:
     )
 
 
-def whole_conventions(sections: Sequence[Section]) -> Conventions:
+def whole_conventions(sections: Sequence[Section], options: ReaderOptions = DEFAULT) -> Conventions:
     """The conventions the whole document shows, from what its sections showed."""
-    return decide(combine([section.evidence for section in sections]))
+    return decide(combine([section.evidence for section in sections]), options)
 
 
-def document_conventions(text: str) -> list[str]:
+def document_conventions(text: str, options: ReaderOptions = DEFAULT) -> list[str]:
     """The names of the conventions the reader detects in ``text`` (for ``notedeck check``)."""
     tokens = markdown_parser().parse(_LINE_ENDINGS.sub("\n", text.removeprefix("\ufeff")))
     blocks = split_blocks(tokens)
-    return read_conventions(tokens, blocks, _tag_texts(tokens, blocks)).names()
+    return read_conventions(tokens, blocks, _tag_texts(tokens, blocks), options).names()
 
 
 def chapter_tag(deck: str, chapter: Sequence[str]) -> str:
@@ -387,11 +392,16 @@ class _Walker:
         deck: str,
         chapter: tuple[str, ...] = (),
         reading: Reading | None = None,
+        *,
+        options: ReaderOptions = DEFAULT,
     ) -> None:
         self.tokens = tokens
         self.blocks = split_blocks(tokens)
         tags = _tag_texts(tokens, self.blocks)
-        self.reading = reading if reading is not None else read_conventions(tokens, self.blocks, tags)
+        self.options = options
+        self.reading = (
+            reading if reading is not None else read_conventions(tokens, self.blocks, tags, options)
+        )
         """How this document's author marks questions (decided before the walk)."""
         self.solutions = find_solutions(tokens, self.blocks)
         """An exam sheet's solutions part, paired with its lettered questions."""
@@ -868,7 +878,7 @@ class _Walker:
             return self._items_answer(i, take=True)
         found = False
         for k, line in enumerate(lines):
-            split = markup.split_line(line)
+            split = markup.split_line(line, self.options.separators())
             line_no = block.line + k
             if split is not None:
                 env: dict[str, object] = {}
@@ -933,7 +943,7 @@ class _Walker:
                 found = True
             elif self.reading.conventions.obsidian:
                 for k, line in enumerate(markup_lines(children)):
-                    split = markup.split_line(line)
+                    split = markup.split_line(line, self.options.separators())
                     if split is not None:
                         env: dict[str, object] = {}
                         front, back_tokens, kind = split
