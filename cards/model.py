@@ -80,7 +80,9 @@ class Card:
     chapter: tuple[str, ...] = ()
     """Chapter path, outermost first (the ``#`` heading, possibly nested)."""
     kind: CardKind = "basic"
-    """What the card is and so which note type it goes into; see :data:`CardKind`."""
+    """``basic``, ``multiple-choice``, ``generated``, ``cloze`` (``question`` holds Anki's
+    ``{{c1::…}}`` markers) or ``reversed`` (studied in both directions); it decides the
+    card's Anki note type, see :data:`CardKind`."""
     source: str = ""
     """Path of the notes file the card comes from."""
     line: int = 0
