@@ -28,6 +28,7 @@ from exporter.regen import REMOVED_TAG
 from tests.anki_engine import collection, import_package
 
 DECK_ID = 1_733_000_000_777
+_CLOZE_MARK = re.compile(r"\{\{c\d+::")
 DECK = "Kinds"
 
 
@@ -123,8 +124,10 @@ def assert_renders(card: Any) -> None:
     """The card renders through its template, with no error and no empty side."""
     output = card.render_output()
     for side in (output.question_text, output.answer_text):
-        assert "{{" not in side and "}}" not in side, side
-        assert "unknown field" not in side.lower() and "invalid" not in side.lower(), side
+        # Anki shows template problems (blank front, no cloze, unknown field) with a link to
+        # its template errors page; a cloze left unrendered would keep its {{c1:: marker.
+        assert "templates/errors" not in side and "no field called" not in side, side
+        assert not _CLOZE_MARK.search(side), side
         assert 'class="question"' in side, side
     shown = re.search(r'<div class="question">(.*?)</div>', output.question_text, re.DOTALL)
     assert shown is not None and re.sub(r"<[^>]+>", "", shown.group(1)).strip(), output.question_text
