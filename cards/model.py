@@ -27,18 +27,19 @@ NoteFamily = Literal["basic", "cloze", "reversed"]
 """The Anki note type a card goes into. Anki cannot change a note's type on
 import, so a card that moves to another family is a new note (a new GUID)."""
 
-_FAMILY: dict[str, NoteFamily] = {
+FAMILY_OF_KIND: dict[str, NoteFamily] = {
     "basic": "basic",
     "multiple-choice": "basic",
     "generated": "basic",
     "cloze": "cloze",
     "reversed": "reversed",
 }
+"""The note type family of each card kind (:func:`note_family` as a table, for hot loops)."""
 
 
 def note_family(kind: CardKind) -> NoteFamily:
     """The note type family of a card kind (basic, multiple-choice and generated share one)."""
-    return _FAMILY[kind]
+    return FAMILY_OF_KIND[kind]
 
 
 @dataclass(frozen=True)

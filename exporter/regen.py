@@ -27,13 +27,14 @@ from __future__ import annotations
 import hashlib
 import html
 import marshal
+import operator
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from cards import Card, NoteWarning, guid_for, normalise_question
 from cards.ids import identity_key, key_family, split_identity
-from cards.model import NoteFamily, note_family
+from cards.model import FAMILY_OF_KIND, NoteFamily, note_family
 from exporter.lock import Lock, LockEntry, Tombstone, paused_gc
 from exporter.package import PackagedNote, cloze_numbers
 from exporter.rematch import rematch
@@ -90,7 +91,8 @@ def plan(
     """
     with paused_gc():
         result = _plan(cards, decks, deck_id, root_deck, previous, now, recover, content)
-        families = {n.family for n in result.notes} | {key_family(t.key) for t in result.tombstones}
+        families = {FAMILY_OF_KIND[k] for k in set(map(_KIND, cards))}
+        families |= {key_family(t.key) for t in result.tombstones}
         combined = combined_fingerprint(fingerprint, fingerprints, families)
         return with_note_type(result, previous, combined, now)
 
@@ -116,6 +118,7 @@ def _plan(
     match = _match(keys, old)
     gone, rematches = _continue_gone(cards, keys, match, [e for e in old.cards if e.key not in match.used])
     entries = _entries(cards, keys, hashes, match.found, deck_id, now, (*old.removed, *gone))
+    family_of = FAMILY_OF_KIND  # a table, not a call per card: 50,000 per build
     notes = tuple(
         _new_tuple(
             PackagedNote,
@@ -129,7 +132,7 @@ def _plan(
                 d,
                 e.mod,
                 i,
-                note_family(c.kind),
+                family_of[c.kind],
             ),
         )
         for i, (c, d, e) in enumerate(zip(cards, decks, entries, strict=True))
@@ -148,6 +151,8 @@ def cardless_warnings(cards: Sequence[Card]) -> list[NoteWarning]:
     The note is still sent (its identity stays, and a deletion added later
     gives it a card), but the student would never see it: say so.
     """
+    if "cloze" not in set(map(_KIND, cards)):
+        return []
     return [
         NoteWarning(
             c.source,
@@ -384,7 +389,10 @@ def unique_keys(cards: Sequence[Card]) -> tuple[list[str], list[NoteWarning]]:
     repeat naming where the question first appeared.
     """
     # Basic cards (nearly all) use their key as it is: see cards.ids.identity_key.
-    idents = [c.key if c.kind in _BASIC_KINDS else identity_key(c.key, c.kind) for c in cards]
+    if set(map(_KIND, cards)) <= _BASIC_KINDS:
+        idents = list(map(_KEY, cards))
+    else:
+        idents = [c.key if c.kind in _BASIC_KINDS else identity_key(c.key, c.kind) for c in cards]
     taken = set(idents)
     if len(taken) == len(cards):
         return idents, []
@@ -418,6 +426,8 @@ def unique_keys(cards: Sequence[Card]) -> tuple[list[str], list[NoteWarning]]:
 
 
 _BASIC_KINDS = frozenset(("basic", "multiple-choice", "generated"))
+_KIND = operator.attrgetter("kind")
+_KEY = operator.attrgetter("key")
 
 
 def fresh_guid(deck_id: int, key: str, taken: set[str]) -> str:
