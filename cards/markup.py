@@ -150,6 +150,31 @@ def cloze_plain(text: str) -> str:
     return re.sub(r"\{\{c\d+::(.*?)(?:::[^}]*)?\}\}", r"\1", text)
 
 
+_Q_PREFIX = re.compile(r"^\s*(?:q|question|domanda|frage|pregunta|вопрос)\s*\d*\s*[:.)]\s+", re.IGNORECASE)
+_A_PREFIX = re.compile(r"^\s*(?:a|answer|risposta|antwort|respuesta|ответ)\s*\d*\s*[:.)]\s+", re.IGNORECASE)
+
+
+def strip_prefix(line: Sequence[Token], prefix: re.Pattern[str]) -> list[Token] | None:
+    """The line without its ``Q:``/``A:`` label, or None when it has none."""
+    head = line[0] if line else None
+    if head is None or head.type != "text":
+        return None
+    match = prefix.match(head.content)
+    if match is None:
+        return None
+    return [head.copy(content=head.content[match.end() :]), *line[1:]]
+
+
+def question_line(line: Sequence[Token]) -> list[Token] | None:
+    """``Q: What is…?`` → the question."""
+    return strip_prefix(line, _Q_PREFIX)
+
+
+def answer_line(line: Sequence[Token]) -> list[Token] | None:
+    """``A: Because…`` → the answer."""
+    return strip_prefix(line, _A_PREFIX)
+
+
 def is_scheduling_comment(html: str) -> bool:
     """``<!--SR:!2023-12-19,4,290-->`` or ``<!--ID: 168…-->``: the plugins' bookkeeping."""
     return bool(_SCHEDULING.match(html))

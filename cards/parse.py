@@ -850,6 +850,9 @@ class _Walker:
                 self._note(note, block.line)
                 return note.end + 1
             children = block.inline.children or ()
+            qa = self._question_answer(i, block)
+            if qa is not None:
+                return qa
             if markup.has_anki_cloze(children):
                 self._cloze(list(children), block.line)
                 return i + 1
@@ -889,6 +892,35 @@ class _Walker:
                 self._cloze(markup.as_cloze(line), line_no)
                 found = True
         return i + 1 if found else None
+
+    def _question_answer(self, i: int, block: Block) -> int | None:
+        """``Q: …`` then ``A: …`` (on the next line or in the next paragraph): one card."""
+        assert block.inline is not None
+        lines = markup_lines(block.inline.children or ())
+        first = markup.question_line(lines[0]) if lines else None
+        if first is None:
+            return None
+        cut = next((k for k, line in enumerate(lines) if k and markup.answer_line(line) is not None), None)
+        env: dict[str, object] = {}
+        if cut is not None:
+            front = [first, *lines[1:cut]]
+            answer = [markup.answer_line(lines[cut]) or [], *lines[cut + 1 :]]
+            rest, j = self._adjacent(i)
+        else:
+            following = self.blocks[i + 1] if i + 1 < len(self.blocks) else None
+            answer_lines = (
+                markup_lines(following.inline.children or ())
+                if following is not None and following.kind == "paragraph" and following.inline is not None
+                else []
+            )
+            opening = markup.answer_line(answer_lines[0]) if answer_lines else None
+            if opening is None:
+                return None
+            front, answer = [first, *lines[1:]], [opening, *answer_lines[1:]]
+            rest, j = self._adjacent(i + 1)
+        back = "\n".join(p for p in (_lines_html(answer, env), self._render(rest, env)) if p)
+        self._flashcard(front, back, "basic", block.line, env)
+        return j
 
     def _items_answer(self, i: int, *, take: bool = False) -> int | None:
         """``Question?`` then a list whose first item starts with ``?``: a multi-line card."""

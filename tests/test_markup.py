@@ -208,3 +208,24 @@ def test_conventions_off_reads_only_explicit_questions() -> None:
     auto = parse_document(notes, source="n.md")
     off = parse_document(notes, source="n.md", options=ReaderOptions(conventions="off"))
     assert len(auto.cards) == 4 and len(off.cards) == 3
+
+
+def test_q_and_a_lines() -> None:
+    notes = """
+    Q: What is bagging?
+    A: Training models on bootstrap samples
+    and averaging them.
+
+    Q2. Why does it reduce variance?
+
+    A2. Errors of independent models cancel out.
+    - mostly
+
+    Q: Unanswered question here?
+
+    Plain paragraph.
+    """
+    cards = parse(notes).cards
+    assert [c.question for c in cards[:2]] == ["What is bagging?", "Why does it reduce variance?"]
+    assert "averaging them" in cards[0].answer and "Q2" not in cards[0].answer
+    assert "cancel out" in cards[1].answer and "mostly" in cards[1].answer and "A2" not in cards[1].answer
