@@ -868,15 +868,10 @@ class _Walker:
         """A paragraph of Obsidian spaced-repetition cards: ``?`` lines, separators, highlights."""
         assert block.inline is not None
         lines = markup_lines(block.inline.children or ())
-        mark = next((k for k, line in enumerate(lines) if markup.is_question_mark_line(line)), None)
+        marks = [k for k, line in enumerate(lines) if markup.is_question_mark_line(line)]
+        mark = marks[0] if marks else None
         if mark is not None and mark > 0:
-            rest, j = self._adjacent(i)
-            answer_env: dict[str, object] = {}
-            back = _lines_html(lines[mark + 1 :], answer_env)
-            back = "\n".join(p for p in (back, self._render(rest, answer_env)) if p)
-            kind = markup.question_mark_kind(lines[mark])
-            self._flashcard(lines[:mark], back, kind, block.line, answer_env)
-            return j
+            return self._question_mark_cards(i, block, lines, marks)
         if mark is None and self._items_answer(i):
             return self._items_answer(i, take=True)
         found = False
@@ -892,6 +887,21 @@ class _Walker:
                 self._cloze(markup.as_cloze(line), line_no)
                 found = True
         return i + 1 if found else None
+
+    def _question_mark_cards(self, i: int, block: Block, lines: list[list[Token]], marks: list[int]) -> int:
+        """``front`` / ``?`` / ``back`` cards of one paragraph; with several ``?`` lines and no
+        blank line between the cards, each later card's front is the line right above its ``?``."""
+        rest, j = self._adjacent(i)
+        starts = [0, *(m - 1 for m in marks[1:])]
+        for n, mark in enumerate(marks):
+            stop = starts[n + 1] if n + 1 < len(marks) else len(lines)
+            env: dict[str, object] = {}
+            back = _lines_html(lines[mark + 1 : stop], env)
+            if n + 1 == len(marks):
+                back = "\n".join(p for p in (back, self._render(rest, env)) if p)
+            kind = markup.question_mark_kind(lines[mark])
+            self._flashcard(lines[starts[n] : mark], back, kind, block.line + starts[n], env)
+        return j
 
     def _question_answer(self, i: int, block: Block) -> int | None:
         """``Q: …`` then ``A: …`` (on the next line or in the next paragraph): one card."""

@@ -229,3 +229,43 @@ def test_q_and_a_lines() -> None:
     assert [c.question for c in cards[:2]] == ["What is bagging?", "Why does it reduce variance?"]
     assert "averaging them" in cards[0].answer and "Q2" not in cards[0].answer
     assert "cancel out" in cards[1].answer and "mostly" in cards[1].answer and "A2" not in cards[1].answer
+
+
+def test_several_question_mark_cards_without_blank_lines() -> None:
+    notes = """
+    ---
+    tags: [flashcards]
+    ---
+    Even parity, even number of ones?
+    ?
+    0
+    Even parity, odd number of ones?
+    ?
+    1
+    """
+    cards = parse(notes).cards
+    assert [(c.line, c.question, c.answer) for c in cards] == [
+        (4, "Even parity, even number of ones?", "0"),
+        (7, "Even parity, odd number of ones?", "1"),
+    ]
+
+
+def test_highlights_may_hold_emphasis_and_code_or_stay_open() -> None:
+    notes = """
+    ---
+    tags: [flashcards]
+    ---
+    SOP restricts ==how one *origin* can reach another==
+
+    Sent to URLs of the form ==`http://*.domain/path*`==
+
+    If a cookie is HttpOnly ==scripts cannot read it
+
+    Here a == b is a comparison.
+    """
+    cards = parse(notes).cards
+    assert [c.question for c in cards] == [
+        "SOP restricts {{c1::how one <em>origin</em> can reach another}}",
+        "Sent to URLs of the form {{c1::<code>http://*.domain/path*</code>}}",
+        "If a cookie is HttpOnly {{c1::scripts cannot read it}}",
+    ]
