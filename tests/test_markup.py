@@ -269,3 +269,24 @@ def test_highlights_may_hold_emphasis_and_code_or_stay_open() -> None:
         "Sent to URLs of the form {{c1::<code>http://*.domain/path*</code>}}",
         "If a cookie is HttpOnly {{c1::scripts cannot read it}}",
     ]
+
+
+def test_a_spaced_repetition_card_shows_the_heading_it_sits_under() -> None:
+    notes = """
+    ---
+    tags: [flashcards]
+    ---
+    ## Limits of the CPI
+
+    They are (4):
+    ?
+    - basket choice
+    - quality changes
+
+    ## Causes
+    ?
+    Demand and costs.
+    """
+    cards = parse(notes).cards
+    assert "Limits of the CPI" in cards[0].context
+    assert cards[1].question == "Causes" and not cards[1].context
