@@ -12,11 +12,12 @@ from collections.abc import Sequence
 from cards.generators import Generated, GeneratorOptions
 from cards.generators.keras.cards import asked_receptive_fields, make_cards
 from cards.generators.keras.check import check_claims, text_lines, window
-from cards.generators.keras.extract import Problem, UnitAnalysis, analyse_blocks
+from cards.generators.keras.extract import UnitAnalysis, analyse_blocks
+from cards.generators.keras.units import Problem
 from cards.model import Card, CodeBlock, NoteWarning
 
 REJECTED = "Keras would reject this code, so it gets no exercise cards"
-UNSUPPORTED = "notedeck cannot analyse this (valid Keras), so it gets no exercise cards"
+UNSUPPORTED = "the code may well be valid, but it gets no exercise cards"
 
 
 class KerasExercises:

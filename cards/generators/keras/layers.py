@@ -118,7 +118,7 @@ class Args:
         if value is REQUIRED:
             raise KerasError(f"{self.cls}() is missing the required argument '{name}'")
         if isinstance(value, Unresolved):
-            raise KerasError(f"cannot work out {self.cls}'s '{name}': {value.reason}")
+            raise NotAnalysed(f"its '{name}': {value.reason}")
         return value
 
     def given(self, name: str) -> bool:
@@ -819,6 +819,97 @@ def _elementwise(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
     return Outcome((TensorInfo(tuple(out), _merge_rf(inputs)),))
 
 
+def _rescaling(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
+    args.raw("scale")
+    return _passthrough(args, inputs)
+
+
+def _normalization(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
+    """Keras 3 ``Normalization``: mean and variance per kept axis plus a count, none of them trainable.
+
+    Given ``mean`` and ``variance``, the statistics are constants, not weights.
+    """
+    (x,) = inputs
+    if args.raw("mean") is not None or args.raw("variance") is not None:
+        return Outcome((x,), formula="0 (mean and variance given as constants)")
+    if args.raw("axis") is None:
+        c, text = 1, "1"
+    else:
+        dims = _axis_dims(args, x)
+        c, text = math.prod(dims), "·".join(map(str, dims))
+    total = 2 * c + 1
+    formula = f"2·{text} + 1 = {num(total)}: mean and variance per channel, and a count (non-trainable)"
+    return Outcome((x,), non_trainable=total, formula=formula)
+
+
+def _prelu(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
+    """One learned slope per input value, except along ``shared_axes`` (counted with the batch axis)."""
+    (x,) = inputs
+    shape = list(x.shape)
+    shared = args.raw("shared_axes")
+    axes = [] if shared is None else (list(shared) if isinstance(shared, tuple | list) else [shared])
+    for axis in axes:
+        if isinstance(axis, bool) or not isinstance(axis, int) or not 1 <= axis <= len(shape):
+            raise KerasError(f"PReLU: shared_axes must hold axes 1..{len(shape)}, got {shared!r}")
+        shape[axis - 1] = 1
+    dims = [_channels("PReLU", d) for d in shape]
+    total = math.prod(dims)
+    return Outcome(
+        (x,), trainable=total, formula=f"{'·'.join(map(str, dims))} = {num(total)} (one slope each)"
+    )
+
+
+def _dot(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
+    """Keras 3 ``Dot.compute_output_shape``; axes count the batch axis, as in Keras."""
+    if len(inputs) != 2:
+        raise KerasError("Dot must be called on a list of 2 inputs")
+    a, b = ([None, *x.shape] for x in inputs)
+    axes = args.raw("axes")
+    if isinstance(axes, int) and not isinstance(axes, bool):
+        pair = [axes % len(a), axes % len(b)] if axes < 0 else [axes, axes]
+    elif isinstance(axes, tuple | list) and len(axes) == 2 and all(isinstance(v, int) for v in axes):
+        pair = [axes[0] % len(a), axes[1] % len(b)]
+    else:
+        raise KerasError(f"Dot: axes must be an int or 2 ints, got {axes!r}")
+    if not (1 <= pair[0] < len(a) and 1 <= pair[1] < len(b)):
+        raise KerasError(f"Dot: axes {axes!r} out of range")
+    if a[pair[0]] is not None and b[pair[1]] is not None and a[pair[0]] != b[pair[1]]:
+        raise KerasError(
+            f"Dot: incompatible input shapes {shape_text(inputs[0].shape)} and {shape_text(inputs[1].shape)}"
+        )
+    a.pop(pair[0])
+    b.pop(pair[1])
+    out = a[1:] + b[1:]
+    return Outcome((TensorInfo(tuple(out) if out else (1,), None),), shape_note="dot product over the axes")
+
+
+def _time_distributed(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
+    """The wrapped layer on every time step: its weights once, the time axis kept (Keras 3)."""
+    (x,) = inputs
+    inner = args.raw("layer")
+    if not isinstance(inner, LayerConfig):
+        raise NotAnalysed("TimeDistributed around something other than a layer is not analysed")
+    if len(x.shape) < 2:
+        raise KerasError(
+            "TimeDistributed needs inputs with at least 3 dimensions (batch, time, …), "
+            f"got {shape_text(x.shape)}"
+        )
+    child_rf = x.rf[1:] if x.rf is not None and len(x.rf) == len(x.shape) - 1 else None
+    child = inner.kind.compute(inner.args, [TensorInfo(x.shape[1:], child_rf)])
+    outputs = []
+    for out in child.outputs:
+        rf = None if out.rf is None or x.rf is None else (x.rf[0], *out.rf)
+        outputs.append(TensorInfo((x.shape[0], *out.shape), rf))
+    return Outcome(
+        tuple(outputs),
+        trainable=child.trainable,
+        non_trainable=child.non_trainable,
+        formula=f"{inner.kind.cls}: {child.formula} (one set of weights for every time step)",
+        shape_note=f"{inner.kind.cls} on each of the {x.shape[0]} time steps",
+        rf_note=child.rf_note,
+    )
+
+
 def _embedding(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
     (x,) = inputs
     vocab = args.integer("input_dim")
@@ -1094,6 +1185,25 @@ def _other_kinds() -> list[LayerKind]:
             extra=frozenset({"alpha"}),
         ),
         LayerKind("Softmax", ("axis",), {"axis": -1}, _passthrough),
+        LayerKind("ELU", ("alpha",), {"alpha": 1.0}, _passthrough),
+        LayerKind(
+            "PReLU",
+            _w("alpha_initializer alpha_regularizer alpha_constraint shared_axes"),
+            {"shared_axes": None},
+            _prelu,
+            extra=frozenset(_w("alpha_initializer alpha_regularizer alpha_constraint")),
+        ),
+        LayerKind("Rescaling", ("scale", "offset"), {"scale": REQUIRED, "offset": 0.0}, _rescaling),
+        LayerKind(
+            "Normalization",
+            _w("axis mean variance invert"),
+            {"axis": -1, "mean": None, "variance": None, "invert": False},
+            _normalization,
+        ),
+        LayerKind(
+            "Dot", ("axes", "normalize"), {"axes": REQUIRED, "normalize": False}, _dot, many_inputs=True
+        ),
+        LayerKind("TimeDistributed", ("layer",), {"layer": REQUIRED}, _time_distributed),
         LayerKind(
             "BatchNormalization",
             _w("axis momentum epsilon center scale"),
