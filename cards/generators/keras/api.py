@@ -471,7 +471,7 @@ class KerasInterpreter(Interpreter):
                 raise Rejected(
                     line, f"model '{model.name}' expects inputs of shape {expected}, got {x.shape}"
                 )
-        info = TensorInfo(x.shape, x.rf)
+        info = TensorInfo(x.shape, x.field)
         trainable = non_trainable = 0
         for inner in model.layers:
             out = self.inner_outcome(model, inner, info, line)
@@ -515,7 +515,7 @@ class KerasInterpreter(Interpreter):
             ):
                 raise self.cannot_follow(line, f"model '{model.name}' called on inputs of another shape")
         identity = all(t.info.rf is None or all(r == 1 and j == 1 for r, j in t.info.rf) for t in inputs)
-        outputs = tuple(TensorInfo(t.info.shape, t.info.rf if identity else None) for t in model.outputs)
+        outputs = tuple(TensorInfo(t.info.shape, t.info.field if identity else None) for t in model.outputs)
         trainable = non_trainable = 0
         seen: set[int] = set()
         for n in self.graph(model):

@@ -26,6 +26,9 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from cards.generators.keras import receptive
+from cards.generators.keras.receptive import Field
+
 Dim = int | None
 Shape = tuple[Dim, ...]
 Axis = tuple[Fraction, Fraction]
@@ -50,7 +53,15 @@ class TensorInfo:
     """What the analysis knows about a symbolic tensor."""
 
     shape: Shape
-    rf: RF | None = None
+    field: Field | None = None
+    """Which input pixels each unit sees, per spatial axis (None: no spatial field)."""
+
+    @property
+    def rf(self) -> RF | None:
+        """Receptive field per axis as (largest size, average jump)."""
+        if self.field is None:
+            return None
+        return tuple((Fraction(axis.size), axis.jump) for axis in self.field)
 
 
 @dataclass(frozen=True)
@@ -227,27 +238,42 @@ def _channels(cls: str, dim: Dim) -> int:
     return dim
 
 
-def _identity_rf(rank: int) -> RF:
-    return tuple((Fraction(1), Fraction(1)) for _ in range(rank))
-
-
 def _window_rf(
-    rf: RF | None, kernel: Sequence[int], strides: Sequence[int], what: str
-) -> tuple[RF | None, str]:
-    """Grow a receptive field through a sliding window (conv or pooling)."""
-    if rf is None or len(rf) != len(kernel):
+    x: TensorInfo,
+    kernel: Sequence[int],
+    strides: Sequence[int],
+    dil: Sequence[int],
+    padding: str,
+    what: str,
+) -> tuple[Field | None, str]:
+    """Grow a receptive field through a sliding window (conv or pooling), with Keras' padding offsets."""
+    if x.field is None or len(x.field) != len(kernel):
         return None, ""
-    new: list[Axis] = []
-    for (r, j), k, s in zip(rf, kernel, strides, strict=True):
-        new.append((r + (k - 1) * j, j * s))
-    note = _rf_step(rf, tuple(new), kernel, what)
-    return tuple(new), note
+    lefts: list[int] = []
+    for n, k, s, d in zip(x.shape[:-1], kernel, strides, dil, strict=True):
+        k_eff = d * (k - 1) + 1
+        left = {"valid": 0, "causal": k_eff - 1}.get(padding, receptive.same_left(n, k_eff, s))
+        if left is None:
+            return None, ""
+        lefts.append(left)
+    field = receptive.window(x.field, kernel, strides, dil, lefts)
+    if field is None:
+        return None, ""
+    steps = [d * (k - 1) + 1 for k, d in zip(kernel, dil, strict=True)]
+    return field, _rf_step(x.field, field, steps, what)
 
 
-def _rf_step(old: RF, new: RF, kernel: Sequence[int], what: str) -> str:
+def _rf_step(old: Field, new: Field, grow: Sequence[int], what: str, *, per: str = "k") -> str:
+    """``r = r_in + (k − 1)·j_in = r_out, j = j_out`` per axis; unit by unit when units step unevenly."""
     parts = []
-    for (r, j), (r2, j2), k in zip(old, new, kernel, strict=True):
-        parts.append(f"r = {num(r)} + ({k} − 1)·{num(j)} = {num(r2)}, j = {num(j2)}")
+    for a, b, k in zip(old, new, grow, strict=True):
+        if a.uniform:
+            label = f"({k} − 1)" if per == "k" else f"({per}{k} − 1)"
+            parts.append(f"r = {num(a.size)} + {label}·{num(a.jump)} = {num(b.size)}, j = {num(b.jump)}")
+        else:
+            parts.append(
+                f"r = {num(b.size)} (counted unit by unit: the units above step unevenly), j = {num(b.jump)}"
+            )
     if len(set(parts)) == 1:
         return f"{what}: {parts[0]}"
     return f"{what}: " + "; ".join(parts)
@@ -370,7 +396,9 @@ class _Window:
             conv_length(n, k, s, d, self.padding, cls)
             for n, k, s, d in zip(self.spatial, self.kernel, self.strides, self.dil, strict=True)
         )
-        rf, rf_note = _window_rf(self.x.rf, self.k_eff, self.strides, f"{self.kernel_text} {what}")
+        rf, rf_note = _window_rf(
+            self.x, self.kernel, self.strides, self.dil, self.padding, f"{self.kernel_text} {what}"
+        )
         return Outcome(
             (TensorInfo((*out, channels), rf),),
             trainable=total,
@@ -437,22 +465,38 @@ def _transpose_note(
     return _axes_note(padding, parts)
 
 
-def _transpose_rf(win: _Window) -> tuple[RF | None, str]:
-    """Upsampling by the stride, then a stride-1 convolution with the kernel (see the module doc)."""
-    rf_in = win.x.rf
-    if rf_in is None or len(rf_in) != len(win.kernel):
+def _transpose_rf(win: _Window, out_pad: Sequence[int] | None) -> tuple[Field | None, str]:
+    """Which input units each output unit of a transposed convolution receives (see :mod:`.receptive`).
+
+    The padding is TensorFlow's for the forward convolution the layer is the
+    gradient of: 'same' pads ``(n − 1)·s + k − n_out`` in total, the smaller
+    half on the left; 'valid' pads nothing.
+    """
+    x = win.x
+    if x.field is None or len(x.field) != len(win.kernel):
         return None, ""
-    new = []
-    for (r, j), k, s, d in zip(rf_in, win.kernel, win.strides, win.dil, strict=True):
-        j2 = j / s
-        new.append((r + (d * (k - 1)) * j2, j2))
-    rf = tuple(new)
-    note = (
-        f"{win.kernel_text} transposed conv, stride {'×'.join(map(str, win.strides))}: "
-        f"j = {num(rf_in[0][1])}/{win.strides[0]} = {num(rf[0][1])}, "
-        f"r = {num(rf_in[0][0])} + ({win.kernel[0]} − 1)·{num(rf[0][1])} = {num(rf[0][0])}"
-    )
-    return rf, note
+    lefts = []
+    for i, (k, s) in enumerate(zip(win.k_eff, win.strides, strict=True)):
+        if win.padding == "valid":
+            lefts.append(0)
+        elif out_pad is None:
+            lefts.append(max(k - s, 0) // 2)
+        else:
+            lefts.append(max(2 * (k // 2) - out_pad[i], 0) // 2)
+    field = receptive.transposed(x.field, win.kernel, win.strides, win.dil, lefts)
+    if field is None:
+        return None, ""
+    strides = "×".join(map(str, win.strides))
+    what = f"{win.kernel_text} transposed conv, stride {strides}"
+    reach = [-(-k // s) for k, s in zip(win.k_eff, win.strides, strict=True)]
+    if all(a.uniform for a in x.field):
+        parts = [
+            f"a unit receives up to ⌈{k}/{s}⌉ = {c} input units: r = {num(a.size)} + ({c} − 1)·{num(a.jump)} "
+            f"= {num(b.size)}, j = {num(a.jump)}/{s} = {num(b.jump)}"
+            for a, b, k, s, c in zip(x.field, field, win.k_eff, win.strides, reach, strict=True)
+        ]
+        return field, f"{what}: " + (parts[0] if len(set(parts)) == 1 else "; ".join(parts))
+    return field, _rf_step(x.field, field, reach, what)
 
 
 def _conv_transpose(rank: int) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
@@ -473,7 +517,7 @@ def _conv_transpose(rank: int) -> Callable[[Args, Sequence[TensorInfo]], Outcome
             for i, (n, k, s, d) in enumerate(zip(win.spatial, win.kernel, win.strides, win.dil, strict=True))
         )
         total = filters * (math.prod(win.kernel) * cin + int(bias))
-        rf, rf_note = _transpose_rf(win)
+        rf, rf_note = _transpose_rf(win, out_pad)
         return Outcome(
             (TensorInfo((*out, filters), rf),),
             trainable=total,
@@ -551,7 +595,7 @@ def _pooling(rank: int, kind: str) -> Callable[[Args, Sequence[TensorInfo]], Out
             pool_length(n, p, s, padding, args.cls) for n, p, s in zip(spatial, pool, strides, strict=True)
         )
         what = f"{'×'.join(map(str, pool))} {kind} pool, stride {'×'.join(map(str, strides))}"
-        rf, rf_note = _window_rf(x.rf, pool, strides, what)
+        rf, rf_note = _window_rf(x, pool, strides, (1,) * rank, padding, what)
         note = _conv_note(spatial, pool, strides, (1,) * rank, padding)
         if not args.given("strides"):
             note += " (strides default to pool_size)"
@@ -577,15 +621,20 @@ def _upsampling(rank: int) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
         (x,) = inputs
         spatial, channels = _spatial(args.cls, x, rank)
         size = args.ints("size", rank)
+        nearest = True
         if rank == 2:
             _data_format(args)
-            args.choice("interpolation", ["nearest", "bilinear", "bicubic", "lanczos3", "lanczos5", "area"])
+            options = ["nearest", "bilinear", "bicubic", "lanczos3", "lanczos5", "area"]
+            nearest = args.choice("interpolation", options) == "nearest"
         out = tuple(None if n is None else n * f for n, f in zip(spatial, size, strict=True))
-        rf, rf_note = None, ""
-        if x.rf is not None and len(x.rf) == rank:
-            rf = tuple((r, j / f) for (r, j), f in zip(x.rf, size, strict=True))
-            old_j, new_j = num(x.rf[0][1]), num(rf[0][1])
-            rf_note = f"upsampling ×{size[0]}: r = {num(rf[0][0])}, j = {old_j}/{size[0]} = {new_j}"
+        rf: Field | None = None
+        rf_note = ""
+        # Interpolation other than 'nearest' mixes neighbours: its field is not worked out.
+        if nearest and x.field is not None and len(x.field) == rank:
+            rf = receptive.upsampled(x.field, size)
+        if rf is not None and x.field is not None:
+            old_j, new_j = num(x.field[0].jump), num(rf[0].jump)
+            rf_note = f"upsampling ×{size[0]}: r = {num(rf[0].size)}, j = {old_j}/{size[0]} = {new_j}"
         note = " × ".join(f"{n}·{f} = {o}" for n, f, o in zip(spatial, size, out, strict=True))
         return Outcome((TensorInfo((*out, channels), rf),), shape_note=note, rf_note=rf_note)
 
@@ -624,7 +673,8 @@ def _zero_padding(rank: int) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
         pads = _pairs(args, "padding", rank)
         out = tuple(None if n is None else n + a + b for n, (a, b) in zip(spatial, pads, strict=True))
         note = " × ".join(f"{n} + {a} + {b} = {o}" for n, (a, b), o in zip(spatial, pads, out, strict=True))
-        return Outcome((TensorInfo((*out, channels), x.rf),), shape_note=note)
+        field = None if x.field is None else receptive.shifted(x.field, [-a for a, _ in pads])
+        return Outcome((TensorInfo((*out, channels), field),), shape_note=note)
 
     return compute
 
@@ -640,7 +690,8 @@ def _cropping(rank: int) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
                 raise KerasError(f"{args.cls}: cropping {a}+{b} leaves nothing of size {n}")
             out.append(None if n is None else n - a - b)
         note = " × ".join(f"{n} − {a} − {b} = {o}" for n, (a, b), o in zip(spatial, crops, out, strict=True))
-        return Outcome((TensorInfo((*out, channels), x.rf),), shape_note=note)
+        field = None if x.field is None else receptive.shifted(x.field, [a for a, _ in crops])
+        return Outcome((TensorInfo((*out, channels), field),), shape_note=note)
 
     return compute
 
@@ -659,7 +710,7 @@ def _dense(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
     formula = f"{units}·({n_in} + 1) = {num(total)}" if bias else f"{units}·{n_in} = {num(total)} (no bias)"
     note = "Dense acts on the last axis" if len(x.shape) > 1 else ""
     return Outcome(
-        (TensorInfo((*x.shape[:-1], units), x.rf),), trainable=total, formula=formula, shape_note=note
+        (TensorInfo((*x.shape[:-1], units), x.field),), trainable=total, formula=formula, shape_note=note
     )
 
 
@@ -763,12 +814,12 @@ def _layer_norm(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
     return Outcome((x,), trainable=total, formula=formula)
 
 
-def _merge_rf(inputs: Sequence[TensorInfo]) -> RF | None:
-    rfs = [x.rf for x in inputs]
-    if any(rf is None for rf in rfs) or len({len(rf) for rf in rfs if rf is not None}) != 1:
+def _merge_rf(inputs: Sequence[TensorInfo]) -> Field | None:
+    """Position by position, a merged unit sees what any of its inputs' units sees."""
+    fields = [x.field for x in inputs]
+    if any(f is None for f in fields):
         return None
-    axes = zip(*[rf for rf in rfs if rf is not None], strict=True)
-    return tuple((max(a[0] for a in axis), max(a[1] for a in axis)) for axis in axes)
+    return receptive.merged([f for f in fields if f is not None])
 
 
 def _concatenate(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
@@ -894,11 +945,11 @@ def _time_distributed(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
             "TimeDistributed needs inputs with at least 3 dimensions (batch, time, …), "
             f"got {shape_text(x.shape)}"
         )
-    child_rf = x.rf[1:] if x.rf is not None and len(x.rf) == len(x.shape) - 1 else None
+    child_rf = x.field[1:] if x.field is not None and len(x.field) == len(x.shape) - 1 else None
     child = inner.kind.compute(inner.args, [TensorInfo(x.shape[1:], child_rf)])
     outputs = []
     for out in child.outputs:
-        rf = None if out.rf is None or x.rf is None else (x.rf[0], *out.rf)
+        rf = None if out.field is None or x.field is None else (x.field[0], *out.field)
         outputs.append(TensorInfo((x.shape[0], *out.shape), rf))
     return Outcome(
         tuple(outputs),
@@ -915,7 +966,7 @@ def _embedding(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
     vocab = args.integer("input_dim")
     dim = args.integer("output_dim")
     total = vocab * dim
-    rf = x.rf if x.rf is not None else (_identity_rf(1) if len(x.shape) == 1 else None)
+    rf = x.field if x.field is not None else (receptive.identity(1) if len(x.shape) == 1 else None)
     return Outcome(
         (TensorInfo((*x.shape, dim), rf),),
         trainable=total,
@@ -1035,9 +1086,9 @@ def as_shape(cls: str, value: Any, skip: int = 0) -> Shape:
     return tuple(value[skip:])
 
 
-def spatial_identity(shape: Shape) -> RF | None:
+def spatial_identity(shape: Shape) -> Field | None:
     """Receptive field of an input: one pixel per spatial axis (all but the channel axis)."""
-    return _identity_rf(len(shape) - 1) if len(shape) >= 2 else None
+    return receptive.identity(len(shape) - 1) if len(shape) >= 2 else None
 
 
 # ---------------------------------------------------------------- the table
