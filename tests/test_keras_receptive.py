@@ -199,3 +199,82 @@ def test_random_stacks_match_brute_force(ops: list[str]) -> None:
     last = unit.models[0].layers[-1]
     assert last.rf is not None
     assert last.rf[0][0] == field(sees)
+
+
+# ---------------------------------------------------------------- claims in the notes
+
+_CLAIM_CODE = (
+    "x = tfkl.Input((32, 32, 3))\n"
+    "c1 = tfkl.Conv2D(8, 5, padding='same', name='conv1')(x)\n"
+    "p1 = tfkl.MaxPooling2D(name='pool1')(c1)\n"
+    "c2 = tfkl.Conv2D(8, 3, padding='same', name='conv2')(p1)  # RF = {comment}\n"
+)
+# conv1: r = 5; pool1: r = 5 + (2 − 1)·1 = 6, j = 2; conv2: r = 6 + (3 − 1)·2 = 10.
+
+
+def claim_warnings(after: str, comment: str = "10") -> list[str]:
+    from cards.generators import GeneratorOptions, run_generators
+    from cards.parse import parse_document
+
+    notes = f"# Ex\n\n```python\n{_CLAIM_CODE.format(comment=comment)}```\n\n{after}\n"
+    result = parse_document(notes, source="t.md", deck="D")
+    generated = run_generators(result, source="t.md", deck="D", options=GeneratorOptions(4))
+    return [str(w) for w in generated.warnings]
+
+
+def test_right_receptive_field_claims_pass() -> None:
+    assert (
+        claim_warnings(
+            "The receptive field of conv1 is 5x5 and the receptive field after the second conv layer "
+            "is 10x10.\n\n"
+            "pool1 has a receptive field of 6.\n"
+        )
+        == []
+    )
+
+
+def test_wrong_receptive_field_claims_are_flagged_with_their_line() -> None:
+    assert claim_warnings("The receptive field of conv2 is 12x12.\n\nRF of pool1 = 5\n", comment="9") == [
+        "t.md:7: notes say receptive field 9 for conv2; the code gives 10×10",
+        "t.md:10: notes say receptive field 12×12 for conv2; the code gives 10×10",
+        "t.md:12: notes say receptive field 5 for pool1; the code gives 6×6",
+    ]
+
+
+def test_receptive_field_lines_that_name_no_layer_are_not_compared() -> None:
+    # "Solution: 12x12" under a question: which layer is meant is a matter of reading the question.
+    assert claim_warnings("What is the receptive field after conv2?\n\nSolution: 12x12\n") == []
+
+
+def test_the_first_users_receptive_field_claim_is_read_and_agrees() -> None:
+    from pathlib import Path
+
+    from cards.generators.keras.check import field_claims
+    from cards.generators.keras.extract import analyse_blocks
+    from cards.parse import parse_document
+
+    notes = Path(__file__).resolve().parent.parent / "decks" / "notes" / "anndl-exam-notes.md"
+    result = parse_document(notes.read_text(encoding="utf-8"), source="n.md", deck="D")
+    claims = [c for unit in analyse_blocks(result.code_blocks) for c in field_claims(unit)]
+    # "… after the second conv layer is 20x20": 11 + (2 − 1)·1 = 12 after the pool, 12 + (5 − 1)·2 = 20.
+    assert [(c.line, c.layer.name, c.sizes) for c in claims] == [(257, "conv2d_1", (20, 20))]
+    assert claims[0].layer.rf is not None and claims[0].layer.rf[0][0] == 20
+
+
+def test_the_readme_worked_example() -> None:
+    model = model_of(
+        """
+        x = Input((64, 64, 1))
+        a = Conv2D(1, 3, padding="same", name="a")(x)
+        b = MaxPooling2D(name="b")(a)
+        c = Conv2DTranspose(1, 2, strides=2, padding="same", name="c")(b)
+        d = Conv2D(1, 3, padding="same", name="d")(c)
+        """
+    )
+    sees = conv(start(), 3, padding="same")
+    steps = [sees, conv(sees, 2, 2)]
+    steps.append(transposed(steps[-1], 2, 2, "same"))
+    steps.append(conv(steps[-1], 3, padding="same"))
+    assert [rf(model, n) for n in "abcd"] == [field(s) for s in steps] == [3, 4, 4, 6]
+    jumps = [next(layer for layer in model.layers if layer.name == n).rf[0][1] for n in "bc"]  # type: ignore[index]
+    assert jumps == [2, 1]
