@@ -591,6 +591,23 @@ _FRAGMENTS = [
     "y = tfkl.Dense(2)(x) 2x2",
     "y = tfkl.Conv2D(filters=2, kernel=3)(x)",
     "y = tfkl.Dropout(2)(x)",
+    "while n < 5:\n    n += 1\n    y = tfkl.Dense(n)(y)",
+    "for i in range(9):\n    if i > 2:\n        break\n    continue",
+    "ys = [tfkl.Dense(k)(x) for k in (1, 2) if k]",
+    "z = tfkl.concatenate(ys)",
+    "cfg = {'units': 2, **{'name': f'd{n}'}}",
+    "y = tfkl.Dense(**cfg)(y)",
+    "s = '{:{}}'.format('a', 10**9)",
+    "s = '%*d' % (10**9, 1)",
+    "r = range(10**12)",
+    "y = shared(x)",
+    "shared = tfkl.Dense(2)",
+    "m = model(x)",
+    "model.trainable = False",
+    "x = ...",
+    "def g(*a, k=1, **kw):\n    return a, kw",
+    "y = g(x, k=2, z=3)",
+    "y = tfkl.TimeDistributed(tfkl.Dense(2))(x)",
 ]
 
 

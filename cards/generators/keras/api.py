@@ -43,6 +43,7 @@ from cards.generators.keras.layers import (
     bind,
     layer_kind,
     num,
+    unresolved_in,
 )
 from cards.generators.keras.units import IMPLICIT_MODULES, MODEL_FUNCTIONS, CodeUnit, Problem
 
@@ -65,6 +66,13 @@ MERGE_FUNCTIONS = {
 @dataclass(frozen=True)
 class KerasName:
     """A Keras class or function: a layer class, a merge helper, ``Input``, ``Sequential`` or ``Model``."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class UnknownKeras:
+    """A Keras class or function notedeck does not model (``layers.Lambda``, ``applications.VGG16``)."""
 
     name: str
 
@@ -181,6 +189,8 @@ class KerasInterpreter(Interpreter):
                 layer_kind(attr) is not None or attr in MODEL_FUNCTIONS or attr in MERGE_FUNCTIONS
             ):
                 return KerasName(attr)
+            if _is_keras_module(base.path) and attr[:1].isupper():
+                return UnknownKeras(attr)
             return Module(f"{base.path}.{attr}".strip("."))
         if isinstance(base, SequentialObj | FunctionalObj):
             return self.model_attribute(base, attr, line)
@@ -233,6 +243,13 @@ class KerasInterpreter(Interpreter):
         line = node.lineno
         if isinstance(func, KerasName):
             return self.keras_call(func.name, args, kwargs, line)
+        if isinstance(func, UnknownKeras):
+            what = f"{func.name}, a Keras class notedeck does not model ({self.at(line)})"
+            if any(self.is_model_value(v) for v in [*args, *kwargs.values()]):
+                raise self.cannot_follow(line, what)
+            return Unresolved(what)
+        if isinstance(func, Unresolved) and any(self.is_model_value(v) for v in args):
+            raise self.cannot_follow(line, f"the call {_call_text(node)}: it calls {func.reason}")
         if isinstance(func, LayerObj):
             return self.apply(func, args, line)
         if isinstance(func, Method):
@@ -283,8 +300,9 @@ class KerasInterpreter(Interpreter):
                     f"{kind.cls}() got a tensor as its '{arg}' argument: create the layer, then call it on "
                     f"the tensor, e.g. {kind.cls}()(x)",
                 )
-            if isinstance(value, Undefined):
-                raise Rejected(line, f"name '{value.name}' is not defined")
+            undefined = _undefined_in(value)
+            if undefined is not None:
+                raise Rejected(line, f"name '{undefined.name}' is not defined")
         converted = {k: self.argument(v, line) for k, v in values.items()}
         name = converted.get("name")
         if name is not None and not isinstance(name, str):
@@ -315,8 +333,9 @@ class KerasInterpreter(Interpreter):
             and converted.get("input_length") is None
         ):
             shape = None
-        if isinstance(shape, Unresolved):
-            raise self.cannot_follow(line, f"the input shape of this {kind.cls}: {shape.reason}")
+        if unresolved_in(shape) is not None:
+            reason = unresolved_in(shape).reason  # type: ignore[union-attr]
+            raise self.cannot_follow(line, f"the input shape of this {kind.cls}: {reason}")
         if shape is not None:
             try:
                 layer.input_shape = as_shape(kind.cls, shape)
@@ -371,8 +390,9 @@ class KerasInterpreter(Interpreter):
         if args:
             values["shape"] = args[0]
         for value in values.values():
-            if isinstance(value, Unresolved):
-                raise self.cannot_follow(line, f"this Input's shape: {value.reason}")
+            unknown = unresolved_in(value)
+            if unknown is not None:
+                raise self.cannot_follow(line, f"this Input's shape: {unknown.reason}")
         layer = self.construct(kind, [], {k: v for k, v in values.items() if k != "tensor"}, line)
         tensor: Tensor = self.add_node(layer, (), line)
         return tensor
@@ -674,6 +694,19 @@ def _split(layer: LayerObj, outcome: Outcome) -> tuple[int, int]:
 def split_params(layer: LayerObj, outcome: Outcome) -> tuple[int, int]:
     """(trainable, non-trainable) parameters of a layer as ``model.summary()`` counts them."""
     return _split(layer, outcome)
+
+
+def _call_text(node: ast.Call) -> str:
+    text = ast.unparse(node)
+    return text if len(text) <= 50 else text[:47] + "…"
+
+
+def _undefined_in(value: Any) -> Undefined | None:
+    if isinstance(value, Undefined):
+        return value
+    if isinstance(value, tuple | list):
+        return next((u for u in map(_undefined_in, value) if u is not None), None)
+    return None
 
 
 def _is_keras_module(path: str) -> bool:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import re
+import string
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -202,7 +203,9 @@ class Interpreter:
             raise Rejected(line, "notedeck cannot follow code that runs this many steps", unsupported=True)
 
     def cannot_follow(self, line: int, what: str) -> Rejected:
-        return Rejected(line, f"notedeck cannot follow {what} ({self.at(line)})", unsupported=True)
+        """Code notedeck cannot follow (Keras may well accept it): the construct and its line."""
+        where_ = "" if re.search(r"\(line \d+\)$", what) else f" ({self.at(line)})"
+        return Rejected(line, f"notedeck cannot follow {what}{where_}", unsupported=True)
 
     def opaque_call(self, func: Any, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
         """A call notedeck does not evaluate: harmless unless it receives layers or models."""
@@ -501,6 +504,8 @@ class Interpreter:
 
     def eval(self, node: ast.expr) -> Any:
         if isinstance(node, ast.Constant):
+            if node.value is Ellipsis:  # ``x = ...``: a placeholder in a book or tutorial snippet
+                return Unresolved(f"the placeholder '...' ({self.at(node.lineno)})")
             return node.value
         if isinstance(node, ast.Name):
             return self.name(node.id)
@@ -750,21 +755,24 @@ class Interpreter:
     def builtin(self, name: str, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
         if name == "print":
             return None
+        plain_kwargs = all(_plain_deep(v) for v in kwargs.values())
         if (
             name in _CONTAINER_BUILTINS
-            and not kwargs
+            and plain_kwargs
             and all(isinstance(a, tuple | list | dict | str) for a in args)
         ):
             try:
-                return _BUILTINS[name](*args)
+                return _BUILTINS[name](*args, **kwargs)
             except (TypeError, ValueError):
                 pass
-        if not kwargs and all(_plain_deep(a) for a in args):
+        if plain_kwargs and all(_plain_deep(a) for a in args):
             try:
-                result = _BUILTINS[name](*args)
+                result = _BUILTINS[name](*args, **kwargs)
             except (KeyError, TypeError, ValueError, OverflowError):
                 result = None
             else:
+                if result is None and name == "range":
+                    return Unresolved(f"a range too long to follow ({self.at(node.lineno)})")
                 if not isinstance(result, list) or len(result) <= MAX_ITEMS:
                     return result
         if name == "isinstance":
@@ -806,10 +814,8 @@ class Interpreter:
             and all(_plain_deep(a) for a in args)
             and not kwargs
         ):
-            if name == "format" and any(
-                not _SAFE_SPEC.fullmatch(s) for s in re.findall(r"\{[^{}]*:([^{}]*)\}", owner)
-            ):
-                return Unresolved(f"str.format() ({self.at(node.lineno)})")
+            if not _small_text(owner, args) or (name == "format" and not _safe_format(owner)):
+                return Unresolved(f"str.{name}() ({self.at(node.lineno)})")
             try:
                 return getattr(owner, name)(*args)
             except (TypeError, ValueError, IndexError, KeyError):
@@ -891,7 +897,7 @@ def _arith(op: ast.operator, left: Any, right: Any) -> Any:
             raise ValueError
         return left * right
     if isinstance(op, ast.Mod) and isinstance(left, str) and _plain_deep(right) and "%" in left:
-        if re.search(r"%[^a-z%]*\d{3}", left):
+        if re.search(r"%[^a-z%]*(?:\d{3}|\*)", left) or not _small_text(left, [right]):
             raise ValueError
         return left % right
     raise TypeError
@@ -932,6 +938,21 @@ _COMPARE: dict[type, Callable[[Any, Any], Any]] = {
     ast.In: lambda a, b: a in b,
     ast.NotIn: lambda a, b: a not in b,
 }
+
+
+def _small_text(text: str, args: Sequence[Any]) -> bool:
+    """Whether string formatting or a str method on these values stays small (no memory blow-up)."""
+    longest = max([len(str(a)) for a in args] or [0])
+    return len(text) * (longest + 1) <= 100_000
+
+
+def _safe_format(text: str) -> bool:
+    """A ``str.format`` template whose fields all have small, literal format specs."""
+    try:
+        fields = list(string.Formatter().parse(text))
+    except ValueError:
+        return False
+    return all(spec is None or ("{" not in spec and _SAFE_SPEC.fullmatch(spec)) for _, _, spec, _ in fields)
 
 
 def _number(value: Any) -> bool:

@@ -93,8 +93,11 @@ class LayerKind:
     extra: frozenset[str] = field(default_factory=frozenset)
     """Accepted keyword arguments that do not change the arithmetic."""
 
+    lenient: bool = False
+    """Arguments are not checked (layers whose arguments never change shapes or weights)."""
+
     def accepts(self, name: str) -> bool:
-        return name in self.defaults or name in self.extra or name in BASE_KWARGS
+        return self.lenient or name in self.defaults or name in self.extra or name in BASE_KWARGS
 
 
 BASE_KWARGS = frozenset(
@@ -128,8 +131,9 @@ class Args:
         value = self.values[name] if name in self.values else self.defaults.get(name)
         if value is REQUIRED:
             raise KerasError(f"{self.cls}() is missing the required argument '{name}'")
-        if isinstance(value, Unresolved):
-            raise NotAnalysed(f"its '{name}': {value.reason}")
+        unknown = unresolved_in(value)
+        if unknown is not None:
+            raise NotAnalysed(f"its '{name}': {unknown.reason}")
         return value
 
     def given(self, name: str) -> bool:
@@ -181,6 +185,18 @@ class Unresolved:
     """An argument value the analysis could not evaluate (it is only an error if needed)."""
 
     reason: str
+
+
+def unresolved_in(value: Any) -> Unresolved | None:
+    """The first value notedeck could not work out inside an argument (tuples and lists included)."""
+    if isinstance(value, Unresolved):
+        return value
+    if isinstance(value, tuple | list):
+        for item in value:
+            found = unresolved_in(item)
+            if found is not None:
+                return found
+    return None
 
 
 @dataclass(frozen=True)
@@ -961,6 +977,33 @@ def _time_distributed(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
     )
 
 
+def _resize(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
+    """Resizing and cropping to ``height × width``: the field is not worked out (interpolation, offsets)."""
+    (x,) = inputs
+    if len(x.shape) != 3:
+        raise KerasError(f"{args.cls} expects images (height, width, channels), got {shape_text(x.shape)}")
+    height, width = args.integer("height"), args.integer("width")
+    return Outcome(
+        (TensorInfo((height, width, x.shape[-1]), None),), shape_note=f"resized to {height}×{width}"
+    )
+
+
+_PASSTHROUGH_LENIENT = {
+    "RandomFlip": "mode seed",
+    "RandomRotation": "factor fill_mode interpolation seed fill_value",
+    "RandomZoom": "height_factor width_factor fill_mode interpolation seed fill_value",
+    "RandomTranslation": "height_factor width_factor fill_mode interpolation seed fill_value",
+    "RandomContrast": "factor seed",
+    "RandomBrightness": "factor value_range seed",
+    "GaussianNoise": "stddev seed",
+    "GaussianDropout": "rate seed",
+    "AlphaDropout": "rate noise_shape seed",
+    "ActivityRegularization": "l1 l2",
+    "Identity": "",
+}
+"""Layers that change values but never shapes or weights (augmentation, noise, regularisation)."""
+
+
 def _embedding(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
     (x,) = inputs
     vocab = args.integer("input_dim")
@@ -1255,6 +1298,16 @@ def _other_kinds() -> list[LayerKind]:
             "Dot", ("axes", "normalize"), {"axes": REQUIRED, "normalize": False}, _dot, many_inputs=True
         ),
         LayerKind("TimeDistributed", ("layer",), {"layer": REQUIRED}, _time_distributed),
+        *(
+            LayerKind(cls, _w(words), {}, _passthrough, lenient=True)
+            for cls, words in _PASSTHROUGH_LENIENT.items()
+        ),
+        *(
+            LayerKind(
+                cls, ("height", "width"), {"height": REQUIRED, "width": REQUIRED}, _resize, lenient=True
+            )
+            for cls in ("Resizing", "CenterCrop", "RandomCrop")
+        ),
         LayerKind(
             "BatchNormalization",
             _w("axis momentum epsilon center scale"),
@@ -1339,7 +1392,7 @@ def suggest(kind: LayerKind, name: str) -> str | None:
 
 def bind(kind: LayerKind, positional: Sequence[Any], keywords: Mapping[str, Any]) -> dict[str, Any]:
     """Match call arguments to the signature; raise :class:`KerasError` like Python/Keras would."""
-    if len(positional) > len(kind.positional):
+    if len(positional) > len(kind.positional) and not kind.lenient:
         raise KerasError(
             f"{kind.cls}() takes at most {len(kind.positional)} positional arguments, got {len(positional)}"
         )
