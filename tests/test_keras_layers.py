@@ -621,3 +621,21 @@ def test_any_mix_of_keras_code_and_junk_analyses_without_raising(lines: list[str
                     assert model.total == sum(layer.params for layer in model.layers)
             else:
                 assert all(p.message for p in unit.problems)
+
+
+# ---------------------------------------------------------------- formulas written once
+
+
+def test_a_formula_evaluates_and_prints_itself() -> None:
+    from cards.generators.keras.formula import largest, lit, product
+
+    assert (lit(16) * (product(5, 5, 3) + 1)).shown() == "16·(5·5·3 + 1) = 1,216"
+    assert ((lit(32) - 3).floor_div(1) + 1).shown(thousands=False) == "⌊(32 − 3)/1⌋ + 1 = 30"
+    assert (lit(8) * 2 + largest(lit(3) - 2, 0)).shown() == "8·2 + max(3 − 2, 0) = 17"
+
+
+def test_the_shape_note_of_a_dilated_transposed_conv_agrees_with_its_size() -> None:
+    conv = on("(8, 8, 2)", "Conv2DTranspose(2, 3, dilation_rate=2)")
+    # k_eff = 2·(3 − 1) + 1 = 5; 'valid': 8·1 + max(5 − 1, 0) = 12 (the note once said 3 − 1 and 10)
+    assert conv.output_shape == (12, 12, 2)
+    assert conv.shape_note == "'valid' padding: 8·1 + max(5 − 1, 0) = 12 per axis"

@@ -27,6 +27,7 @@ from fractions import Fraction
 from typing import Any
 
 from cards.generators.keras import receptive
+from cards.generators.keras.formula import Expr, largest, lit, product
 from cards.generators.keras.receptive import Field
 
 Dim = int | None
@@ -295,34 +296,35 @@ def _rf_step(old: Field, new: Field, grow: Sequence[int], what: str, *, per: str
     return f"{what}: " + "; ".join(parts)
 
 
+def conv_length_expr(length: int, k: int, s: int, d: int, padding: str) -> Expr:
+    """Keras 3 ``compute_conv_output_shape`` for one axis, as a worked formula."""
+    k_eff = d * (k - 1) + 1
+    if padding == "valid":
+        return (lit(length) - k_eff).floor_div(s) + 1
+    return lit(length).ceil_div(s)
+
+
 def conv_length(length: Dim, k: int, s: int, d: int, padding: str, cls: str) -> Dim:
     """Keras 3 ``compute_conv_output_shape`` for one axis."""
     if length is None:
         return None
     k_eff = d * (k - 1) + 1
-    if padding == "valid":
-        out = (length - k_eff) // s + 1
-        if length < k_eff or out <= 0:
-            raise KerasError(
-                f"{cls}: the input size {length} is smaller than the (dilated) kernel {k_eff} "
-                "with padding='valid' (the output size would be negative)"
-            )
-        return out
-    return (length + s - 1) // s
+    out = conv_length_expr(length, k, s, d, padding).value
+    if padding == "valid" and (length < k_eff or out <= 0):
+        raise KerasError(
+            f"{cls}: the input size {length} is smaller than the (dilated) kernel {k_eff} "
+            "with padding='valid' (the output size would be negative)"
+        )
+    return out
 
 
 def _conv_note(
     lengths: Shape, kernel: Sequence[int], strides: Sequence[int], dil: Sequence[int], padding: str
 ) -> str:
-    parts = []
-    for length, k, s, d in zip(lengths, kernel, strides, dil, strict=True):
-        k_eff = d * (k - 1) + 1
-        if length is None:
-            parts.append("None")
-        elif padding == "valid":
-            parts.append(f"⌊({length} − {k_eff})/{s}⌋ + 1 = {(length - k_eff) // s + 1}")
-        else:
-            parts.append(f"⌈{length}/{s}⌉ = {(length + s - 1) // s}")
+    parts = [
+        "None" if n is None else conv_length_expr(n, k, s, d, padding).shown(thousands=False)
+        for n, k, s, d in zip(lengths, kernel, strides, dil, strict=True)
+    ]
     return _axes_note(padding, parts)
 
 
@@ -344,11 +346,10 @@ def _data_format(args: Args) -> None:
         raise NotAnalysed(f"{args.cls}: only data_format='channels_last' is analysed")
 
 
-def _bias_formula(filters: int, weights: Sequence[int], bias: bool, total: int) -> str:
-    inner = "·".join(str(w) for w in weights)
-    if bias:
-        return f"{filters}·({inner} + 1) = {num(total)}"
-    return f"{filters}·{inner} = {num(total)} (no bias)"
+def _weights(units: int, inputs: Expr, bias: bool) -> tuple[int, str]:
+    """``units·(inputs + 1)`` parameters (``units·inputs`` without bias) and the worked formula."""
+    expr = lit(units) * (inputs + 1) if bias else lit(units) * inputs
+    return expr.value, expr.shown() + ("" if bias else " (no bias)")
 
 
 # ---------------------------------------------------------------- convolutions
@@ -437,12 +438,8 @@ def _conv(rank: int) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
             raise KerasError(f"{args.cls}: filters={filters} is not divisible by groups={groups}")
         if cin % groups:
             raise KerasError(f"{args.cls}: the {cin} input channels are not divisible by groups={groups}")
-        per_filter = math.prod(win.kernel) * (cin // groups)
-        total = filters * (per_filter + int(bias))
-        formula = _bias_formula(filters, [*win.kernel, cin], bias, total)
-        if groups > 1:
-            inner = "·".join(str(k) for k in win.kernel) + f"·({cin}/{groups})"
-            formula = f"{filters}·({inner}{' + 1' if bias else ''}) = {num(total)}"
+        per_channel = Expr(cin // groups, f"({cin}/{groups})") if groups > 1 else lit(cin)
+        total, formula = _weights(filters, product(*win.kernel) * per_channel, bias)
         what = "conv" + (f", dilation {max(win.dil)}" if max(win.dil) > 1 else "")
         what += f", stride {'×'.join(map(str, win.strides))}" if max(win.strides) > 1 else ""
         return win.outcome(args.cls, filters, total, formula, what)
@@ -450,35 +447,34 @@ def _conv(rank: int) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
     return compute
 
 
-def transpose_length(length: Dim, k: int, s: int, d: int, padding: str, output_padding: int | None) -> Dim:
-    """Keras 3 ``compute_conv_transpose_output_length`` for one axis."""
-    if length is None:
-        return None
-    k_eff = k + (k - 1) * (d - 1)
+def transpose_length_expr(
+    length: int, k: int, s: int, d: int, padding: str, output_padding: int | None
+) -> Expr:
+    """Keras 3 ``compute_conv_transpose_output_length`` for one axis, as a worked formula."""
+    k_eff = d * (k - 1) + 1
     if output_padding is None:
         if padding == "valid":
-            return length * s + max(k_eff - s, 0)
-        return length * s
+            return lit(length) * s + largest(lit(k_eff) - s, 0)
+        return lit(length) * s
     pad = k_eff // 2 if padding == "same" else 0
-    return (length - 1) * s + k_eff - 2 * pad + output_padding
+    return (lit(length) - 1) * s + k_eff - lit(2) * pad + output_padding
 
 
-def _transpose_note(
-    lengths: Shape, kernel: Sequence[int], strides: Sequence[int], padding: str, out_pad: Sequence[int] | None
-) -> str:
-    parts = []
-    for i, (n, k, s) in enumerate(zip(lengths, kernel, strides, strict=True)):
-        if n is None:
-            parts.append("None")
-        elif out_pad is not None:
-            pad = k // 2 if padding == "same" else 0
-            p = out_pad[i]
-            parts.append(f"({n} − 1)·{s} + {k} − 2·{pad} + {p} = {(n - 1) * s + k - 2 * pad + p}")
-        elif padding == "valid":
-            parts.append(f"{n}·{s} + max({k} − {s}, 0) = {n * s + max(k - s, 0)}")
-        else:
-            parts.append(f"{n}·{s} = {n * s}")
-    return _axes_note(padding, parts)
+def transpose_length(length: Dim, k: int, s: int, d: int, padding: str, output_padding: int | None) -> Dim:
+    """Keras 3 ``compute_conv_transpose_output_length`` for one axis."""
+    return None if length is None else transpose_length_expr(length, k, s, d, padding, output_padding).value
+
+
+def _transpose_note(win: _Window, out_pad: Sequence[int] | None) -> str:
+    parts = [
+        "None"
+        if n is None
+        else transpose_length_expr(n, k, s, d, win.padding, None if out_pad is None else out_pad[i]).shown(
+            thousands=False
+        )
+        for i, (n, k, s, d) in enumerate(zip(win.spatial, win.kernel, win.strides, win.dil, strict=True))
+    ]
+    return _axes_note(win.padding, parts)
 
 
 def _transpose_rf(win: _Window, out_pad: Sequence[int] | None) -> tuple[Field | None, str]:
@@ -532,13 +528,13 @@ def _conv_transpose(rank: int) -> Callable[[Args, Sequence[TensorInfo]], Outcome
             transpose_length(n, k, s, d, win.padding, None if out_pad is None else out_pad[i])
             for i, (n, k, s, d) in enumerate(zip(win.spatial, win.kernel, win.strides, win.dil, strict=True))
         )
-        total = filters * (math.prod(win.kernel) * cin + int(bias))
+        total, formula = _weights(filters, product(*win.kernel, cin), bias)
         rf, rf_note = _transpose_rf(win, out_pad)
         return Outcome(
             (TensorInfo((*out, filters), rf),),
             trainable=total,
-            formula=_bias_formula(filters, [*win.kernel, cin], bias, total),
-            shape_note=_transpose_note(win.spatial, win.kernel, win.strides, win.padding, out_pad),
+            formula=formula,
+            shape_note=_transpose_note(win, out_pad),
             rf_note=rf_note,
         )
 
@@ -722,8 +718,7 @@ def _dense(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
     if not x.shape:
         raise KerasError("Dense needs an input with at least one dimension")
     n_in = _channels("Dense", x.shape[-1])
-    total = units * (n_in + int(bias))
-    formula = f"{units}·({n_in} + 1) = {num(total)}" if bias else f"{units}·{n_in} = {num(total)} (no bias)"
+    total, formula = _weights(units, lit(n_in), bias)
     note = "Dense acts on the last axis" if len(x.shape) > 1 else ""
     return Outcome(
         (TensorInfo((*x.shape[:-1], units), x.field),), trainable=total, formula=formula, shape_note=note
