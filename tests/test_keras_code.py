@@ -522,3 +522,24 @@ def test_pooling_3d() -> None:
 def test_prelu_without_shared_axes_learns_one_slope_per_value() -> None:
     model = model_of("i = Input((5, 3))\nx = layers.PReLU()(i)\nm = Model(i, x)\n")
     assert model.total == 15  # 5·3
+
+
+def test_a_subclassed_model_is_named_and_other_models_still_count() -> None:
+    unit = unit_of(
+        """
+        class Net(keras.Model):
+            def call(self, x):
+                return x
+        net = Net()
+        small = Sequential([Input((4,)), Dense(2)])
+        """
+    )
+    (problem,) = unit.problems
+    assert not problem.fatal and problem.line == 2 and "subclassed model or layer Net" in problem.message
+    assert [m.total for m in unit.models] == [10]  # 2·(4 + 1)
+
+
+def test_intermediate_tensors_as_model_inputs_are_not_called_a_keras_error() -> None:
+    # Keras 3 accepts them (it clones the graph from there); notedeck does not follow that.
+    message = refused("a = Input((8,))\nb = Dense(4)(a)\nc = Dense(2)(b)\nm = Model(b, c)\n")
+    assert "inputs are not Input" in message

@@ -45,20 +45,7 @@ from cards.generators.keras.layers import (
     num,
     unresolved_in,
 )
-from cards.generators.keras.units import IMPLICIT_MODULES, MODEL_FUNCTIONS, CodeUnit, Problem
-
-MERGE_FUNCTIONS = {
-    "concatenate": "Concatenate",
-    "add": "Add",
-    "subtract": "Subtract",
-    "multiply": "Multiply",
-    "average": "Average",
-    "maximum": "Maximum",
-    "minimum": "Minimum",
-    "dot": "Dot",
-}
-"""Keras' functional merge helpers: ``concatenate([a, b], axis=-1)`` is ``Concatenate(axis=-1)([a, b])``."""
-
+from cards.generators.keras.units import IMPLICIT_MODULES, MERGE_FUNCTIONS, MODEL_FUNCTIONS, CodeUnit, Problem
 
 # ---------------------------------------------------------------- values
 
@@ -75,6 +62,14 @@ class UnknownKeras:
     """A Keras class or function notedeck does not model (``layers.Lambda``, ``applications.VGG16``)."""
 
     name: str
+
+
+@dataclass(frozen=True)
+class KerasSubclass:
+    """A class deriving from a Keras model or layer: its ``call`` is not followed."""
+
+    name: str
+    line: int
 
 
 @dataclass
@@ -183,6 +178,11 @@ class KerasInterpreter(Interpreter):
             return Unresolved(f"'{name}' may come from the star import ({self.at(line)})")
         return Undefined(name)
 
+    def class_hook(self, stmt: ast.ClassDef) -> Any:
+        if any(re.search(r"\b(?:Model|Layer|Sequential)\b", ast.unparse(b)) for b in stmt.bases):
+            return KerasSubclass(stmt.name, stmt.lineno)
+        return super().class_hook(stmt)
+
     def attribute_hook(self, base: Any, attr: str, line: int) -> Any:
         if isinstance(base, Module):
             if _is_keras_module(base.path) and (
@@ -243,6 +243,17 @@ class KerasInterpreter(Interpreter):
         line = node.lineno
         if isinstance(func, KerasName):
             return self.keras_call(func.name, args, kwargs, line)
+        if isinstance(func, KerasSubclass):
+            # Valid Keras that notedeck does not analyse; other models of the code still get numbers.
+            message = (
+                f"notedeck cannot follow the subclassed model or layer {func.name} ({self.at(func.line)}), "
+                "so it gets no exercise cards; the code may well be valid"
+            )
+            if all(p.message != message for p in self.problems):
+                self.problems.append(
+                    Problem(self.unit.file_line(func.line), message, fatal=False, unsupported=True)
+                )
+            return Unresolved(f"an instance of {func.name} ({self.at(line)})")
         if isinstance(func, UnknownKeras):
             what = f"{func.name}, a Keras class notedeck does not model ({self.at(line)})"
             if any(self.is_model_value(v) for v in [*args, *kwargs.values()]):

@@ -197,7 +197,12 @@ def _functional_nodes(interp: Interpreter, model: FunctionalObj) -> list[int]:
     inputs = {t.node for t in model.inputs}
     for t in model.inputs:
         if interp.nodes[t.node].layer.config.kind.cls != "InputLayer":
-            raise Rejected(model.line, "Model inputs must come from Input(...)")
+            # Keras 3 accepts intermediate tensors as inputs (it clones the graph); notedeck does not.
+            raise Rejected(
+                model.line,
+                "notedeck cannot follow a model whose inputs are not Input(...) tensors",
+                unsupported=True,
+            )
     seen: set[int] = set()
     stack = [t.node for t in model.outputs]
     while stack:
@@ -215,7 +220,11 @@ def _functional_nodes(interp: Interpreter, model: FunctionalObj) -> list[int]:
     missing = inputs - seen
     if missing:
         name = interp.nodes[min(missing)].layer.name
-        raise Rejected(model.line, f"input '{name}' is not connected to the outputs")
+        raise Rejected(
+            model.line,
+            f"notedeck cannot follow a model whose input '{name}' is not connected to the outputs",
+            unsupported=True,
+        )
     return sorted(seen)
 
 

@@ -188,6 +188,10 @@ class Interpreter:
     def store_attribute_hook(self, base: Any, attr: str, value: Any, line: int) -> None:
         """``base.attr = value`` (plain objects have nothing notedeck follows)."""
 
+    def class_hook(self, stmt: ast.ClassDef) -> Any:
+        """A class definition (its body is not followed)."""
+        return Unresolved(f"the class {stmt.name} ({self.at(stmt.lineno)})")
+
     def is_model_value(self, value: Any) -> bool:
         """Whether a value holds layers, tensors or models (passing it to unknown code loses track)."""
         return False
@@ -265,7 +269,7 @@ class Interpreter:
         elif isinstance(stmt, ast.FunctionDef):
             self.frame.env[stmt.name] = self.define(stmt)
         elif isinstance(stmt, ast.ClassDef):
-            self.frame.env[stmt.name] = Unresolved(f"the class {stmt.name} ({self.at(stmt.lineno)})")
+            self.frame.env[stmt.name] = self.class_hook(stmt)
         elif isinstance(stmt, ast.Return):
             raise _Return(self.eval(stmt.value) if stmt.value is not None else None)
         elif isinstance(stmt, ast.Global | ast.Nonlocal):

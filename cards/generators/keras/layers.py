@@ -585,14 +585,12 @@ def _separable(rank: int) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
 
 
 def pool_length(length: Dim, p: int, s: int, padding: str, cls: str) -> Dim:
+    """Pooling output length: the convolution formula with the pool as kernel."""
     if length is None:
         return None
-    if padding == "valid":
-        out = (length - p) // s + 1
-        if length < p:
-            raise KerasError(f"{cls}: the input size {length} is smaller than the pool size {p}")
-        return out
-    return (length + s - 1) // s
+    if padding == "valid" and length < p:
+        raise KerasError(f"{cls}: the input size {length} is smaller than the pool size {p}")
+    return conv_length_expr(length, p, s, 1, padding).value
 
 
 def _pooling(rank: int, kind: str) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:

@@ -30,6 +30,17 @@ IMPLICIT_MODULES = {
 }
 """Aliases notes use without importing them (exam snippets rarely show imports)."""
 MODEL_FUNCTIONS = frozenset({"Input", "Sequential", "Model"})
+MERGE_FUNCTIONS = {
+    "concatenate": "Concatenate",
+    "add": "Add",
+    "subtract": "Subtract",
+    "multiply": "Multiply",
+    "average": "Average",
+    "maximum": "Maximum",
+    "minimum": "Minimum",
+    "dot": "Dot",
+}
+"""Keras' functional merge helpers: ``concatenate([a, b], axis=-1)`` is ``Concatenate(axis=-1)([a, b])``."""
 _MAX_REPAIR_LINE = 400
 _JUNK = re.compile(r"[\w\s.,;:×*+\-/%<>→]+")
 """What a trailing annotation may contain: no brackets, quotes or '=' (those are real code)."""
@@ -123,7 +134,12 @@ def _continues(defined: set[str], previous: CodeBlock, block: CodeBlock, nxt: as
     used = {n.id for n in ast.walk(nxt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
     free = used - _assigned_names(nxt) - _KNOWN_NAMES
     free = {
-        n for n in free if n not in IMPLICIT_MODULES and layer_kind(n) is None and n not in MODEL_FUNCTIONS
+        n
+        for n in free
+        if n not in IMPLICIT_MODULES
+        and layer_kind(n) is None
+        and n not in MODEL_FUNCTIONS
+        and n not in MERGE_FUNCTIONS
     }
     if not free or not _has_keras(block.code, nxt):
         return False
