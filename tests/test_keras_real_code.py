@@ -294,3 +294,53 @@ def test_lambda_layers_and_pretrained_bases_are_refused_by_name() -> None:
     )
     (problem,) = base.problems
     assert problem.unsupported and problem.line == 6 and "MobileNetV2" in problem.message
+
+
+def test_keras_example_bidirectional_lstm_on_imdb() -> None:
+    # keras-io examples/nlp/bidirectional_lstm_imdb (the example prints Total params: 2,757,761);
+    # the data-loading lines after the model are harmless.
+    model = last_model(
+        """
+        import numpy as np
+        import keras
+        from keras import layers
+
+        max_features = 20000
+        inputs = keras.Input(shape=(None,), dtype="int32")
+        x = layers.Embedding(max_features, 128)(inputs)
+        x = layers.Bidirectional(layers.LSTM(64, return_sequences=True))(x)
+        x = layers.Bidirectional(layers.LSTM(64))(x)
+        outputs = layers.Dense(1, activation="sigmoid")(x)
+        model = keras.Model(inputs, outputs)
+        model.summary()
+        (x_train, y_train), (x_val, y_val) = keras.datasets.imdb.load_data(num_words=max_features)
+        print(len(x_train), "Training sequences")
+        """
+    )
+    # 20,000·128 = 2,560,000; each BiLSTM 2·4·(64·(128 + 64) + 64) = 98,816; 1·(128 + 1) = 129
+    assert model.total == 2560000 + 2 * 98816 + 129 == 2757761
+
+
+def test_vae_decoder_sized_from_the_encoders_static_shape() -> None:
+    # VAE tutorials keep `shape = K.int_shape(x)` (or `x.shape[1:]`) to size the decoder's Dense and Reshape.
+    model = last_model(
+        """
+        from tensorflow.keras.layers import *
+        from tensorflow.keras.models import *
+        from tensorflow.keras import backend as K
+
+        inputs = Input(shape=(16, 16, 3))
+        x = Conv2D(8, 3, strides=2, padding="same")(inputs)
+        shape = K.int_shape(x)
+        print(K.int_shape(x))
+        x = Flatten()(x)
+        z = Dense(4)(x)
+        d = Dense(shape[1] * shape[2] * shape[3])(z)
+        d = Reshape(shape[1:])(d)
+        d = Reshape(x.shape[1:])(d)
+        model = Model(inputs, d)
+        """
+    )
+    # 8·(27 + 1) = 224; 16 → 8: 8·8·8 = 512; 4·(512 + 1) = 2,052; 512·(4 + 1) = 2,560
+    assert model.total == 224 + 2052 + 2560
+    assert model.layers[-1].output_shape == (512,)

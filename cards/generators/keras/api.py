@@ -194,6 +194,8 @@ class KerasInterpreter(Interpreter):
             return Module(f"{base.path}.{attr}".strip("."))
         if isinstance(base, SequentialObj | FunctionalObj):
             return self.model_attribute(base, attr, line)
+        if isinstance(base, Tensor) and attr == "shape":
+            return (None, *base.info.shape)  # KerasTensor.shape includes the batch axis
         if isinstance(base, LayerObj | Tensor | KerasName | Function):
             if attr in ("output", "input", "shape") and isinstance(base, LayerObj):
                 return Unresolved(f"the attribute '.{attr}' of a layer ({self.at(line)})")
@@ -229,6 +231,15 @@ class KerasInterpreter(Interpreter):
             return
         if self.is_model_value(base):
             raise self.cannot_follow(line, f"setting the attribute '.{attr}' of a Keras object")
+
+    def is_mutable_model_value(self, value: Any) -> bool:
+        if isinstance(value, LayerObj | SequentialObj | FunctionalObj):
+            return True
+        if isinstance(value, tuple | list):
+            return any(self.is_mutable_model_value(v) for v in value)
+        if isinstance(value, dict):
+            return any(self.is_mutable_model_value(v) for v in value.values())
+        return False
 
     def is_model_value(self, value: Any) -> bool:
         if isinstance(value, LayerObj | Tensor | SequentialObj | FunctionalObj):
@@ -267,8 +278,13 @@ class KerasInterpreter(Interpreter):
             return self.method(func, args, kwargs, node)
         if isinstance(func, SequentialObj | FunctionalObj):
             return self.apply(self.as_layer(func, line), args, line)
-        if isinstance(func, Module) and func.path.split(".")[-1] in MERGE_FUNCTIONS | {"Input": 0}:
-            return self.opaque_call(func, args, kwargs, node)
+        if (
+            isinstance(func, Module)
+            and func.path.endswith("int_shape")
+            and args
+            and isinstance(args[0], Tensor)
+        ):
+            return (None, *args[0].info.shape)  # keras.backend.int_shape: the static shape with the batch
         return self.opaque_call(func, args, kwargs, node)
 
     # -- Keras calls

@@ -196,6 +196,10 @@ class Interpreter:
         """Whether a value holds layers, tensors or models (passing it to unknown code loses track)."""
         return False
 
+    def is_mutable_model_value(self, value: Any) -> bool:
+        """Whether a value holds layers or models, which unknown code could change (tensors it cannot)."""
+        return False
+
     # -- helpers
 
     def at(self, line: int) -> str:
@@ -215,7 +219,11 @@ class Interpreter:
         """A call notedeck does not evaluate: harmless unless it receives layers or models."""
         text = _short(node.func)
         called = text.rsplit(".", 1)[-1]
-        if called not in HARMLESS_CALLS and any(self.is_model_value(v) for v in [*args, *kwargs.values()]):
+        # A tensor handed to unknown code cannot change the model (its result stays unknown);
+        # a layer or model can be changed in place, so then the count is no longer known.
+        if called not in HARMLESS_CALLS and any(
+            self.is_mutable_model_value(v) for v in [*args, *kwargs.values()]
+        ):
             raise self.cannot_follow(node.lineno, f"{text}(), which receives layers or models")
         if isinstance(func, Undefined) and called not in HARMLESS_CALLS:
             return Unresolved(f"{text}() is not defined in the code ({self.at(node.lineno)})")
