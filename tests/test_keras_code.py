@@ -543,3 +543,13 @@ def test_intermediate_tensors_as_model_inputs_are_not_called_a_keras_error() -> 
     # Keras 3 accepts them (it clones the graph from there); notedeck does not follow that.
     message = refused("a = Input((8,))\nb = Dense(4)(a)\nc = Dense(2)(b)\nm = Model(b, c)\n")
     assert "inputs are not Input" in message
+
+
+@pytest.mark.parametrize(
+    ("stray", "expected"),
+    [("break", "'break' or 'continue' outside a loop"), ("return 3", "'return' outside a function")],
+)
+def test_stray_break_or_return_is_pythons_syntax_error_not_a_crash(stray: str, expected: str) -> None:
+    unit = unit_of(f"model = Sequential([Input((4,)), Dense(2)])\n{stray}\n")
+    (problem,) = unit.problems
+    assert expected in problem.message and not problem.unsupported and problem.line == 2

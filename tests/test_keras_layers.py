@@ -608,6 +608,11 @@ _FRAGMENTS = [
     "def g(*a, k=1, **kw):\n    return a, kw",
     "y = g(x, k=2, z=3)",
     "y = tfkl.TimeDistributed(tfkl.Dense(2))(x)",
+    "break",
+    "return y",
+    "class Net(tfk.Model):\n    pass",
+    "net = Net()",
+    "y = x.shape[1:]",
 ]
 
 

@@ -154,7 +154,7 @@ class KerasInterpreter(Interpreter):
 
     def run(self, tree: ast.Module) -> None:
         try:
-            self.block(tree.body)
+            self.top_level(tree)
         except Rejected as exc:
             line = self.unit.file_line(exc.line) if exc.line else self.unit.first.line
             self.problems.append(Problem(line, exc.message, unsupported=exc.unsupported))

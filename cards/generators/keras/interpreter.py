@@ -231,6 +231,18 @@ class Interpreter:
 
     # -- statements
 
+    def top_level(self, tree: ast.Module) -> None:
+        """The module's statements; a stray ``break``, ``continue`` or ``return`` is Python's SyntaxError."""
+        for stmt in tree.body:
+            try:
+                self.statement(stmt)
+            except (_Break, _Continue):
+                raise Rejected(
+                    stmt.lineno, "'break' or 'continue' outside a loop (a Python syntax error)"
+                ) from None
+            except _Return:
+                raise Rejected(stmt.lineno, "'return' outside a function (a Python syntax error)") from None
+
     def block(self, body: Sequence[ast.stmt]) -> None:
         for stmt in body:
             self.statement(stmt)
