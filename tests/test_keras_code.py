@@ -56,7 +56,7 @@ def test_an_if_notedeck_cannot_decide_makes_the_model_not_analysed() -> None:
         model.add(Dense(1))
         """
     )
-    assert "if-statement" in message and "deep" in message and "(line 5)" in message
+    assert message == "notedeck cannot follow `if deep:` (line 5): whether the condition holds is not known"
 
 
 def test_an_if_that_can_be_decided_is_followed() -> None:
@@ -101,7 +101,7 @@ def test_a_name_set_under_an_undecidable_if_cannot_size_a_layer() -> None:
         model = Sequential([Input((4,)), Dense(units)])
         """
     )
-    assert "units" in message and "if-statement" in message
+    assert "'units' is set under `if os.environ.get('BIG'):` (line 3)" in message
 
 
 def test_break_stops_the_loop() -> None:
@@ -161,7 +161,10 @@ def test_a_loop_over_data_notedeck_cannot_know_is_refused() -> None:
             model.add(Dense(units))
         """
     )
-    assert "loop" in message and "(line 3)" in message
+    assert message == (
+        "notedeck cannot follow `for … in config['hidden']:` (line 3): "
+        "the items the loop goes through are not known"
+    )
 
 
 def test_a_while_without_a_known_end_is_refused() -> None:
@@ -245,7 +248,10 @@ def test_an_unknown_function_receiving_the_model_is_refused() -> None:
         model.add(Dense(1))
         """
     )
-    assert "add_hidden_layers()" in message
+    assert message == (
+        "notedeck cannot follow `add_hidden_layers(model)` (line 3): "
+        "it hands layers or models to code notedeck does not have"
+    )
 
 
 def test_the_step_limit_refuses_rather_than_guessing() -> None:
@@ -257,7 +263,7 @@ def test_the_step_limit_refuses_rather_than_guessing() -> None:
         model = Sequential([Input((8,)), Dense(n)])
         """
     )
-    assert "while-loop" in message or "steps" in message
+    assert "`while n < 10 ** 6:`" in message and "when the loop ends is not known" in message
 
 
 # ---------------------------------------------------------------- honest messages
@@ -294,7 +300,7 @@ def test_generator_message_says_the_code_may_be_valid() -> None:
     (warning,) = generated.warnings
     assert warning.line == 13
     assert warning.message == (
-        "notedeck cannot follow the if-statement whose condition settings.flag it cannot decide (line 13) — "
+        "notedeck cannot follow `if settings.flag:` (line 13): whether the condition holds is not known — "
         "the code may well be valid, but it gets no exercise cards"
     )
     assert not generated.cards

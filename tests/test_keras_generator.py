@@ -316,7 +316,7 @@ def test_valid_keras_that_is_not_analysed_says_so() -> None:
     notes = f"# A\n\n```\n{code}```\n"
     (warning,) = generate(notes).warnings
     assert warning.message == (
-        "notedeck cannot follow the if-statement whose condition cfg.deep it cannot decide (line 7) — "
+        "notedeck cannot follow `if cfg.deep:` (line 7): whether the condition holds is not known — "
         "the code may well be valid, but it gets no exercise cards"
     )
 

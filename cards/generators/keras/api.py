@@ -271,7 +271,7 @@ class KerasInterpreter(Interpreter):
                 raise self.cannot_follow(line, what)
             return Unresolved(what)
         if isinstance(func, Unresolved) and any(self.is_model_value(v) for v in args):
-            raise self.cannot_follow(line, f"the call {_call_text(node)}: it calls {func.reason}")
+            raise self.cannot_follow(line, f"`{_call_text(node)}`", f"it calls {func.reason}")
         if isinstance(func, LayerObj):
             return self.apply(func, args, line)
         if isinstance(func, Method):
@@ -334,7 +334,7 @@ class KerasInterpreter(Interpreter):
         name = converted.get("name")
         if name is not None and not isinstance(name, str):
             if isinstance(name, Unresolved):
-                raise self.cannot_follow(line, f"the name of this {kind.cls}: {name.reason}")
+                raise self.cannot_follow(line, f"the name of this {kind.cls}", name.reason)
             raise Rejected(line, f"{kind.cls}: name must be a string")
         layer = LayerObj(
             LayerConfig(kind, Args(kind.cls, converted, kind.defaults)),
@@ -362,7 +362,7 @@ class KerasInterpreter(Interpreter):
             shape = None
         if unresolved_in(shape) is not None:
             reason = unresolved_in(shape).reason  # type: ignore[union-attr]
-            raise self.cannot_follow(line, f"the input shape of this {kind.cls}: {reason}")
+            raise self.cannot_follow(line, f"the input shape of this {kind.cls}", reason)
         if shape is not None:
             try:
                 layer.input_shape = as_shape(kind.cls, shape)
@@ -419,7 +419,7 @@ class KerasInterpreter(Interpreter):
         for value in values.values():
             unknown = unresolved_in(value)
             if unknown is not None:
-                raise self.cannot_follow(line, f"this Input's shape: {unknown.reason}")
+                raise self.cannot_follow(line, "this Input's shape", unknown.reason)
         layer = self.construct(kind, [], {k: v for k, v in values.items() if k != "tensor"}, line)
         tensor: Tensor = self.add_node(layer, (), line)
         return tensor
@@ -430,7 +430,7 @@ class KerasInterpreter(Interpreter):
             if isinstance(item, Undefined):
                 raise Rejected(line, f"name '{item.name}' is not defined")
             if isinstance(item, Unresolved):
-                raise self.cannot_follow(line, f"{what}: {item.reason}")
+                raise self.cannot_follow(line, what, item.reason)
             if not isinstance(item, Tensor):
                 raise Rejected(line, f"{what} must be Keras tensors, got {_what(item)}")
         return items
@@ -459,7 +459,7 @@ class KerasInterpreter(Interpreter):
             outcome = layer.config.kind.compute(layer.config.args, [t.info for t in inputs])
         except KerasError as exc:
             if isinstance(exc, NotAnalysed):
-                raise self.cannot_follow(line, f"{layer.name} ({layer.config.kind.cls}): {exc}") from None
+                raise self.cannot_follow(line, f"{layer.name} ({layer.config.kind.cls})", str(exc)) from None
             raise Rejected(line, f"{layer.name} ({layer.config.kind.cls}): {exc}") from None
         return self.record(layer, inputs, outcome, line, owner)
 
@@ -544,7 +544,7 @@ class KerasInterpreter(Interpreter):
             return inner.config.kind.compute(inner.config.args, [x])
         except KerasError as exc:
             if isinstance(exc, NotAnalysed):
-                raise self.cannot_follow(line, f"{inner.name} ({inner.config.kind.cls}): {exc}") from None
+                raise self.cannot_follow(line, f"{inner.name} ({inner.config.kind.cls})", str(exc)) from None
             raise Rejected(
                 line, f"{inner.name} ({inner.config.kind.cls}) inside '{model.name}': {exc}"
             ) from None
@@ -613,11 +613,11 @@ class KerasInterpreter(Interpreter):
         layers = kwargs.pop("layers", args[0] if args else None)
         name = kwargs.get("name")
         if isinstance(name, Unresolved):
-            raise self.cannot_follow(line, f"the name of this Sequential model: {name.reason}")
+            raise self.cannot_follow(line, "the name of this Sequential model", name.reason)
         model = SequentialObj(name if isinstance(name, str) else self.model_name("sequential"), line)
         self.models.append(model)
         if isinstance(layers, Unresolved):
-            raise self.cannot_follow(line, f"the layers of this Sequential model: {layers.reason}")
+            raise self.cannot_follow(line, "the layers of this Sequential model", layers.reason)
         if layers is not None:
             if not isinstance(layers, tuple | list):
                 raise Rejected(line, "Sequential() takes a list of layers")
@@ -634,7 +634,7 @@ class KerasInterpreter(Interpreter):
         if isinstance(item, Undefined):
             raise Rejected(line, f"name '{item.name}' is not defined")
         if isinstance(item, Unresolved):
-            raise self.cannot_follow(line, f"what is added to the Sequential model: {item.reason}")
+            raise self.cannot_follow(line, "what is added to the Sequential model", item.reason)
         if isinstance(item, Tensor) and self.nodes[item.node].layer.config.kind.cls == "InputLayer":
             if model.current is not None or model.nodes or model.waiting:
                 raise Rejected(line, "an Input can only be the first item of a Sequential model")
@@ -697,7 +697,7 @@ class KerasInterpreter(Interpreter):
         outputs = kwargs.get("outputs", args[1] if len(args) > 1 else None)
         name = kwargs.get("name")
         if isinstance(name, Unresolved):
-            raise self.cannot_follow(line, f"the name of this model: {name.reason}")
+            raise self.cannot_follow(line, "the name of this model", name.reason)
         if isinstance(inputs, dict) or isinstance(outputs, dict):
             inputs = list(inputs.values()) if isinstance(inputs, dict) else inputs
             outputs = list(outputs.values()) if isinstance(outputs, dict) else outputs

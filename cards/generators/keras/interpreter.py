@@ -210,10 +210,11 @@ class Interpreter:
         if self.steps > MAX_STEPS:
             raise Rejected(line, "notedeck cannot follow code that runs this many steps", unsupported=True)
 
-    def cannot_follow(self, line: int, what: str) -> Rejected:
-        """Code notedeck cannot follow (Keras may well accept it): the construct and its line."""
+    def cannot_follow(self, line: int, what: str, why: str = "") -> Rejected:
+        """Code notedeck cannot follow (Keras may well accept it): the construct, its line, and why."""
         where_ = "" if re.search(r"\(line \d+\)$", what) else f" ({self.at(line)})"
-        return Rejected(line, f"notedeck cannot follow {what}{where_}", unsupported=True)
+        because = f": {why}" if why else ""
+        return Rejected(line, f"notedeck cannot follow {what}{where_}{because}", unsupported=True)
 
     def opaque_call(self, func: Any, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
         """A call notedeck does not evaluate: harmless unless it receives layers or models."""
@@ -224,7 +225,9 @@ class Interpreter:
         if called not in HARMLESS_CALLS and any(
             self.is_mutable_model_value(v) for v in [*args, *kwargs.values()]
         ):
-            raise self.cannot_follow(node.lineno, f"{text}(), which receives layers or models")
+            raise self.cannot_follow(
+                node.lineno, f"`{_short(node)}`", "it hands layers or models to code notedeck does not have"
+            )
         if isinstance(func, Undefined) and called not in HARMLESS_CALLS:
             return Unresolved(f"{text}() is not defined in the code ({self.at(node.lineno)})")
         return Unresolved(f"the result of {text}() ({self.at(node.lineno)})")
@@ -328,7 +331,7 @@ class Interpreter:
     def if_(self, stmt: ast.If) -> None:
         test = self.eval(stmt.test)
         if not self.decided(test, stmt.lineno):
-            self.undecided(stmt, f"the if-statement whose condition {_short(stmt.test)} it cannot decide")
+            self.undecided(stmt, f"`if {_short(stmt.test)}:`", "whether the condition holds is not known")
             return
         self.block(stmt.body if test else stmt.orelse)
 
@@ -338,18 +341,22 @@ class Interpreter:
         # A module attribute (``settings.flag``) is a value notedeck does not know.
         return isinstance(value, PLAIN) or not isinstance(value, Unresolved | Module)
 
-    def undecided(self, stmt: ast.stmt, what: str) -> None:
+    def undecided(self, stmt: ast.stmt, what: str, why: str = "") -> None:
         """A statement whose effect notedeck cannot decide: fatal unless it cannot touch a model."""
         if not _inert(stmt):
-            raise self.cannot_follow(stmt.lineno, what)
+            raise self.cannot_follow(stmt.lineno, what, why)
         for node in ast.walk(stmt):
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                self.frame.env[node.id] = Unresolved(f"'{node.id}' is set by {what} ({self.at(stmt.lineno)})")
+                self.frame.env[node.id] = Unresolved(
+                    f"'{node.id}' is set under {what} ({self.at(stmt.lineno)}), and {why}"
+                )
 
     def for_(self, stmt: ast.For) -> None:
         items = self.iterate(self.eval(stmt.iter))
         if items is None:
-            self.undecided(stmt, f"the loop over {_short(stmt.iter)}, which it cannot unroll")
+            self.undecided(
+                stmt, f"`for … in {_short(stmt.iter)}:`", "the items the loop goes through are not known"
+            )
             return
         for item in items:
             self.assign(stmt.target, item)
@@ -366,8 +373,12 @@ class Interpreter:
             test = self.eval(stmt.test)
             if not self.decided(test, stmt.lineno) or turn == MAX_LOOP:
                 if turn:
-                    raise self.cannot_follow(stmt.lineno, "the while-loop, whose end it cannot decide")
-                self.undecided(stmt, f"the while-loop whose condition {_short(stmt.test)} it cannot decide")
+                    raise self.cannot_follow(
+                        stmt.lineno, f"`while {_short(stmt.test)}:`", "when the loop ends is not known"
+                    )
+                self.undecided(
+                    stmt, f"`while {_short(stmt.test)}:`", "whether the condition holds is not known"
+                )
                 return
             if not test:
                 break
@@ -462,7 +473,7 @@ class Interpreter:
             for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
             if d is not None
         }
-        closure = (self.frame.env, *self.frame.closure) if self.depth else ()
+        closure = (self.frame.env, *self.frame.closure) if self.frame.env is not self.globals else ()
         name = node.name if isinstance(node, ast.FunctionDef) else "<lambda>"
         return Function(node, defaults, kw_defaults, closure, name)
 
