@@ -559,3 +559,35 @@ def test_stray_break_or_return_is_pythons_syntax_error_not_a_crash(stray: str, e
     unit = unit_of(f"model = Sequential([Input((4,)), Dense(2)])\n{stray}\n")
     (problem,) = unit.problems
     assert expected in problem.message and not problem.unsupported and problem.line == 2
+
+
+def test_build_with_a_keyword_input_shape() -> None:
+    model = model_of("model = Sequential([Dense(2)])\nmodel.build(input_shape=(None, 4))\n")
+    assert model.total == 10  # 2·(4 + 1)
+
+
+def test_lambdas_made_in_a_comprehension_see_its_variable() -> None:
+    model = model_of(
+        """
+        makers = [lambda x, k=k: Dense(k)(x) for k in (2, 3)]
+        i = Input((4,))
+        model = Model(i, makers[1](makers[0](i)))
+        """
+    )
+    assert model.total == 10 + 9  # 2·(4 + 1); 3·(2 + 1)
+
+
+def test_concatenating_along_a_spatial_axis_has_no_position_wise_field() -> None:
+    model = model_of(
+        """
+        i = Input((8, 8, 1))
+        a = Conv2D(1, 3, padding="same")(i)
+        b = Conv2D(1, 5, padding="same")(i)
+        c = Concatenate(axis=1)([a, b])
+        d = Concatenate()([a, b])
+        model = Model(i, [c, d])
+        """
+    )
+    by_class = [layer for layer in model.layers if layer.cls == "Concatenate"]
+    assert by_class[0].output_shape == (16, 8, 1) and by_class[0].rf is None
+    assert by_class[1].rf is not None and by_class[1].rf[0][0] == 5  # the union of 3 and 5 centred fields

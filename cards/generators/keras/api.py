@@ -595,6 +595,8 @@ class KerasInterpreter(Interpreter):
                 raise Rejected(line, "Sequential.add() takes one layer")
             self.seq_add(owner, args[0], line)
             return None
+        if isinstance(owner, SequentialObj) and method.name == "build" and "input_shape" in kwargs:
+            args = [kwargs["input_shape"]]
         if isinstance(owner, SequentialObj) and method.name == "build" and args:
             if owner.current is None and isinstance(args[0], tuple | list):
                 try:

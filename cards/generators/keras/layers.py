@@ -856,7 +856,9 @@ def _concatenate(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
     out = list(inputs[0].shape)
     out[index] = total
     note = " + ".join(str(p) for p in parts) + f" = {total}"
-    return Outcome((TensorInfo(tuple(out), _merge_rf(inputs)),), shape_note=note)
+    # Along a spatial axis the second input's units come after the first's: no position-wise field.
+    field = _merge_rf(inputs) if index == rank - 1 else None
+    return Outcome((TensorInfo(tuple(out), field),), shape_note=note)
 
 
 def _elementwise(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
@@ -876,7 +878,9 @@ def _elementwise(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
                 + ", ".join(shape_text(x.shape) for x in inputs)
             )
         out.append(known.pop() if known else (None if None in sizes else 1))
-    return Outcome((TensorInfo(tuple(out), _merge_rf(inputs)),))
+    # Broadcasting a size-1 axis pairs every unit with the same one: no position-wise field then.
+    same = all(x.shape[:-1] == inputs[0].shape[:-1] for x in inputs)
+    return Outcome((TensorInfo(tuple(out), _merge_rf(inputs) if same else None),))
 
 
 def _rescaling(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
