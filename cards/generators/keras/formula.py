@@ -42,6 +42,10 @@ class Expr:
         o = lit(other)
         return Expr(-(-self.value // o.value), f"⌈{self.wrapped(_ATOM)}/{o.wrapped(_ATOM)}⌉")
 
+    def labelled(self, label: str) -> Expr:
+        """``5·5·3 (depthwise)``: a term named in the formula (it is then never multiplied further)."""
+        return Expr(self.value, f"{self.text} ({label})", _SUM)
+
     def wrapped(self, level: int) -> str:
         return f"({self.text})" if self.level < level else self.text
 

@@ -550,11 +550,9 @@ def _depthwise(rank: int) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
         _data_format(args)
         win.refuse_strided_dilation(args.cls)
         cout = cin * mult
-        total = math.prod(win.kernel) * cin * mult + (cout if bias else 0)
-        formula = (
-            f"{prod(*win.kernel, cin, mult)}" + (f" + {cin}·{mult}" if bias else "") + f" = {num(total)}"
-        )
-        return win.outcome(args.cls, cout, total, formula, "depthwise conv")
+        expr = product(*win.kernel, cin, mult)
+        expr = expr + lit(cin) * mult if bias else expr
+        return win.outcome(args.cls, cout, expr.value, expr.shown(), "depthwise conv")
 
     return compute
 
@@ -568,15 +566,11 @@ def _separable(rank: int) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
         bias = args.flag("use_bias")
         _data_format(args)
         win.refuse_strided_dilation(args.cls)
-        depthwise = math.prod(win.kernel) * cin * mult
-        pointwise = cin * mult * filters
-        total = depthwise + pointwise + (filters if bias else 0)
-        formula = (
-            f"{prod(*win.kernel, cin, mult)} (depthwise) + {prod(cin, mult, filters)} (pointwise)"
-            + (f" + {filters} (bias)" if bias else "")
-            + f" = {num(total)}"
+        expr = product(*win.kernel, cin, mult).labelled("depthwise") + product(cin, mult, filters).labelled(
+            "pointwise"
         )
-        return win.outcome(args.cls, filters, total, formula, "separable conv")
+        expr = expr + lit(filters).labelled("bias") if bias else expr
+        return win.outcome(args.cls, filters, expr.value, expr.shown(), "separable conv")
 
     return compute
 
@@ -1005,12 +999,12 @@ def _embedding(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
     (x,) = inputs
     vocab = args.integer("input_dim")
     dim = args.integer("output_dim")
-    total = vocab * dim
+    expr = lit(vocab) * dim
     rf = x.field if x.field is not None else (receptive.identity(1) if len(x.shape) == 1 else None)
     return Outcome(
         (TensorInfo((*x.shape, dim), rf),),
-        trainable=total,
-        formula=f"{vocab}·{dim} = {num(total)}",
+        trainable=expr.value,
+        formula=expr.shown(),
         shape_note="one vector per token",
     )
 
@@ -1020,15 +1014,15 @@ def _embedding(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
 
 def rnn_params(cls: str, units: int, n_in: int, bias: bool, reset_after: bool) -> tuple[int, str]:
     """Parameters of one recurrent layer and the worked formula."""
-    core = units * (n_in + units)
+    core = lit(units) * (lit(n_in) + units)
     if cls == "SimpleRNN":
-        total = core + (units if bias else 0)
-        return total, f"{units}·({n_in} + {units})" + (f" + {units}" if bias else "") + f" = {num(total)}"
+        expr = core + units if bias else core
+        return expr.value, expr.shown()
     gates = 4 if cls == "LSTM" else 3
     bias_terms = (2 if cls == "GRU" and reset_after else 1) if bias else 0
-    total = gates * (core + bias_terms * units)
-    bias_text = {0: "", 1: f" + {units}", 2: f" + 2·{units}"}[bias_terms]
-    formula = f"{gates}·({units}·({n_in} + {units}){bias_text}) = {num(total)}"
+    per_gate = core if bias_terms == 0 else core + (lit(units) if bias_terms == 1 else lit(2) * units)
+    expr = lit(gates) * per_gate
+    total, formula = expr.value, expr.shown()
     if cls == "GRU" and bias:
         formula += " (reset_after=True: two bias vectors)" if reset_after else " (reset_after=False)"
     return total, formula
