@@ -591,3 +591,15 @@ def test_concatenating_along_a_spatial_axis_has_no_position_wise_field() -> None
     by_class = [layer for layer in model.layers if layer.cls == "Concatenate"]
     assert by_class[0].output_shape == (16, 8, 1) and by_class[0].rf is None
     assert by_class[1].rf is not None and by_class[1].rf[0][0] == 5  # the union of 3 and 5 centred fields
+
+
+def test_a_loop_over_a_dict_of_layer_sizes() -> None:
+    model = model_of(
+        """
+        sizes = {"hidden": 6, "out": 1}
+        model = Sequential([Input((3,))])
+        for name in sizes:
+            model.add(Dense(sizes[name], name=name))
+        """
+    )
+    assert [(layer.name, layer.params) for layer in model.layers] == [("hidden", 24), ("out", 7)]  # 6·4; 1·7

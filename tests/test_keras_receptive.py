@@ -278,3 +278,26 @@ def test_the_readme_worked_example() -> None:
     assert [rf(model, n) for n in "abcd"] == [field(s) for s in steps] == [3, 4, 4, 6]
     jumps = [next(layer for layer in model.layers if layer.name == n).rf[0][1] for n in "bc"]  # type: ignore[index]
     assert jumps == [2, 1]
+
+
+def test_a_receptive_field_card_after_a_transposed_conv_says_units_are_counted_one_by_one() -> None:
+    from cards.generators import GeneratorOptions
+    from cards.generators.keras import KerasExercises
+    from cards.model import CodeBlock
+
+    code = (
+        "x = Input((64, 64, 1))\na = Conv2D(1, 3, padding='same', name='a')(x)\n"
+        "b = MaxPooling2D(name='b')(a)\n"
+        "c = Conv2DTranspose(1, 2, strides=2, padding='same', name='c')(b)\n"
+        "d = Conv2D(1, 3, padding='same', name='d')(c)\n"
+    )
+    block = CodeBlock(
+        code=code, language="python", line=1, chapter=(), after="What is the receptive field of d?\n"
+    )
+    generated = KerasExercises().generate([block], source="n.md", deck="D", options=GeneratorOptions(6))
+    (card,) = [c for c in generated.cards if c.key.endswith(":d:receptive-field")]
+    assert card.answer.startswith(
+        "<p>6×6 pixels (neighbouring outputs are on average 1×1 input pixels apart)"
+    )
+    assert "counted unit by unit" in card.answer
+    assert "a unit receives up to ⌈2/2⌉ = 1 input units: r = 4 + (1 − 1)·2 = 4" in card.answer

@@ -218,10 +218,6 @@ def num(n: int | Fraction) -> str:
     return f"{int(n):,}"
 
 
-def prod(*factors: int) -> str:
-    return "·".join(str(f) for f in factors)
-
-
 def shape_text(shape: Shape) -> str:
     """Keras summary style: ``(None, 32, 32, 16)``."""
     return "(" + ", ".join(["None", *("None" if d is None else str(d) for d in shape)]) + ")"
