@@ -344,3 +344,54 @@ def test_vae_decoder_sized_from_the_encoders_static_shape() -> None:
     # 8·(27 + 1) = 224; 16 → 8: 8·8·8 = 512; 4·(512 + 1) = 2,052; 512·(4 + 1) = 2,560
     assert model.total == 224 + 2052 + 2560
     assert model.layers[-1].output_shape == (512,)
+
+
+def test_functional_api_guide_multi_input_multi_output() -> None:
+    # keras-io guides/functional_api: three inputs, two outputs given as a dict, plot_model after.
+    model = last_model(
+        """
+        num_tags, num_words, num_departments = 12, 10000, 4
+        title_input = keras.Input(shape=(None,), name="title")
+        body_input = keras.Input(shape=(None,), name="body")
+        tags_input = keras.Input(shape=(num_tags,), name="tags")
+        title_features = layers.LSTM(128)(layers.Embedding(num_words, 64)(title_input))
+        body_features = layers.LSTM(32)(layers.Embedding(num_words, 64)(body_input))
+        x = layers.concatenate([title_features, body_features, tags_input])
+        priority_pred = layers.Dense(1, name="priority")(x)
+        department_pred = layers.Dense(num_departments, name="department")(x)
+        model = keras.Model(
+            inputs=[title_input, body_input, tags_input],
+            outputs={"priority": priority_pred, "department": department_pred},
+        )
+        keras.utils.plot_model(model, "multi_input_and_output_model.png", show_shapes=True)
+        """
+    )
+    # 2·10,000·64 = 1,280,000; LSTM 4·(128·(64 + 128) + 128) = 98,816 and 4·(32·(64 + 32) + 32) = 12,416;
+    # 128 + 32 + 12 = 172 features: 1·173 + 4·173
+    assert model.total == 1280000 + 98816 + 12416 + 173 + 692
+
+
+def test_functional_api_guide_toy_resnet() -> None:
+    # keras-io guides/functional_api "a toy ResNet model" (the guide prints Total params: 223,242).
+    model = last_model(
+        """
+        inputs = keras.Input(shape=(32, 32, 3), name="img")
+        x = layers.Conv2D(32, 3, activation="relu")(inputs)
+        x = layers.Conv2D(64, 3, activation="relu")(x)
+        block_1_output = layers.MaxPooling2D(3)(x)
+        x = layers.Conv2D(64, 3, activation="relu", padding="same")(block_1_output)
+        x = layers.Conv2D(64, 3, activation="relu", padding="same")(x)
+        block_2_output = layers.add([x, block_1_output])
+        x = layers.Conv2D(64, 3, activation="relu", padding="same")(block_2_output)
+        x = layers.Conv2D(64, 3, activation="relu", padding="same")(x)
+        block_3_output = layers.add([x, block_2_output])
+        x = layers.Conv2D(64, 3, activation="relu")(block_3_output)
+        x = layers.GlobalAveragePooling2D()(x)
+        x = layers.Dense(256, activation="relu")(x)
+        x = layers.Dropout(0.5)(x)
+        outputs = layers.Dense(10)(x)
+        model = keras.Model(inputs, outputs, name="toy_resnet")
+        """
+    )
+    # 896 + 18,496; 32 → 30 → 28 → pool 3: 9; five 3×3 convs 64·(576 + 1) = 36,928; 256·65 + 10·257
+    assert model.total == 896 + 18496 + 5 * 36928 + 16640 + 2570 == 223242
