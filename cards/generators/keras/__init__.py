@@ -1,8 +1,11 @@
 """Keras exercise cards: parameter counts, output shapes and receptive fields from model code.
 
-``extract`` reads the code (never runs it), ``layers`` knows Keras 3's
-arithmetic, ``cards`` picks the exercises, ``check`` compares the notes'
-claims, ``drill`` invents fresh networks to practise on.
+The code is read, never run: ``units`` groups fences into code units,
+``interpreter`` follows the Python, ``api`` models Keras' API on top of it,
+``layers`` knows Keras 3's arithmetic per layer class (``formula`` writes each
+formula once, ``receptive`` works out exact receptive fields) and ``extract``
+turns it all into model reports. ``cards`` picks the exercises, ``check``
+compares the notes' claims, ``drill`` invents fresh networks to practise on.
 """
 
 from __future__ import annotations

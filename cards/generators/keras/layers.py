@@ -5,16 +5,12 @@ arguments are rejected the way Keras rejects them) and a ``compute`` function
 from the resolved arguments and input tensors to an :class:`Outcome`. Shapes
 never include the batch dimension; ``None`` marks a size Keras leaves open.
 
-Receptive fields are tracked per spatial axis as ``(size, jump)`` in input
-pixels: a layer with effective kernel ``k_eff = dilation·(k − 1) + 1`` and
-stride ``s`` gives ``r_out = r_in + (k_eff − 1)·j_in`` and ``j_out = j_in·s``.
-Merges take the maximum of both. Upsampling by ``s`` divides the jump by ``s``
-(output pixels sit ``j/s`` input pixels apart). A transposed convolution is
-read as that upsampling followed by a stride-1 convolution with its kernel:
-``j_out = j_in/s`` and ``r_out = r_in + (k_eff − 1)·j_out``; this may give
-fractional sizes, which are reported as such. Padding never changes the
-receptive field; layers that mix every position (Flatten, Reshape, global
-pooling, recurrent layers) have none.
+Receptive fields are exact: each tensor carries, per spatial axis, which
+input pixels each of its units sees (:mod:`.receptive`), moved through every
+layer by Keras' index arithmetic, padding offsets included. A layer reports
+the largest field of its units and the average jump between them. Layers that
+mix every position (Flatten, Reshape, global pooling, recurrent layers) have
+none; neither has interpolating upsampling.
 """
 
 from __future__ import annotations
