@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -527,7 +527,7 @@ class KerasInterpreter(Interpreter):
                     line, f"{inner.config.kind.cls} returns several tensors; a Sequential model needs one"
                 )
             info = out.outputs[0]
-            t, n = _split(inner, out)
+            t, n = split_params(inner, out)
             trainable, non_trainable = trainable + t, non_trainable + n
         formula = f"the layers of '{model.name}': {num(trainable + non_trainable)}"
         return Outcome((info,), trainable, non_trainable, formula, "", "")
@@ -537,9 +537,7 @@ class KerasInterpreter(Interpreter):
         if inner.model is not None:
             if isinstance(inner.model, SequentialObj):
                 return self.sequential_outcome(inner.model, x, line)
-            return self.cannot_follow_outcome(
-                line, f"the functional model '{inner.model.name}' inside '{model.name}'"
-            )
+            raise self.cannot_follow(line, f"the functional model '{inner.model.name}' inside '{model.name}'")
         try:
             return inner.config.kind.compute(inner.config.args, [x])
         except KerasError as exc:
@@ -548,9 +546,6 @@ class KerasInterpreter(Interpreter):
             raise Rejected(
                 line, f"{inner.name} ({inner.config.kind.cls}) inside '{model.name}': {exc}"
             ) from None
-
-    def cannot_follow_outcome(self, line: int, what: str) -> Outcome:
-        raise self.cannot_follow(line, what)
 
     def functional_outcome(self, model: FunctionalObj, inputs: tuple[Tensor, ...], line: int) -> Outcome:
         if len(inputs) != len(model.inputs):
@@ -570,7 +565,7 @@ class KerasInterpreter(Interpreter):
             if id(node.layer) in seen:
                 continue
             seen.add(id(node.layer))
-            t, u = _split(node.layer, node.outcome)
+            t, u = split_params(node.layer, node.outcome)
             trainable, non_trainable = trainable + t, non_trainable + u
         formula = f"the layers of '{model.name}': {num(trainable + non_trainable)}"
         return Outcome(outputs, trainable, non_trainable, formula, "", "")
@@ -713,16 +708,11 @@ class KerasInterpreter(Interpreter):
         return model
 
 
-def _split(layer: LayerObj, outcome: Outcome) -> tuple[int, int]:
-    """(trainable, non-trainable) parameters of a layer, after ``trainable = False``."""
+def split_params(layer: LayerObj, outcome: Outcome) -> tuple[int, int]:
+    """(trainable, non-trainable) parameters as `model.summary()` counts them (`trainable = False` too)."""
     if not layer.trainable:
         return 0, outcome.trainable + outcome.non_trainable
     return outcome.trainable, outcome.non_trainable
-
-
-def split_params(layer: LayerObj, outcome: Outcome) -> tuple[int, int]:
-    """(trainable, non-trainable) parameters of a layer as ``model.summary()`` counts them."""
-    return _split(layer, outcome)
 
 
 def _call_text(node: ast.Call) -> str:
@@ -754,8 +744,6 @@ def to_snake_case(name: str) -> str:
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
-
-Compute = Callable[[Args, Sequence[TensorInfo]], Outcome]
 
 __all__ = [
     "MERGE_FUNCTIONS",
