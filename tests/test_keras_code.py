@@ -603,3 +603,11 @@ def test_a_loop_over_a_dict_of_layer_sizes() -> None:
         """
     )
     assert [(layer.name, layer.params) for layer in model.layers] == [("hidden", 24), ("out", 7)]  # 6·4; 1·7
+
+
+def test_a_loop_longer_than_the_limit_says_so() -> None:
+    message = refused("model = Sequential([Input((4,))])\nfor i in range(5000):\n    model.add(Dense(1))\n")
+    assert (
+        message
+        == "notedeck cannot follow `for … in range(5000):` (line 2): it goes round more than 1,000 times"
+    )

@@ -352,11 +352,15 @@ class Interpreter:
                 )
 
     def for_(self, stmt: ast.For) -> None:
-        items = self.iterate(self.eval(stmt.iter))
+        value = self.eval(stmt.iter)
+        items = self.iterate(value)
         if items is None:
-            self.undecided(
-                stmt, f"`for … in {_short(stmt.iter)}:`", "the items the loop goes through are not known"
-            )
+            why = "the items the loop goes through are not known"
+            if isinstance(value, tuple | list | dict | str) or (
+                isinstance(value, Unresolved) and value.reason.startswith("a range too long")
+            ):
+                why = f"it goes round more than {MAX_LOOP:,} times"
+            self.undecided(stmt, f"`for … in {_short(stmt.iter)}:`", why)
             return
         for item in items:
             self.assign(stmt.target, item)
