@@ -611,3 +611,13 @@ def test_a_loop_longer_than_the_limit_says_so() -> None:
         message
         == "notedeck cannot follow `for … in range(5000):` (line 2): it goes round more than 1,000 times"
     )
+
+
+def test_an_embeddings_vocabulary_is_not_its_input_length() -> None:
+    # Embedding's input_dim is the vocabulary; Keras 3 gives a first Embedding no input shape
+    # (notedeck once read Embedding(1000, 8) as 1,000 tokens long: output (1000, 8)).
+    unit = unit_of("model = Sequential([Embedding(1000, 8), LSTM(4)])\n")
+    assert unit.accepted and not unit.models  # valid, but not built yet: no numbers
+    model = model_of("model = Sequential([Embedding(1000, 8, input_length=10), LSTM(4)])\n")
+    assert model.layers[0].output_shape == (10, 8)  # Keras 2's input_length, as before
+    assert model.total == 8000 + 208  # 1,000·8; 4·(4·(8 + 4) + 4)
