@@ -344,25 +344,15 @@ class KerasInterpreter(Interpreter):
         if converted.get("trainable") is False:
             layer.trainable = False
         shape = converted.get("input_shape")
+        # Keras 2's `input_dim=` on a first layer is its input size; an Embedding's input_dim is
+        # its vocabulary instead, and its `input_length=` (Keras 2) gives the sequence length.
         if converted.get("input_dim") is not None and kind.cls != "Embedding":
             shape = (converted["input_dim"],)
-        if (
-            converted.get("input_dim") is not None
-            and kind.cls == "Embedding"
-            and converted.get("input_shape")
-        ):
-            shape = converted["input_shape"]
         if shape is None and kind.cls == "Embedding" and isinstance(converted.get("input_length"), int):
-            shape = (converted["input_length"],)  # Keras 2 style; Keras 3 ignores input_length
-        if (
-            kind.cls == "Embedding"
-            and converted.get("input_shape") is None
-            and converted.get("input_length") is None
-        ):
-            shape = None
-        if unresolved_in(shape) is not None:
-            reason = unresolved_in(shape).reason  # type: ignore[union-attr]
-            raise self.cannot_follow(line, f"the input shape of this {kind.cls}", reason)
+            shape = (converted["input_length"],)
+        unknown = unresolved_in(shape)
+        if unknown is not None:
+            raise self.cannot_follow(line, f"the input shape of this {kind.cls}", unknown.reason)
         if shape is not None:
             try:
                 layer.input_shape = as_shape(kind.cls, shape)
