@@ -621,3 +621,15 @@ def test_an_embeddings_vocabulary_is_not_its_input_length() -> None:
     model = model_of("model = Sequential([Embedding(1000, 8, input_length=10), LSTM(4)])\n")
     assert model.layers[0].output_shape == (10, 8)  # Keras 2's input_length, as before
     assert model.total == 8000 + 208  # 1,000·8; 4·(4·(8 + 4) + 4)
+
+
+def test_adding_to_a_list_in_place_is_seen_through_every_name() -> None:
+    model = model_of(
+        """
+        stack = [Input((4,))]
+        same = stack
+        same += [Dense(3)]
+        model = Sequential(stack)
+        """
+    )
+    assert model.total == 15  # 3·(4 + 1)

@@ -263,7 +263,12 @@ class Interpreter:
                 self.assign(stmt.target, self.eval(stmt.value))
         elif isinstance(stmt, ast.AugAssign):
             current = self.eval(_load(stmt.target))
-            self.assign(stmt.target, self.binop(stmt.op, current, self.eval(stmt.value), stmt.lineno))
+            value = self.eval(stmt.value)
+            items = self.iterate(value) if isinstance(current, list) else None
+            if isinstance(stmt.op, ast.Add) and items is not None and len(current) + len(items) <= MAX_ITEMS:
+                current.extend(items)  # `convs += [x]` changes the list in place, as in Python
+            else:
+                self.assign(stmt.target, self.binop(stmt.op, current, value, stmt.lineno))
         elif isinstance(stmt, ast.Expr):
             self.eval(stmt.value)
         elif isinstance(stmt, ast.If):
