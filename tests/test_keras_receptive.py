@@ -301,3 +301,24 @@ def test_a_receptive_field_card_after_a_transposed_conv_says_units_are_counted_o
     )
     assert "counted unit by unit" in card.answer
     assert "a unit receives up to ⌈2/2⌉ = 1 input units: r = 4 + (1 − 1)·2 = 4" in card.answer
+
+
+def test_causal_dilated_wavenet_stack() -> None:
+    # WaveNet-style Conv1D stacks: causal padding, dilation 1, 2, 4, 8; each unit sees only the past.
+    model = model_of(
+        """
+        x = Input((64, 1))
+        for i, d in enumerate((1, 2, 4, 8)):
+            x = Conv1D(4, 2, padding="causal", dilation_rate=d, name=f"c{i}")(x)
+        """
+    )
+    # r = 1 + 1 + 2 + 4 + 8 = 16 (each layer adds (2 − 1)·d with j = 1)
+    assert rf(model, "c3") == 16
+    sees = start()
+    for d in (1, 2, 4, 8):
+        n, k_eff = len(sees), d + 1
+        sees = [
+            frozenset().union(*(sees[i] for t in range(2) if 0 <= (i := o - (k_eff - 1) + t * d) < n))
+            for o in range(n)
+        ]
+    assert field(sees) == 16
