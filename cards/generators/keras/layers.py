@@ -787,14 +787,14 @@ def _batch_norm(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
     (x,) = inputs
     c = math.prod(_axis_dims(args, x))
     center, scale = args.flag("center"), args.flag("scale")
-    trainable = c * (int(center) + int(scale))
     learned = [n for n, on in (("γ", scale), ("β", center)) if on]
+    weights, moving = lit(len(learned)) * c, lit(2) * c
     formula = (
-        f"{2 + len(learned)}·{c} = {num(trainable + 2 * c)}: "
-        + (f"{', '.join(learned)} ({len(learned)}·{c} = {num(trainable)}, trainable) + " if learned else "")
-        + f"moving mean and variance (2·{c} = {num(2 * c)}, non-trainable)"
+        f"{(lit(2 + len(learned)) * c).shown()}: "
+        + (f"{', '.join(learned)} ({weights.shown()}, trainable) + " if learned else "")
+        + f"moving mean and variance ({moving.shown()}, non-trainable)"
     )
-    return Outcome((x,), trainable=trainable, non_trainable=2 * c, formula=formula)
+    return Outcome((x,), trainable=weights.value, non_trainable=moving.value, formula=formula)
 
 
 def _layer_norm(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
