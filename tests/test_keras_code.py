@@ -633,3 +633,13 @@ def test_adding_to_a_list_in_place_is_seen_through_every_name() -> None:
         """
     )
     assert model.total == 15  # 3·(4 + 1)
+
+
+def test_an_undefined_name_is_reported_where_python_would_stop() -> None:
+    unit = unit_of("import keras\ndeep = settings.deep\nx = Input((4,))\nif deep:\n    x = Dense(2)(x)\n")
+    (problem,) = unit.problems
+    assert (problem.line, problem.message, problem.unsupported) == (
+        2,  # `deep = settings.deep`, not the `if` that uses it
+        "name 'settings' is not defined",
+        False,
+    )

@@ -329,7 +329,7 @@ class KerasInterpreter(Interpreter):
                 )
             undefined = _undefined_in(value)
             if undefined is not None:
-                raise Rejected(line, f"name '{undefined.name}' is not defined")
+                raise Rejected(undefined.line or line, f"name '{undefined.name}' is not defined")
         converted = {k: self.argument(v, line) for k, v in values.items()}
         name = converted.get("name")
         if name is not None and not isinstance(name, str):
@@ -418,7 +418,7 @@ class KerasInterpreter(Interpreter):
         items = list(value) if isinstance(value, tuple | list) else [value]
         for item in items:
             if isinstance(item, Undefined):
-                raise Rejected(line, f"name '{item.name}' is not defined")
+                raise Rejected(item.line or line, f"name '{item.name}' is not defined")
             if isinstance(item, Unresolved):
                 raise self.cannot_follow(line, what, item.reason)
             if not isinstance(item, Tensor):
@@ -619,7 +619,7 @@ class KerasInterpreter(Interpreter):
 
     def seq_add(self, model: SequentialObj, item: Any, line: int) -> None:
         if isinstance(item, Undefined):
-            raise Rejected(line, f"name '{item.name}' is not defined")
+            raise Rejected(item.line or line, f"name '{item.name}' is not defined")
         if isinstance(item, Unresolved):
             raise self.cannot_follow(line, "what is added to the Sequential model", item.reason)
         if isinstance(item, Tensor) and self.nodes[item.node].layer.config.kind.cls == "InputLayer":

@@ -46,6 +46,8 @@ class Module:
 @dataclass(frozen=True)
 class Undefined:
     name: str
+    line: int = 0
+    """Where the name is first read (Python's NameError would point there)."""
 
 
 @dataclass(frozen=True)
@@ -342,7 +344,7 @@ class Interpreter:
 
     def decided(self, value: Any, line: int = 0) -> bool:
         if isinstance(value, Undefined):
-            raise Rejected(line, f"name '{value.name}' is not defined")
+            raise Rejected(value.line or line, f"name '{value.name}' is not defined")
         # A module attribute (``settings.flag``) is a value notedeck does not know.
         return isinstance(value, PLAIN) or not isinstance(value, Unresolved | Module)
 
@@ -552,7 +554,12 @@ class Interpreter:
                 return Unresolved(f"the placeholder '...' ({self.at(node.lineno)})")
             return node.value
         if isinstance(node, ast.Name):
-            return self.name(node.id)
+            value = self.name(node.id)
+            return (
+                Undefined(value.name, node.lineno)
+                if isinstance(value, Undefined) and not value.line
+                else value
+            )
         if isinstance(node, ast.Attribute):
             return self.attribute(self.eval(node.value), node.attr, node.lineno)
         if isinstance(node, ast.Tuple):
