@@ -24,12 +24,14 @@ from typing import Literal
 from markdown_it.token import Token
 
 from cards.blocks import Block, inline_lines, plain_text
+from cards.options import DEFAULT
 from cards.questions import clean
 
 MarkupKind = Literal["basic", "reversed", "cloze"]
 
-SEPARATORS: tuple[tuple[str, MarkupKind], ...] = ((":::", "reversed"), ("::", "basic"), (";;", "basic"))
-"""Single-line separators, longest first (``:::`` contains ``::``)."""
+Separators = tuple[tuple[str, Literal["basic", "reversed"]], ...]
+SEPARATORS: Separators = DEFAULT.separators()
+"""Single-line separators, longest first (``:::`` contains ``::``); a deck may name others."""
 MIN_SEPARATOR_LINES = 3
 MIN_QUESTION_MARK_LINES = 2
 
@@ -68,21 +70,23 @@ class MarkupCounts:
         )
 
 
-def count(tokens: Sequence[Token], tags: Sequence[str]) -> MarkupCounts:
+def count(tokens: Sequence[Token], tags: Sequence[str], separators: Separators = SEPARATORS) -> MarkupCounts:
     """Count the plugin's marks in a document."""
-    separators = question_marks = 0
+    lines = questions = 0
     for token in tokens:
         if token.type != "inline":
             continue
         for line in inline_lines(token.children or ()):
-            if split_line(line) is not None:
-                separators += 1
+            if split_line(line, separators) is not None:
+                lines += 1
             elif is_question_mark_line(line):
-                question_marks += 1
-    return MarkupCounts(any(_FLASHCARDS_TAG.search(t) for t in tags), separators, question_marks)
+                questions += 1
+    return MarkupCounts(any(_FLASHCARDS_TAG.search(t) for t in tags), lines, questions)
 
 
-def split_line(line: Sequence[Token]) -> tuple[list[Token], list[Token], MarkupKind] | None:
+def split_line(
+    line: Sequence[Token], separators: Separators = SEPARATORS
+) -> tuple[list[Token], list[Token], MarkupKind] | None:
     """``front::back`` on one line: its front, back and kind, or None.
 
     Only plain text holds a separator (``std::vector`` in backticks is code);
@@ -92,7 +96,7 @@ def split_line(line: Sequence[Token]) -> tuple[list[Token], list[Token], MarkupK
         if token.type != "text":
             continue
         masked = _SHORTCODE.sub(lambda m: "\0" * len(m.group()), token.content)
-        for separator, kind in SEPARATORS:
+        for separator, kind in separators:
             at = masked.find(separator)
             if at < 0:
                 continue
@@ -144,6 +148,31 @@ def cloze_plain(text: str) -> str:
     """The sentence a cloze asks about, without markers (its identity)."""
     text = _HIGHLIGHT.sub(r"\1", text)
     return re.sub(r"\{\{c\d+::(.*?)(?:::[^}]*)?\}\}", r"\1", text)
+
+
+_Q_PREFIX = re.compile(r"^\s*(?:q|question|domanda|frage|pregunta|вопрос)\s*\d*\s*[:.)]\s+", re.IGNORECASE)
+_A_PREFIX = re.compile(r"^\s*(?:a|answer|risposta|antwort|respuesta|ответ)\s*\d*\s*[:.)]\s+", re.IGNORECASE)
+
+
+def strip_prefix(line: Sequence[Token], prefix: re.Pattern[str]) -> list[Token] | None:
+    """The line without its ``Q:``/``A:`` label, or None when it has none."""
+    head = line[0] if line else None
+    if head is None or head.type != "text":
+        return None
+    match = prefix.match(head.content)
+    if match is None:
+        return None
+    return [head.copy(content=head.content[match.end() :]), *line[1:]]
+
+
+def question_line(line: Sequence[Token]) -> list[Token] | None:
+    """``Q: What is…?`` → the question."""
+    return strip_prefix(line, _Q_PREFIX)
+
+
+def answer_line(line: Sequence[Token]) -> list[Token] | None:
+    """``A: Because…`` → the answer."""
+    return strip_prefix(line, _A_PREFIX)
 
 
 def is_scheduling_comment(html: str) -> bool:

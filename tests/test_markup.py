@@ -171,3 +171,61 @@ def test_anki_clozes_anywhere() -> None:
     assert [(c.kind, c.question) for c in cards] == [
         ("cloze", "The heart has {{c1::four::number}} chambers.")
     ]
+
+
+def test_a_deck_names_its_vaults_separators_and_switches_markup(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from exporter.cli import cli
+    from tests.cli_support import write_deck
+
+    notes = "Term one -> first\n\nTerm two -> second\n\nA phrase with ==highlight== here.\n"
+    deck = write_deck(
+        tmp_path,
+        "name: D\nid: 7\nnotes: [notes.md]\nreading: {markup: on, separators: {one_way: ['->']}}\n",
+        notes=notes,
+    )
+    import json
+
+    result = CliRunner().invoke(cli, ["list", str(deck), "--json"])
+    assert result.exit_code == 0, result.output
+    assert [(c["kind"], c["front"]) for c in json.loads(result.stdout)] == [
+        ("basic", "Term one"),
+        ("basic", "Term two"),
+        ("cloze", "A phrase with {{c1::highlight}} here."),
+    ]
+    off = write_deck(
+        tmp_path, "name: D\nid: 7\nnotes: [notes.md]\nreading: {markup: off}\n", "off.yaml", notes=SR
+    )
+    result = CliRunner().invoke(cli, ["list", str(off), "--json"])
+    assert all(c["kind"] == "basic" and "::" not in c["front"] for c in json.loads(result.stdout))
+
+
+def test_conventions_off_reads_only_explicit_questions() -> None:
+    from cards.options import ReaderOptions
+
+    notes = "## 1. What is A?\n\na\n\n## 2. What is B?\n\nb\n\n## 3. What is C?\n\nc\n\n## 4. Variance\n\nd\n"
+    auto = parse_document(notes, source="n.md")
+    off = parse_document(notes, source="n.md", options=ReaderOptions(conventions="off"))
+    assert len(auto.cards) == 4 and len(off.cards) == 3
+
+
+def test_q_and_a_lines() -> None:
+    notes = """
+    Q: What is bagging?
+    A: Training models on bootstrap samples
+    and averaging them.
+
+    Q2. Why does it reduce variance?
+
+    A2. Errors of independent models cancel out.
+    - mostly
+
+    Q: Unanswered question here?
+
+    Plain paragraph.
+    """
+    cards = parse(notes).cards
+    assert [c.question for c in cards[:2]] == ["What is bagging?", "Why does it reduce variance?"]
+    assert "averaging them" in cards[0].answer and "Q2" not in cards[0].answer
+    assert "cancel out" in cards[1].answer and "mostly" in cards[1].answer and "A2" not in cards[1].answer
