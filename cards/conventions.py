@@ -9,12 +9,20 @@ the reader. The conventions found here decide the ambiguous cases, and
 - **Question headings at a level**: most headings of one level ask (at least
   three, three in four), or the document's title declares a list of questions
   (``Interview questions``, ``Domande``, ``FAQ``…). Every heading of that level
-  with an answer under it is then a question, even one phrased as a topic.
+  with an answer of its own under it is then a question, even one phrased as a
+  topic. A heading of the run that only groups sub-headings hands the role to
+  them when one of them asks; otherwise its sub-sections are its answer.
+  A heading over questions of its own (an exercise) is never a question.
 - **Hidden answers**: a heading followed by a ``<details>`` block is a task
   whose answer the author folded away.
 - **Quoted questions**: short one-line ``> quotes`` followed by prose, at
   least three of them and one that asks: each is a sub-question of the heading
   above it, which the card shows as context.
+- **Flashcard markup**: the Obsidian spaced-repetition plugin's marks
+  (:mod:`cards.markup`), when the document uses them.
+
+The evidence is counted so that sections of a big document, read on several
+cores, can check they decided as the whole document would (:func:`combine`).
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ from markdown_it.token import Token
 
 from cards import markup
 from cards.blocks import Block, block_is_link_only
-from cards.lexicon import QUESTION_DOCUMENT_TITLES, SOLUTION_HEADINGS, alternation
+from cards.lexicon import QUESTION_DOCUMENT_TITLES, alternation
 from cards.markup import MarkupCounts
 from cards.options import DEFAULT, ReaderOptions
 from cards.questions import (
@@ -36,12 +44,10 @@ from cards.questions import (
     clean,
     is_instruction,
     is_setup_cue,
-    is_subheading_name,
 )
 from cards.signals import is_decoration
 
 _QUESTION_TITLE = re.compile(rf"(?:^|\W)(?:{alternation(QUESTION_DOCUMENT_TITLES)})(?:\W|$)", re.IGNORECASE)
-_SOLUTION_TITLE = re.compile(rf"^(?:{alternation(SOLUTION_HEADINGS)})\W*$", re.IGNORECASE)
 _DETAILS = re.compile(r"^\s*<details\b", re.IGNORECASE)
 _MIN_RUN = 3
 _QUOTE_MAX_CHARS = 160
@@ -301,13 +307,3 @@ def _is_quote_prompt(tokens: Sequence[Token], blocks: Sequence[Block], index: in
 def _quote_text(tokens: Sequence[Token], block: Block) -> str:
     inline = tokens[block.start + 2]
     return inline.content.strip() if inline.type == "inline" else ""
-
-
-def is_solution_heading(text: str) -> bool:
-    """``### Lösungen``: the heading of an exam sheet's answer part."""
-    return bool(_SOLUTION_TITLE.match(clean(text).strip("*_: ")))
-
-
-def is_structure_heading(text: str) -> bool:
-    """Headings that never ask, whatever the convention (``Summary``, ``References``)."""
-    return is_subheading_name(text)

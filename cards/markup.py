@@ -265,7 +265,8 @@ def obsidian_to_anki(tokens: Sequence[Token], blocks: Sequence[Block], index: in
     else:
         front = [line for line in body if clean(plain_text(line)) not in ("Front:", "Text:")]
         back = []
-    if end > index and len(inline_lines(blocks[end].inline.children or ())) > 1:  # type: ignore[union-attr]
+    closing = blocks[end].inline
+    if end > index and closing is not None and len(inline_lines(closing.children or ())) > 1:
         return None  # END must stand on its own line after a blank line, or close the START paragraph
     later = [b for b in blocks[index + 1 : end] if not b.blank]
     return Note(kind, front, back, later, end) if front else None
