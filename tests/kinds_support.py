@@ -77,11 +77,13 @@ class KindsDesk:
         self.check()
         return log
 
-    def rebuild_unchecked(self, cards: Sequence[Card], *, tick: int = 1) -> dict[str, int]:
+    def rebuild_unchecked(
+        self, cards: Sequence[Card], *, tick: int = 1, lock: build_module.LockMode = "use"
+    ) -> dict[str, int]:
         """:meth:`rebuild` for a step that leaves a card Anki renders empty (checked by the test)."""
         self.now += tick
         self.cards = list(cards)
-        build_deck(load_deck_config(self.deck), self.folder / "out", now=self.now)
+        build_deck(load_deck_config(self.deck), self.folder / "out", lock=lock, now=self.now)
         return import_package(self.col, self.apkg)
 
     def notes(self) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from cards.model import CardKind
+from exporter.build import LockMode
 from exporter.package import CLOZE_TYPE_ID, NOTE_TYPE_ID, REVERSED_TYPE_ID
 from exporter.regen import REMOVED_TAG
 from tests.kinds_support import KindsDesk, card, kinds_desk
@@ -184,3 +185,15 @@ def test_cloze_tombstone_without_the_previous_package_keeps_its_deletions(kd: Ki
     assert gone.id == note.id and gone.tags == [REMOVED_TAG]
     assert gone["Text"] == "The {{c1::mitochondrion}} is the {{c2::powerhouse}} of the cell."
     assert "was removed from the notes" in gone["Extra"]
+
+
+@pytest.mark.parametrize("lock", ["reset", "off"])
+def test_cloze_and_reversed_identities_come_from_their_keys_without_the_lock(
+    kd: KindsDesk, lock: LockMode
+) -> None:
+    cards = [mito(), card("<p>Hund</p>", "<p>dog</p>", "reversed", key="hund"), OTHER]
+    kd.rebuild(cards)
+    before = set(kd.notes())
+    log = kd.rebuild_unchecked(cards, tick=5, lock=lock)
+    assert log["new"] == log["conflicting"] == 0
+    assert set(kd.notes()) == before
