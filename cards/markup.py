@@ -37,6 +37,8 @@ MIN_QUESTION_MARK_LINES = 2
 
 _PROPERTY = re.compile(r"^[a-z][a-z0-9_-]*$")
 """``collapsed:: true``: a Logseq property, not a card (its key is one lower-case word)."""
+_SETTING = re.compile(r"^(?:TARGET DECK|FILE TAGS|DELETE)\b")
+"""Obsidian_to_Anki's settings lines (``TARGET DECK: Bio::Cells``): never cards."""
 _MARK_LINE = re.compile(r"^\s*\?\??\s*$", re.MULTILINE)
 _SHORTCODE = re.compile(r":[a-z0-9_+-]+:")
 """``:exclamation::exclamation:``: emoji shortcodes, whose colons are no separator."""
@@ -109,7 +111,7 @@ def split_line(
             front = [*line[:k], before]
             back = [after, *line[k + 1 :]]
             front_text = clean(plain_text(front))
-            if not front_text or not clean(plain_text(back)):
+            if not front_text or not clean(plain_text(back)) or _SETTING.match(front_text):
                 return None
             if separator == "::" and _PROPERTY.match(front_text) and after.content.startswith(" "):
                 return None
