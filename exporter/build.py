@@ -188,7 +188,7 @@ def collecting(
         media = images.media_of(cards)
         return DeckCards(config, tuple(cards), tuple(warnings), files, media, tuple(content))
 
-    with parsing(jobs, cache_dir_for(config.path), tick) as results:  # with the generators' cards
+    with parsing(jobs, cache_dir_for(config), tick) as results:  # with the generators' cards
         yield lambda: finish(results())
 
 
@@ -272,7 +272,7 @@ def build_deck(
     started = time.perf_counter()
     with collecting(config, progress=progress) as cards:
         # While changed notes files are parsed elsewhere: the lock, and what packaging needs.
-        where = locate_lock(config.folder, config.stem, out_dir)
+        where = locate_lock(config.folder, config.stem, out_dir, shipped=config.shipped)
         previous = None
         if lock == "use":
             previous = read_lock(where.read, shown=display_path(where.read), deck_id=config.id)
@@ -305,7 +305,7 @@ def build_deck(
     notes += [tombstone_note(t, len(result.notes) + i) for i, t in enumerate(buried)]
     content += [content_hash(n.question, n.context, n.answer, n.tags, n.deck) for n in notes[live:]]
     write_package(
-        cache_dir_for(config.path),
+        cache_dir_for(config),
         output,
         summary=notes_summary(notes, content),
         deck_id=config.id,
@@ -333,7 +333,7 @@ def planned_guids(config: DeckConfig, cards: Sequence[Card], out_dir: Path = Pat
     from exporter.package import note_type_fingerprint
     from exporter.regen import plan
 
-    where = locate_lock(config.folder, config.stem, out_dir)
+    where = locate_lock(config.folder, config.stem, out_dir, shipped=config.shipped)
     previous = read_lock(where.read, shown=display_path(where.read), deck_id=config.id)
     result = plan(
         cards,
@@ -374,7 +374,7 @@ def _regen_messages(
             f"note: {result.unrecovered} removed card(s) had no saved content ({display_path(output)} "
             "was missing or out of date); their tombstones show only the question"
         )
-    if lock != "off" and not where.beside_deck:
+    if lock != "off" and not where.beside_deck and not config.shipped:
         messages.append(
             f"note: {display_path(config.folder)} is not writable; the lock file is kept at "
             f"{display_path(where.write)}"

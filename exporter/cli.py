@@ -94,31 +94,36 @@ def stderr_is_terminal() -> bool:
         return False
 
 
-def default_deck_files() -> list[Path]:
-    """Deck files built when no argument is given.
+def default_deck_files() -> tuple[list[Path], bool]:
+    """Deck files built when no argument is given, and whether they are shipped ones.
 
     ``./decks/*.yaml`` when the working folder has them (a notes repository),
-    else the decks shipped with notedeck (the first user's ANNDL deck).
+    else the decks shipped with notedeck (the first user's ANNDL deck), whose
+    lock and cache then live in the user's folders (:mod:`exporter.places`).
     """
-    for folder in (
-        Path.cwd() / "decks",
-        Path(__file__).resolve().parent.parent / "decks",
-        Path(__file__).resolve().parent / "default_decks",
-    ):
+    from exporter.places import packaged_decks, source_decks
+
+    for folder, shipped in ((Path.cwd() / "decks", False), (source_decks(), True), (packaged_decks(), True)):
         found = sorted(folder.glob("*.yaml"))
         if found:
-            return found
+            return found, shipped
     raise NotedeckError(
-        "decks/: no deck file found — pass a deck .yaml or create decks/<name>.yaml", EXIT_USAGE
+        "decks/: no deck file found — pass a deck .yaml, or run 'notedeck init' to make one", EXIT_USAGE
     )
 
 
 def load_configs(paths: Sequence[Path]) -> list[Any]:
     """Load deck configs; a ``.md`` path becomes a one-file deck named after it."""
-    from exporter.config import DeckConfig, check_distinct, load_deck_config
+    from dataclasses import replace
 
+    from exporter.config import DeckConfig, check_distinct, load_deck_config
+    from exporter.places import is_packaged
+
+    shipped = False
+    if not paths:
+        paths, shipped = default_deck_files()
     configs = []
-    for path in dict.fromkeys(paths or default_deck_files()):
+    for path in dict.fromkeys(paths):
         if path.suffix.lower() in {".md", ".markdown"}:
             digest = hashlib.sha256(path.stem.encode()).digest()
             configs.append(
@@ -128,6 +133,8 @@ def load_configs(paths: Sequence[Path]) -> list[Any]:
             )
         else:
             configs.append(load_deck_config(path))
+        if shipped or is_packaged(path):
+            configs[-1] = replace(configs[-1], shipped=True)
     check_distinct(configs)
     return configs
 
@@ -163,6 +170,7 @@ def cli() -> None:
 
     \b
     Example:
+        notedeck init --notes "notes/*.md"   # a deck for your notes
         notedeck build                 # every deck in decks/ -> build/*.apkg
         notedeck list decks/anndl.yaml --tag CNN
     """
@@ -230,6 +238,51 @@ def build(
                 f"file{'s' if report.files != 1 else ''}, {len(report.warnings)} warning"
                 f"{'s' if len(report.warnings) != 1 else ''}, {report.seconds:.2f} s"
             )
+
+
+@cli.command()
+@click.argument("folder", metavar="[DIR]", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--name", help="Anki deck name (default: the folder's name); 'A::B' nests.")
+@click.option(
+    "--notes",
+    "notes",
+    multiple=True,
+    metavar="GLOB",
+    help="Your notes: a path or glob relative to DIR, e.g. 'notes/*.md' (repeatable). "
+    "Default: an example notes file.",
+)
+def init(folder: Path, name: str | None, notes: tuple[str, ...]) -> None:
+    """Start a deck for your own notes: writes DIR/decks/<name>.yaml with a fresh deck id.
+
+    Never overwrites a deck file. Without --notes, writes an example notes file
+    (notes/example.md) to start from. Adds notedeck's cache to .gitignore.
+
+    \b
+    Example:
+        notedeck init --notes "notes/*.md"
+        notedeck init my-course --name "Machine Learning"
+    """
+    from exporter.build import display_path
+    from exporter.lock import lock_name
+    from exporter.scaffold import create_deck
+
+    with reported_errors():
+        made = create_deck(folder, name, notes)
+    shown = display_path(folder / made.deck_file)
+    click.echo(f"created {shown}: deck '{made.name}', id {made.id}, notes {', '.join(made.notes)}")
+    if made.example is not None:
+        click.echo(f"created {display_path(folder / made.example)}: example notes, replace them with yours")
+    if made.gitignore:
+        click.echo(f"added .notedeck-cache/ to {display_path(folder / '.gitignore')}")
+    go = "" if folder.resolve() == Path.cwd().resolve() else f"cd {display_path(folder)} && "
+    stem = made.deck_file.stem
+    click.echo("next:")
+    click.echo(f"  {go}notedeck list      # the cards your notes make")
+    click.echo(f"  {go}notedeck build     # writes build/{stem}.apkg: import it into Anki")
+    click.echo(
+        f"then commit {made.deck_file.as_posix()} and decks/{lock_name(stem)} (written by the first "
+        "build) with your notes: the lock file keeps your review history when you reword questions"
+    )
 
 
 @cli.command(name="list")
@@ -395,7 +448,7 @@ def prune(paths: tuple[Path, ...], out_dir: Path) -> None:
 
     with reported_errors():
         for config in load_configs(paths):
-            where = locate_lock(config.folder, config.stem, out_dir)
+            where = locate_lock(config.folder, config.stem, out_dir, shipped=config.shipped)
             shown = display_path(where.read)
             found = read_lock(where.read, shown=shown, deck_id=config.id)
             if found is None:

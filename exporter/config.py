@@ -41,6 +41,9 @@ class DeckConfig:
     """Drop cards with one of these tags."""
     exercises: int = 4
     """Generated exercise cards per Keras model in the notes; 0 turns the generator off."""
+    shipped: bool = False
+    """A deck shipped inside notedeck: its lock and cache live in the user's folders
+    (:mod:`exporter.places`), never next to the deck file inside the installed package."""
 
     @property
     def stem(self) -> str:
@@ -117,7 +120,7 @@ def _validate(path: Path, data: dict[Any, Any]) -> DeckConfig:
                 "unknown key",
                 f"use one of: {', '.join(sorted(known))}",
             )
-    name = _deck_name(path, _require(path, data, "name", str))
+    name = clean_deck_name(path, _require(path, data, "name", str))
     deck_id = _require(path, data, "id", int)
     if isinstance(deck_id, bool) or not 1 <= deck_id < 2**63:
         raise ConfigError(
@@ -172,7 +175,7 @@ def _exercises(path: Path, value: Any) -> int:
     return count
 
 
-def _deck_name(path: Path, name: str) -> str:
+def clean_deck_name(path: Path, name: str) -> str:
     """The name as Anki stores it: no blanks around ``::``; control characters refused.
 
     Anki silently drops control characters and names empty parts "blank", so a

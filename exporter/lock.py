@@ -110,7 +110,7 @@ class LockLocation(NamedTuple):
     read: Path
     write: Path
     beside_deck: bool
-    """False when the deck's folder is not writable and the lock lives next to the output."""
+    """False when the lock does not live next to the deck file (see :func:`locate_lock`)."""
 
 
 def lock_name(stem: str) -> str:
@@ -118,17 +118,25 @@ def lock_name(stem: str) -> str:
     return f"{stem}.lock.json"
 
 
-def locate_lock(deck_folder: Path, stem: str, out_dir: Path) -> LockLocation:
-    """Next to the deck file; next to the output when the deck's folder is read-only.
+def locate_lock(deck_folder: Path, stem: str, out_dir: Path, *, shipped: bool = False) -> LockLocation:
+    """Next to the deck file; elsewhere for a shipped deck or a read-only deck folder.
 
-    A deck shipped inside an installed package sits in a read-only folder. Its
-    lock then lives in the output folder; a lock shipped beside the deck file
-    is still read until the first build writes its own.
+    A deck shipped inside notedeck keeps its lock in the user's data folder,
+    which survives upgrades (:mod:`exporter.places`); until the first build
+    writes it there, a lock an earlier notedeck left next to the output or
+    next to the deck file is read. A student's deck in a read-only folder
+    keeps its lock next to the output.
     """
     beside = deck_folder / lock_name(stem)
+    fallback = out_dir / lock_name(stem)
+    if shipped:
+        from exporter.places import data_folder
+
+        home = data_folder() / lock_name(stem)
+        read = next((p for p in (home, fallback, beside) if p.exists()), home)
+        return LockLocation(read, home, False)
     if _writable(deck_folder) and (not beside.exists() or _writable(beside)):
         return LockLocation(beside, beside, True)
-    fallback = out_dir / lock_name(stem)
     return LockLocation(fallback if fallback.exists() else beside, fallback, False)
 
 
