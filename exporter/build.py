@@ -25,7 +25,8 @@ from exporter.media import MediaPacker
 from exporter.package import MediaFile
 
 if TYPE_CHECKING:
-    from exporter.lock import LockLocation
+    from exporter.lock import Lock, LockLocation
+    from exporter.package import PackageContents
     from exporter.regen import Plan
 
 
@@ -61,6 +62,8 @@ class BuildReport:
     warnings: tuple[NoteWarning, ...]
     seconds: float
     messages: tuple[str, ...] = field(default=())
+    notices: tuple[str, ...] = field(default=())
+    """About the lock file and the previous package: shown on stderr."""
 
 
 def notes_files(config: DeckConfig) -> tuple[Path, ...]:
@@ -199,7 +202,7 @@ def generate_cards(config: DeckConfig, result: ParseResult, source: str) -> Gene
     if config.exercises <= 0:
         return Generated()
     options = GeneratorOptions(cards_per_model=config.exercises)
-    return run_generators(result, source=source, deck=config.name, options=options)
+    return run_generators(result, source=source, deck=config.tag_prefix, options=options)
 
 
 def tag_matches(tag: str, wanted: str) -> bool:
@@ -259,37 +262,74 @@ def build_deck(
     lock: LockMode = "use",
     now: int | None = None,
     progress: ProgressStart | None = None,
+    previous_package: Path | None = None,
+    notify: Callable[[str], None] = lambda message: None,
 ) -> BuildReport:
     """Build ``<out_dir>/<deck stem>.apkg`` from the deck's notes and its lock file.
 
     The lock describes the whole deck, so ``--tag`` filters only choose what
     goes into this package. Nothing is written when the lock cannot be read.
+    When the lock is missing or older than the previous package (the output,
+    or ``previous_package``), it is recovered from that package
+    (:mod:`exporter.recovery`). Builds of one deck take turns (``notify`` hears
+    when this one waits).
     """
+    from exporter.lock import exclusive, locate_lock
+
+    where = locate_lock(config.folder, config.stem, out_dir, shipped=config.shipped)
+    if lock == "off":
+        return _build(config, out_dir, include_tags, exclude_tags, lock, now, progress, previous_package)
+    waiting = f"waiting for another build of {display_path(config.path)} to finish…"
+    with exclusive(where.write, waiting=lambda: notify(waiting)):
+        return _build(config, out_dir, include_tags, exclude_tags, lock, now, progress, previous_package)
+
+
+def _build(
+    config: DeckConfig,
+    out_dir: Path,
+    include_tags: Sequence[str],
+    exclude_tags: Sequence[str],
+    lock: LockMode,
+    now: int | None,
+    progress: ProgressStart | None,
+    previous_package: Path | None,
+) -> BuildReport:
     from exporter.lock import locate_lock, read_lock, write_lock
     from exporter.package import note_type_fingerprint, prepare_writer, read_apkg
-    from exporter.regen import content_hash, notes_summary, plan, tombstone_note
+    from exporter.regen import content_hash, notes_summary, plan, tombstone_note, unique_keys
 
     started = time.perf_counter()
     with collecting(config, progress=progress) as cards:
         # While changed notes files are parsed elsewhere: the lock, and what packaging needs.
         where = locate_lock(config.folder, config.stem, out_dir, shipped=config.shipped)
-        previous = None
+        read = None
         if lock == "use":
-            previous = read_lock(where.read, shown=display_path(where.read), deck_id=config.id)
+            read = read_lock(where.read, shown=display_path(where.read), deck_id=config.id)
         fingerprint = note_type_fingerprint()
         prepare_writer()
         deck = cards()
     output = out_dir / f"{config.stem}.apkg"
+    past = _look_back(
+        config,
+        lock,
+        read,
+        where.read,
+        previous_package or output,
+        previous_package is not None,
+        lambda: unique_keys(deck.cards)[0],
+    )
     result = plan(
         deck.cards,
         [deck_name_for(config, card) for card in deck.cards],
         deck_id=config.id,
         root_deck=config.name,
-        previous=previous,
+        previous=past.lock,
         now=wall_clock() if now is None else now,
         fingerprint=fingerprint,
-        recover=lambda gone: {note.guid: note for note in read_apkg(output)},
+        recover=lambda gone: {n.guid: n for n in (past.package.notes if past.package else read_apkg(output))},
         content=deck.content,
+        times=past.times,
+        renamed_from=past.renamed_from,
     )
     include = (*config.include_tags, *include_tags)
     exclude = (*config.exclude_tags, *exclude_tags)
@@ -314,17 +354,138 @@ def build_deck(
         note_type_mod=result.note_type_mod,
         media=_media_of([c for c, _, _ in chosen], deck.media),
     )
-    if lock != "off" and (result.lock != previous or where.read != where.write):
+    if lock != "off" and (result.lock != read or where.read != where.write):
         # Read from this very file and changed since: no need to read it again to compare.
-        write_lock(where.write, result.lock, compare=previous is None or where.read != where.write)
+        write_lock(where.write, result.lock, compare=read is None or where.read != where.write)
     return BuildReport(
         output=output,
         cards=live,
         files=len(deck.files),
         warnings=(*deck.warnings, *result.warnings),
         seconds=time.perf_counter() - started,
-        messages=_regen_messages(result, where, output, lock, config),
+        messages=(*past.messages, *_regen_messages(result, where, output, lock, config)),
+        notices=tuple(past.notices),
     )
+
+
+@dataclass
+class _Past:
+    """What a build knows about the deck's last build: from the lock file, the previous package, or both."""
+
+    lock: Lock | None
+    """The lock to plan with (as read, or recovered from the package)."""
+    package: PackageContents | None = None
+    """The previous package, when it was read."""
+    times: dict[str, tuple[str, int]] | None = None
+    """The package's content hashes and times, when no lock says better."""
+    renamed_from: str | None = None
+    notices: list[str] = field(default_factory=list)
+    """What the student is told on stderr about it."""
+    messages: list[str] = field(default_factory=list)
+    """What the student is told with the build's summary (a first build is no news)."""
+
+
+def _look_back(
+    config: DeckConfig,
+    mode: LockMode,
+    read: Lock | None,
+    lock_path: Path,
+    package_path: Path,
+    explicit: bool,
+    keys: Callable[[], Sequence[str]],
+) -> _Past:
+    """The lock to plan with, recovered from the previous package when the lock file is missing or
+    older than it (``explicit``: the package was given with ``--from``, which must be this deck's)."""
+    from exporter.package import package_newest
+    from exporter.recovery import lock_from_package, lock_is_behind, package_times, root_deck
+
+    past = _Past(read)
+    pkg_shown, lock_shown = display_path(package_path), display_path(lock_path)
+    loaded: list[PackageContents | None] = []
+
+    def package() -> PackageContents | None:
+        if not loaded:
+            loaded.append(_previous_package(config, package_path, explicit, past.notices))
+        past.package = loaded[0]
+        return loaded[0]
+
+    if mode == "use" and read is None:
+        contents = package()
+        if contents is not None:
+            past.lock = lock_from_package(contents, deck_id=config.id, keys=keys(), base=None)
+            past.notices.append(
+                f"no lock file at {lock_shown}: identities, times and contents of "
+                f"{len(contents.notes)} notes recovered from {pkg_shown}"
+            )
+        else:
+            past.messages.append(
+                f"note: no lock file at {lock_shown} and no previous package at {pkg_shown}: a first "
+                "build? If this deck was built before, questions reworded since cannot be recognised "
+                "(they become new notes in Anki); pass --from OLD.apkg to recover them"
+            )
+    elif mode == "use" and read is not None:
+        # The package's comment tells its newest time without opening it; only a package with
+        # something newer than the lock (or without the comment) is read and compared card by card.
+        newest = None if explicit else package_newest(package_path, config.id)
+        maybe = newest > read.newest if newest is not None else explicit or package_path.exists()
+        contents = package() if maybe or read.deck is None else None
+        if contents is not None and (explicit or lock_is_behind(read, contents)):
+            past.lock = lock_from_package(contents, deck_id=config.id, keys=keys(), base=read)
+            if past.lock != read:
+                past.notices.append(
+                    f"the lock file {lock_shown} is older than {pkg_shown}: identities and times "
+                    "brought up to date from the package"
+                )
+    else:  # --reset-lock, --no-lock: the package still tells which notes did not change
+        contents = package()
+        if contents is not None:
+            past.times = package_times(contents)
+    known = past.lock.deck if past.lock is not None else None
+    if known is None and (past.package is not None or (mode != "use" and package() is not None)):
+        known = root_deck(past.package, config.id) if past.package is not None else None
+    if known is not None and known != config.name:
+        past.renamed_from = known
+        past.notices.append(_rename_notice(config, known))
+    return past
+
+
+def _previous_package(
+    config: DeckConfig, path: Path, explicit: bool, notices: list[str]
+) -> PackageContents | None:
+    """The previous package's contents if it is one of this deck's (``explicit``: else an error)."""
+    from exporter.package import read_package
+    from exporter.recovery import root_deck
+
+    if not explicit and not path.exists():
+        return None
+    contents = read_package(path)
+    problem = ""
+    if contents is None:
+        problem = "not a package notedeck wrote (or unreadable)"
+    elif root_deck(contents, config.id) is None:
+        problem = f"not a package of this deck (no deck with id {config.id})"
+    if not problem:
+        return contents
+    if explicit:
+        raise ConfigError(f"--from {path}", problem, f"pass a package built from {display_path(config.path)}")
+    notices.append(f"note: {display_path(path)}: {problem}; not used")
+    return None
+
+
+def _rename_notice(config: DeckConfig, old: str) -> str:
+    """What a deck rename does in Anki, and how to keep one deck (ANKI_FACTS 9)."""
+    text = (
+        f"deck renamed from '{old}' to '{config.name}' ({display_path(config.path)}): Anki matches decks "
+        f"by name, so the cards you already have stay in '{old}' and only new cards go to "
+        f"'{config.name}'. To keep one deck, rename '{old}' to '{config.name}' in Anki before importing "
+        "(Browse, right-click the deck, Rename)."
+    )
+    if config.tag_root is None:
+        text += (
+            f" Chapter tags follow the name ('{old}::…' becomes '{config.name}::…', rewriting every "
+            f"note); to keep them, add 'tag_root: {old}' to {display_path(config.path)}."
+        )
+    return text
 
 
 def planned_guids(config: DeckConfig, cards: Sequence[Card], out_dir: Path = Path("build")) -> list[str]:

@@ -255,7 +255,7 @@ def parse_job(job: ParseJob, workers: int = 1) -> bytes:
     back and the cache keeps). With ``workers``, a big file is parsed in sections on that many cores."""
     sectioned = _parse_in_sections(job, workers) if workers > 1 else None
     if sectioned is None:
-        result = parse_document(job.text, source=job.source, deck=job.config.name)
+        result = parse_document(job.text, source=job.source, deck=job.config.tag_prefix)
         sectioned = result, _finish(job.config, job.source, result)
     result, (ready, generated, content) = sectioned
     warnings = (*result.warnings, *generated)
@@ -330,7 +330,7 @@ def _parse_in_sections(job: ParseJob, workers: int) -> tuple[ParseResult, Finish
 
 
 def _ready_section(job: SectionJob, *, source: str, config: DeckConfig) -> tuple[Section, Finished]:
-    section = parse_section(job, source=source, deck=config.name)
+    section = parse_section(job, source=source, deck=config.tag_prefix)
     return section, _finish(config, source, ParseResult(section.cards, (), section.code_blocks))
 
 

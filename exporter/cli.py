@@ -193,6 +193,14 @@ def cli() -> None:
     help="Ignore the lock file and rebuild it from the notes (cards keep the identities of their keys).",
 )
 @click.option("--no-lock", is_flag=True, help="Neither read nor write the lock file.")
+@click.option(
+    "--from",
+    "from_package",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="OLD.apkg",
+    help="The package last built for this deck, when it is not in --out: identities and times "
+    "the lock file lacks are recovered from it.",
+)
 def build(
     paths: tuple[Path, ...],
     out_dir: Path,
@@ -200,6 +208,7 @@ def build(
     exclude_tags: tuple[str, ...],
     reset_lock: bool,
     no_lock: bool,
+    from_package: Path | None,
 ) -> None:
     """Build an Anki package (.apkg) for each deck.
 
@@ -212,6 +221,7 @@ def build(
         notedeck build
         notedeck build decks/anndl.yaml --out build --tag CNN
         notedeck build --reset-lock      # after a broken lock file
+        notedeck build decks/anndl.yaml --from old/anndl.apkg   # lock lost, package elsewhere
     """
     from exporter.build import LockMode, build_deck, display_path
 
@@ -219,7 +229,10 @@ def build(
         raise click.UsageError("--reset-lock and --no-lock cannot be used together")
     lock: LockMode = "reset" if reset_lock else "off" if no_lock else "use"
     with reported_errors():
-        for config in load_configs(paths):
+        configs = load_configs(paths)
+        if from_package is not None and len(configs) != 1:
+            raise click.UsageError("--from needs exactly one deck: name the deck file it belongs to")
+        for config in configs:
             with progress_bar(f"{config.name}: reading notes") as progress:
                 report = build_deck(
                     config,
@@ -228,7 +241,11 @@ def build(
                     exclude_tags=exclude_tags,
                     lock=lock,
                     progress=progress,
+                    previous_package=from_package,
+                    notify=lambda message: click.echo(message, err=True),
                 )
+            for notice in report.notices:
+                click.echo(notice, err=True)
             for warning in report.warnings:
                 click.echo(f"{warning}", err=True)
             for message in report.messages:
@@ -444,17 +461,19 @@ def prune(paths: tuple[Path, ...], out_dir: Path) -> None:
         notedeck prune decks/anndl.yaml
     """
     from exporter.build import display_path
-    from exporter.lock import locate_lock, read_lock, write_lock
+    from exporter.lock import exclusive, locate_lock, read_lock, write_lock
 
     with reported_errors():
         for config in load_configs(paths):
             where = locate_lock(config.folder, config.stem, out_dir, shipped=config.shipped)
             shown = display_path(where.read)
-            found = read_lock(where.read, shown=shown, deck_id=config.id)
+            with exclusive(where.write):  # not while a build of the deck runs
+                found = read_lock(where.read, shown=shown, deck_id=config.id)
+                if found is not None:
+                    write_lock(where.write, found._replace(removed=()))
             if found is None:
                 click.echo(f"{shown}: no lock file, nothing to prune")
                 continue
-            write_lock(where.write, found._replace(removed=()))
             n = len(found.removed)
             click.echo(f"{display_path(where.write)}: forgot {n} tombstone{'s' if n != 1 else ''}")
 

@@ -7,12 +7,13 @@ sent and the time that content last changed; and, per deleted card, the
 content it last sent (the tombstone). That memory is ``decks/<stem>.lock.json``,
 meant to be committed next to the notes like any lock file.
 
-Format (version 1), valid JSON laid out for ``git diff``: one card per line,
+Format (version 2), valid JSON laid out for ``git diff``: one card per line,
 sorted by identity key, fields in a fixed order, a trailing newline::
 
     {
-    "notedeck_lock": 1,
+    "notedeck_lock": 2,
     "deck_id": 1732615200001,
+    "deck": "ANNDL",
     "note_type": {"fingerprint": "<sha256 of templates and CSS>", "mod": 1732615200},
     "cards": [
     {"key": "can word embedding overfit?", "guid": "Fq#2m...", "mod": 1732615200,
@@ -38,18 +39,21 @@ import gc
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from json.encoder import encode_basestring as _quote
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from cards.errors import CardsError
 
-LOCK_VERSION = 1
-"""Format version written in ``"notedeck_lock"``; bump it on any incompatible change."""
+LOCK_VERSION = 2
+"""Format version written in ``"notedeck_lock"``; bump it on any incompatible change.
+
+Version 2 added ``"deck"``, the deck's name, so that a renamed deck is noticed;
+version 1 files (without it) are still read."""
 RESET_HINT = "run 'notedeck build --reset-lock' to rebuild it from the notes"
 
-_TOP_KEYS = ("notedeck_lock", "deck_id", "note_type", "cards", "removed")
+_TOP_KEYS = ("notedeck_lock", "deck_id", "deck", "note_type", "cards", "removed")
 _CARD_FIELDS = ("key", "guid", "mod", "hash", "text")
 _TOMBSTONE_FIELDS = ("key", "guid", "mod", "deck", "tags", "source", "question", "context", "answer")
 _CARD_KEYSET = frozenset(_CARD_FIELDS)
@@ -102,6 +106,13 @@ class Lock(NamedTuple):
     """Sorted by key."""
     removed: tuple[Tombstone, ...] = ()
     """Sorted by key."""
+    deck: str | None = None
+    """The deck's name when the lock was written (None: a version 1 lock, which did not say)."""
+
+    @property
+    def newest(self) -> int:
+        """The newest modification time the lock remembers (cards, tombstones, note type)."""
+        return max((*(e.mod for e in self.cards), *(t.mod for t in self.removed), self.note_type_mod))
 
 
 class LockLocation(NamedTuple):
@@ -201,10 +212,14 @@ def dump_lock(lock: Lock) -> str:
     """The canonical text of ``lock`` (sorted, one card per line, trailing newline)."""
     cards = sorted(lock.cards, key=_by_key)
     removed = sorted(lock.removed, key=_by_key)
+    # A lock that knows no deck name is written as version 1, which had none.
+    version = LOCK_VERSION if lock.deck is not None else 1
+    deck = f'"deck": {_quote(lock.deck)},\n' if lock.deck is not None else ""
     head = (
         "{\n"
-        f'"notedeck_lock": {LOCK_VERSION},\n'
+        f'"notedeck_lock": {version},\n'
         f'"deck_id": {lock.deck_id},\n'
+        f"{deck}"
         f'"note_type": {{"fingerprint": {_quote(lock.note_type_fingerprint)}, '
         f'"mod": {lock.note_type_mod}}},\n'
     )
@@ -290,8 +305,11 @@ def _parse_lock(text: str, shown: str, deck_id: int | None) -> Lock:
         if key not in _TOP_KEYS:
             raise _error(shown, _key_line(text, key), f'unknown key "{key}"')
     for key in _TOP_KEYS:
-        if key not in data:
+        if key not in data and (key != "deck" or version > 1):
             raise _error(shown, 1, f'missing "{key}"')
+    deck = data.get("deck")
+    if deck is not None and (type(deck) is not str or not deck):
+        raise _error(shown, _key_line(text, "deck"), '"deck" must be the deck\'s name')
     found_id = data["deck_id"]
     if type(found_id) is not int or found_id < 1:
         raise _error(shown, _key_line(text, "deck_id"), '"deck_id" must be a positive integer')
@@ -305,7 +323,7 @@ def _parse_lock(text: str, shown: str, deck_id: int | None) -> Lock:
     cards = _cards(data["cards"], text, shown)
     removed = _tombstones(data["removed"], text, shown)
     _check_unique(cards, removed, text, shown)
-    return Lock(found_id, fingerprint, nt_mod, cards, removed)
+    return Lock(found_id, fingerprint, nt_mod, cards, removed, deck)
 
 
 def _error(shown: str, line: int, what: str) -> LockError:
@@ -443,3 +461,56 @@ def _entry_line(text: str, section: str, index: int) -> int:
             if seen == index:
                 return number + 1
     return start
+
+
+# --- one build of a deck at a time ----------------------------------------------------------
+
+WAIT_SECONDS = 600
+"""How long a build waits for another build of the same deck before giving up."""
+
+
+@contextlib.contextmanager
+def exclusive(lock_path: Path, *, waiting: Callable[[], None] = lambda: None) -> Iterator[None]:
+    """Hold the right to read, change and write the lock file at ``lock_path``.
+
+    Two builds of one deck at once (an editor's build-on-save and a manual
+    build) would otherwise both read the old lock, and the one that writes last
+    would drop what the other added. The file lock (filelock; an OS lock,
+    released even when a build is killed) lives in the user's cache folder, so
+    nothing new appears next to the notes. ``waiting`` is called once if another
+    build holds it.
+    """
+    from filelock import FileLock, Timeout
+
+    guard = FileLock(str(_guard_path(lock_path)))
+    try:
+        guard.acquire(timeout=0)
+    except Timeout:
+        waiting()
+        try:
+            guard.acquire(timeout=WAIT_SECONDS)
+        except Timeout:
+            raise LockError(
+                str(lock_path),
+                f"another build of this deck has been running for over {WAIT_SECONDS // 60} minutes",
+                "let it finish or stop it, then build again",
+            ) from None
+    try:
+        yield
+    finally:
+        guard.release()
+
+
+def _guard_path(lock_path: Path) -> Path:
+    """The file that filelock locks for ``lock_path`` (one per lock file, by its full path)."""
+    import hashlib
+
+    from exporter.places import build_locks_folder
+
+    name = hashlib.sha256(str(lock_path.resolve()).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    folder = build_locks_folder()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:  # no writable cache folder: the system's temporary folder is shared by all users
+        folder = Path(tempfile.gettempdir())
+    return folder / f"notedeck-{name}.lock"

@@ -74,14 +74,22 @@ def plan(
     fingerprint: str,
     recover: Recover = lambda gone: {},
     content: Sequence[str] = (),
+    times: Mapping[str, tuple[str, int]] | None = None,
+    renamed_from: str | None = None,
 ) -> Plan:
     """Identities and times for ``cards`` (``decks[i]`` is the Anki deck of ``cards[i]``).
 
     ``content[i]``, when given and not empty, is the :func:`content_hash` of
     ``cards[i]`` in ``decks[i]``, already computed where the notes were parsed.
+    ``times`` (GUID → content hash and time, from the previous package) keeps
+    the package's time for a card whose content did not change when the lock
+    does not know better (``--reset-lock``, ``--no-lock``). ``renamed_from`` is
+    the deck's previous name: a card that differs from the lock only by it is
+    unchanged, since an import never moves existing cards to another deck.
     """
+    changes = _Changes(times or {}, renamed_from, root_deck)
     with paused_gc():
-        return _plan(cards, decks, deck_id, root_deck, previous, now, fingerprint, recover, content)
+        return _plan(cards, decks, deck_id, root_deck, previous, now, fingerprint, recover, content, changes)
 
 
 def _plan(
@@ -94,6 +102,7 @@ def _plan(
     fingerprint: str,
     recover: Recover,
     content: Sequence[str],
+    changes: _Changes,
 ) -> Plan:
     keys, warnings = unique_keys(cards)
     known = content if len(content) == len(cards) else [""] * len(cards)
@@ -105,6 +114,8 @@ def _plan(
     match = _match(keys, old)
     gone, rematches = _continue_gone(cards, keys, match, [e for e in old.cards if e.key not in match.used])
     entries = _entries(cards, keys, hashes, match.found, deck_id, now, (*old.removed, *gone))
+    if changes.active:
+        entries = [changes.time_of(e, match.found.get(i), cards[i], decks[i]) for i, e in enumerate(entries)]
     notes = tuple(
         _new_tuple(
             PackagedNote,
@@ -116,7 +127,7 @@ def _plan(
     fresh, unrecovered = _bury(gone, recover(gone) if gone else {}, root_deck, now)
     tombstones = tuple(sorted((*kept, *fresh)))
     nt_mod = _note_type_mod(previous, fingerprint, now)
-    lock = Lock(deck_id, fingerprint, nt_mod, tuple(sorted(entries)), tombstones)
+    lock = Lock(deck_id, fingerprint, nt_mod, tuple(sorted(entries)), tombstones, root_deck)
     return Plan(
         notes, tombstones, nt_mod, lock, tuple(rematches), tuple(warnings), unrecovered, tuple(hashes)
     )
@@ -197,6 +208,34 @@ def _entries(
         else:
             entries.append(LockEntry(keys[index], before.guid, max(now, before.mod + 1), digest, text))
     return entries
+
+
+@dataclass(frozen=True)
+class _Changes:
+    """What else tells that a card's content did not change, besides the lock's hash."""
+
+    times: Mapping[str, tuple[str, int]]
+    renamed_from: str | None
+    root_deck: str
+
+    @property
+    def active(self) -> bool:
+        return bool(self.times) or self.renamed_from is not None
+
+    def time_of(
+        self, entry: LockEntry, before: LockEntry | Tombstone | None, card: Card, deck: str
+    ) -> LockEntry:
+        """``entry`` with the time it had, if only the deck's name or the lock's state changed."""
+        if before is not None and entry.mod == before.mod:
+            return entry  # unchanged already
+        shipped = self.times.get(entry.guid)
+        if shipped is not None and shipped[0] == entry.hash and shipped[1] >= (before.mod if before else 0):
+            return entry._replace(mod=shipped[1])
+        if type(before) is LockEntry and self.renamed_from is not None:
+            old_deck = self.renamed_from + deck[len(self.root_deck) :]
+            if content_hash(card.question, card.context, card.answer, card.tags, old_deck) == before.hash:
+                return entry._replace(mod=before.mod)
+        return entry
 
 
 @dataclass

@@ -127,6 +127,8 @@ def deck_yaml(name: str, deck_id: int, notes: tuple[str, ...]) -> str:
         "# id: fixed forever, it seeds every card's identity in Anki. Never change it.\n"
         f"name: {json.dumps(name, ensure_ascii=False)}\n"
         f"id: {deck_id}\n"
+        "# tag_root: chapter tags are <tag_root>::<chapter>. Keep it when you rename the deck.\n"
+        f"tag_root: {json.dumps(name, ensure_ascii=False)}\n"
         "notes:  # paths or globs, relative to this file\n"
         f"{listed}"
     )

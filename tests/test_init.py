@@ -44,7 +44,11 @@ def test_init_build_import_with_own_notes(tmp_path: Path, monkeypatch: pytest.Mo
         "build) with your notes: the lock file keeps your review history when you reword questions",
     ]
     config = load_deck_config(tmp_path / "decks" / "deep-learning.yaml")
-    assert (config.name, config.notes) == ("Deep Learning", ("../notes/*.md",))
+    assert (config.name, config.tag_root, config.notes) == (
+        "Deep Learning",
+        "Deep Learning",
+        ("../notes/*.md",),
+    )
     assert (tmp_path / ".gitignore").read_text(encoding="utf-8") == ".notedeck-cache/\n"
     assert "deep-learning.apkg: 2 cards from 1 file" in run("build")
     assert (tmp_path / "decks" / "deep-learning.lock.json").is_file()
@@ -145,15 +149,14 @@ def test_read_only_installed_package_builds_the_default_deck(tmp_path: Path) -> 
                 [sys.executable, "-m", "exporter", "build"], cwd=work, env=env, capture_output=True, text=True
             )
             assert done.returncode == 0, done.stderr
-            assert done.stdout.startswith("build/anndl.apkg: ")
+            summary = done.stdout.splitlines()[-1]
+            assert summary.startswith("build/anndl.apkg: ")
         assert snapshot(site) == before  # nothing written inside the package
         assert (tmp_path / "data" / "notedeck" / "decks" / "anndl.lock.json").is_file()
         assert any((tmp_path / "cache" / "notedeck" / "parse").glob("*.pickle"))
         assert sorted(p.name for p in work.rglob("*")) == ["anndl.apkg", "build"]
         with collection(tmp_path / "collection.anki2") as col:
-            assert (
-                import_package(col, work / "build" / "anndl.apkg")["new"] == int(done.stdout.split()[1]) > 20
-            )
+            assert import_package(col, work / "build" / "anndl.apkg")["new"] == int(summary.split()[1]) > 20
     finally:
         for path in (site, *site.rglob("*")):
             path.chmod(path.stat().st_mode | stat.S_IWUSR)
