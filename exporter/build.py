@@ -489,19 +489,22 @@ def _rename_notice(config: DeckConfig, old: str) -> str:
 
 
 def planned_guids(config: DeckConfig, cards: Sequence[Card], out_dir: Path = Path("build")) -> list[str]:
-    """The GUIDs a build would give ``cards`` (the whole deck), read from its lock; writes nothing."""
+    """The GUIDs a build would give ``cards`` (the whole deck), from its lock, or from the previous
+    package when the lock is missing or older (as the build would recover it); writes nothing."""
     from exporter.lock import locate_lock, read_lock
     from exporter.package import note_type_fingerprint
-    from exporter.regen import plan
+    from exporter.regen import plan, unique_keys
 
     where = locate_lock(config.folder, config.stem, out_dir, shipped=config.shipped)
-    previous = read_lock(where.read, shown=display_path(where.read), deck_id=config.id)
+    read = read_lock(where.read, shown=display_path(where.read), deck_id=config.id)
+    package = out_dir / f"{config.stem}.apkg"
+    past = _look_back(config, "use", read, where.read, package, False, lambda: unique_keys(cards)[0])
     result = plan(
         cards,
         [deck_name_for(config, card) for card in cards],
         deck_id=config.id,
         root_deck=config.name,
-        previous=previous,
+        previous=past.lock,
         now=wall_clock(),
         fingerprint=note_type_fingerprint(),
     )

@@ -306,8 +306,20 @@ def init(folder: Path, name: str | None, notes: tuple[str, ...]) -> None:
 @paths_argument
 @tag_options
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per card.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build"),
+    show_default=True,
+    help="Output folder of the builds (its previous package stands in for a missing lock file).",
+)
 def list_cards(
-    paths: tuple[Path, ...], include_tags: tuple[str, ...], exclude_tags: tuple[str, ...], as_json: bool
+    paths: tuple[Path, ...],
+    include_tags: tuple[str, ...],
+    exclude_tags: tuple[str, ...],
+    as_json: bool,
+    out_dir: Path,
 ) -> None:
     """List the cards of decks or single notes files.
 
@@ -329,7 +341,7 @@ def list_cards(
     with reported_errors():
         for config in load_configs(paths):
             deck = collect_cards(config)
-            guids = planned_guids(config, deck.cards)  # as the next build will give them (lock file)
+            guids = planned_guids(config, deck.cards, out_dir)  # as the next build will give them
             rows.extend(
                 {
                     "deck": deck_name_for(config, c),

@@ -160,3 +160,24 @@ def test_read_only_installed_package_builds_the_default_deck(tmp_path: Path) -> 
     finally:
         for path in (site, *site.rglob("*")):
             path.chmod(path.stat().st_mode | stat.S_IWUSR)
+
+
+def test_the_default_deck_reads_a_lock_an_earlier_version_left_and_writes_to_the_data_folder(
+    tmp_path: Path, user_folders: Path
+) -> None:
+    from exporter.lock import locate_lock
+
+    shipped = tmp_path / "site" / "exporter" / "default_decks"
+    shipped.mkdir(parents=True)
+    out = tmp_path / "build"
+    home = user_folders / "data" / "notedeck" / "decks" / "anndl.lock.json"
+    where = locate_lock(shipped, "anndl", out, shipped=True)
+    assert (where.read, where.write) == (home, home)
+    (shipped / "anndl.lock.json").write_text("{}", encoding="utf-8")  # an editable install's
+    assert locate_lock(shipped, "anndl", out, shipped=True).read == shipped / "anndl.lock.json"
+    out.mkdir()
+    (out / "anndl.lock.json").write_text("{}", encoding="utf-8")  # a read-only install's, until now
+    assert locate_lock(shipped, "anndl", out, shipped=True).read == out / "anndl.lock.json"
+    home.parent.mkdir(parents=True)
+    home.write_text("{}", encoding="utf-8")
+    assert locate_lock(shipped, "anndl", out, shipped=True) == (home, home, False)

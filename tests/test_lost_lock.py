@@ -70,6 +70,16 @@ def test_lost_lock_after_a_reworded_question_keeps_its_note(d: Desk) -> None:
     assert d.removed() == []
 
 
+def test_list_json_shows_the_guid_a_build_would_recover(d: Desk) -> None:
+    d.lock_file.unlink()
+    d.replace(EMBED_Q, "## Can word embeddings overfit?")
+    result = CliRunner().invoke(cli, ["list", "decks/anndl.yaml", "--json", "--out", "out"])
+    assert result.exit_code == 0, result.output
+    guids = {c["front"]: c["guid"] for c in json.loads(result.stdout)}
+    assert guids["Can word embeddings overfit?"] == d.note("Can word embedding overfit?").guid
+    assert not d.lock_file.exists()  # list writes nothing
+
+
 def test_lost_lock_keeps_the_students_edits_in_anki(d: Desk) -> None:
     edit_in_anki(d, "Why Deep Learning?")
     d.lock_file.unlink()
