@@ -441,8 +441,8 @@ def _look_back(
         if contents is not None:
             past.times = package_times(contents)
     known = past.lock.deck if past.lock is not None else None
-    if known is None and (past.package is not None or (mode != "use" and package() is not None)):
-        known = root_deck(past.package, config.id) if past.package is not None else None
+    if known is None and past.package is not None:  # a version 1 lock, or none: the package's name
+        known = root_deck(past.package, config.id)
     if known is not None and known != config.name:
         past.renamed_from = known
         past.notices.append(_rename_notice(config, known))

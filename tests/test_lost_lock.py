@@ -187,7 +187,10 @@ RENAME_NOTICE = (
 
 def test_deck_rename_with_a_pinned_tag_root_is_explained_and_rewrites_nothing(d: Desk) -> None:
     edit_in_anki(d, "Why Deep Learning?")
-    rename_deck(d, "ANNDL::Exam", "tag_root: ANNDL\n")
+    rename_deck(d, "ANNDL", "tag_root: ANNDL\n")  # the migration of an existing deck: nothing changes
+    assert import_counts(d.rebuild()) == (0, 0, total(d))
+    assert d.last_notices == ""
+    rename_deck(d, "ANNDL::Exam")  # then the rename
     d.insert_before(WHY_DL_Q, "## What is a residual connection?\n\nA shortcut around a block.\n")
     new, updated, duplicate = import_counts(d.rebuild())
     assert d.last_notices == RENAME_NOTICE
