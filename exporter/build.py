@@ -294,7 +294,7 @@ def _build(
     progress: ProgressStart | None,
     previous_package: Path | None,
 ) -> BuildReport:
-    from exporter.lock import locate_lock, read_lock, write_lock
+    from exporter.lock import dump_lock, file_digest, locate_lock, lock_digest, read_lock, write_lock
     from exporter.package import note_type_fingerprint, prepare_writer, read_apkg
     from exporter.regen import content_hash, notes_summary, plan, tombstone_note, unique_keys
 
@@ -302,9 +302,10 @@ def _build(
     with collecting(config, progress=progress) as cards:
         # While changed notes files are parsed elsewhere: the lock, and what packaging needs.
         where = locate_lock(config.folder, config.stem, out_dir, shipped=config.shipped)
-        read = None
+        read = on_disk = None
         if lock == "use":
             read = read_lock(where.read, shown=display_path(where.read), deck_id=config.id)
+            on_disk = file_digest(where.read) if read is not None else None
         fingerprint = note_type_fingerprint()
         prepare_writer()
         deck = cards()
@@ -317,6 +318,7 @@ def _build(
         previous_package or output,
         previous_package is not None,
         lambda: unique_keys(deck.cards)[0],
+        on_disk,
     )
     result = plan(
         deck.cards,
@@ -344,6 +346,8 @@ def _build(
     buried = [t for t in result.tombstones if _wanted_tags(t.tags, include, exclude)]
     notes += [tombstone_note(t, len(result.notes) + i) for i, t in enumerate(buried)]
     content += [content_hash(n.question, n.context, n.answer, n.tags, n.deck) for n in notes[live:]]
+    rewrite = lock != "off" and (result.lock != read or where.read != where.write)
+    text = dump_lock(result.lock) if rewrite else None
     write_package(
         cache_dir_for(config),
         output,
@@ -353,10 +357,11 @@ def _build(
         notes=notes,
         note_type_mod=result.note_type_mod,
         media=_media_of([c for c, _, _ in chosen], deck.media),
+        lock_digest=lock_digest(text) if text is not None else on_disk or "",
     )
-    if lock != "off" and (result.lock != read or where.read != where.write):
+    if text is not None:
         # Read from this very file and changed since: no need to read it again to compare.
-        write_lock(where.write, result.lock, compare=read is None or where.read != where.write)
+        write_lock(where.write, result.lock, compare=read is None or where.read != where.write, text=text)
     return BuildReport(
         output=output,
         cards=live,
@@ -393,10 +398,12 @@ def _look_back(
     package_path: Path,
     explicit: bool,
     keys: Callable[[], Sequence[str]],
+    on_disk: str | None = None,
 ) -> _Past:
     """The lock to plan with, recovered from the previous package when the lock file is missing or
-    older than it (``explicit``: the package was given with ``--from``, which must be this deck's)."""
-    from exporter.package import package_newest
+    older than it (``explicit``: the package was given with ``--from``, which must be this deck's;
+    ``on_disk``: :func:`exporter.lock.lock_digest` of the lock file ``read`` came from)."""
+    from exporter.package import package_lock_digest
     from exporter.recovery import lock_from_package, lock_is_behind, package_times, root_deck
 
     past = _Past(read)
@@ -424,10 +431,9 @@ def _look_back(
                 "(they become new notes in Anki); pass --from OLD.apkg to recover them"
             )
     elif mode == "use" and read is not None:
-        # The package's comment tells its newest time without opening it; only a package with
-        # something newer than the lock (or without the comment) is read and compared card by card.
-        newest = None if explicit else package_newest(package_path, config.id)
-        maybe = newest > read.newest if newest is not None else explicit or package_path.exists()
+        # The package's comment names the lock it was built with: when that is this lock file,
+        # the package need not be opened. Otherwise it is read and compared card by card.
+        maybe = explicit or package_lock_digest(package_path, config.id) != on_disk
         contents = package() if maybe or read.deck is None else None
         if contents is not None and (explicit or lock_is_behind(read, contents)):
             past.lock = lock_from_package(contents, deck_id=config.id, keys=keys(), base=read)
@@ -491,14 +497,15 @@ def _rename_notice(config: DeckConfig, old: str) -> str:
 def planned_guids(config: DeckConfig, cards: Sequence[Card], out_dir: Path = Path("build")) -> list[str]:
     """The GUIDs a build would give ``cards`` (the whole deck), from its lock, or from the previous
     package when the lock is missing or older (as the build would recover it); writes nothing."""
-    from exporter.lock import locate_lock, read_lock
+    from exporter.lock import file_digest, locate_lock, read_lock
     from exporter.package import note_type_fingerprint
     from exporter.regen import plan, unique_keys
 
     where = locate_lock(config.folder, config.stem, out_dir, shipped=config.shipped)
     read = read_lock(where.read, shown=display_path(where.read), deck_id=config.id)
     package = out_dir / f"{config.stem}.apkg"
-    past = _look_back(config, "use", read, where.read, package, False, lambda: unique_keys(cards)[0])
+    digest = file_digest(where.read) if read is not None else None
+    past = _look_back(config, "use", read, where.read, package, False, lambda: unique_keys(cards)[0], digest)
     result = plan(
         cards,
         [deck_name_for(config, card) for card in cards],

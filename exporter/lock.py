@@ -109,11 +109,6 @@ class Lock(NamedTuple):
     deck: str | None = None
     """The deck's name when the lock was written (None: a version 1 lock, which did not say)."""
 
-    @property
-    def newest(self) -> int:
-        """The newest modification time the lock remembers (cards, tombstones, note type)."""
-        return max((*(e.mod for e in self.cards), *(t.mod for t in self.removed), self.note_type_mod))
-
 
 class LockLocation(NamedTuple):
     """Where a deck's lock file is read from and written to."""
@@ -171,13 +166,30 @@ def read_lock(path: Path, *, shown: str, deck_id: int | None = None) -> Lock | N
     return parse_lock(text, shown=shown, deck_id=deck_id)
 
 
-def write_lock(path: Path, lock: Lock, *, compare: bool = True) -> bool:
+def lock_digest(text: str | bytes) -> str:
+    """A short digest of a lock file's text, recorded in the package built with it."""
+    import hashlib
+
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return hashlib.sha256(data).hexdigest()[:32]
+
+
+def file_digest(path: Path) -> str | None:
+    """:func:`lock_digest` of the file at ``path`` (None: it cannot be read)."""
+    try:
+        return lock_digest(path.read_bytes())
+    except OSError:
+        return None
+
+
+def write_lock(path: Path, lock: Lock, *, compare: bool = True, text: str | None = None) -> bool:
     """Write ``lock`` atomically; return False when the file already says the same.
 
     ``compare=False``: the caller knows the file says something else (it read
-    the lock from it and the lock changed), so it is not read again.
+    the lock from it and the lock changed), so it is not read again. ``text``:
+    :func:`dump_lock` of ``lock``, when the caller has it already.
     """
-    text = dump_lock(lock)
+    text = dump_lock(lock) if text is None else text
     try:
         if compare and path.read_text(encoding="utf-8") == text:
             return False

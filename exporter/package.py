@@ -145,8 +145,11 @@ def write_apkg(
     notes: Sequence[PackagedNote],
     note_type_mod: int,
     media: Sequence[MediaFile] = (),
+    lock_digest: str = "",
 ) -> None:
     """Write ``notes`` as an Anki package at ``path``, atomically.
+
+    ``lock_digest`` (see :func:`package_comment`) names the lock file written with it.
 
     Either the complete package is at ``path`` afterwards or the previous file
     is untouched; no temporary file is left behind (one left by a build that
@@ -160,7 +163,7 @@ def write_apkg(
         with _temporary(path.parent, path.name, ".anki2") as db_path:
             _write_collection(db_path, deck_id, deck_name, notes, note_type_mod)
             with _temporary(path.parent, path.name, ".apkg") as zip_path:
-                _write_zip(zip_path, db_path, media, package_comment(deck_id, notes, note_type_mod))
+                _write_zip(zip_path, db_path, media, package_comment(deck_id, lock_digest))
                 os.chmod(zip_path, 0o666 & ~_umask())
                 os.replace(zip_path, path)
     except OSError as exc:
@@ -534,19 +537,18 @@ def _zip64_member(archive: zipfile.ZipFile, name: str, path: Path, level: int) -
 COMMENT_PREFIX = b"notedeck package 1 "
 
 
-def package_comment(deck_id: int, notes: Sequence[PackagedNote], note_type_mod: int) -> bytes:
-    """The zip comment of a package: its deck id and newest modification time.
+def package_comment(deck_id: int, lock_digest: str) -> bytes:
+    """The zip comment of a package: its deck id and the digest of the lock file written with it.
 
-    A build compares the newest time with its lock file's to tell a lock older
-    than the package without opening the collection inside (which for a big
-    deck means inflating megabytes). Anki ignores zip comments.
+    The next build compares the digest with its lock file's: equal, the lock is
+    the one this package was built with, and the package need not be opened
+    (for a big deck that means inflating megabytes). Anki ignores zip comments.
     """
-    newest = max((n.mod for n in notes), default=note_type_mod)
-    return COMMENT_PREFIX + f"deck={deck_id} newest={max(newest, note_type_mod)}".encode()
+    return COMMENT_PREFIX + f"deck={deck_id} lock={lock_digest or '-'}".encode()
 
 
-def package_newest(path: Path, deck_id: int) -> int | None:
-    """The newest modification time recorded in the package's comment (None: no such record)."""
+def package_lock_digest(path: Path, deck_id: int) -> str | None:
+    """The lock digest in the package's comment (None: no package, no comment, another deck)."""
     try:
         with zipfile.ZipFile(path) as archive:
             comment = archive.comment
@@ -556,9 +558,9 @@ def package_newest(path: Path, deck_id: int) -> int | None:
         return None
     words = comment[len(COMMENT_PREFIX) :].decode("ascii", "replace").split()
     fields = dict(word.split("=", 1) for word in words if "=" in word)
-    if fields.get("deck") != str(deck_id) or not fields.get("newest", "").isdigit():
+    if fields.get("deck") != str(deck_id):
         return None
-    return int(fields["newest"])
+    return fields.get("lock")
 
 
 class PackageContents(NamedTuple):
@@ -571,11 +573,6 @@ class PackageContents(NamedTuple):
     note_type_fingerprint: str
     """:func:`note_type_fingerprint` of the note type as the package has it."""
     note_type_mod: int
-
-    @property
-    def newest(self) -> int:
-        """The newest modification time of its notes and note type."""
-        return max((n.mod for n in self.notes), default=self.note_type_mod)
 
 
 def read_apkg(path: Path) -> list[PackagedNote]:

@@ -310,3 +310,14 @@ def test_upgrade_from_the_lock_of_e210f51_keeps_every_identity(
         log = import_counts(import_package(col, Path("out/anndl.apkg")))
         assert log[:2] == (len(fresh), len(changed))
         assert len(now.cards) - len(fresh) > 100  # today: all 116 are the same cards
+
+
+def test_an_old_lock_as_new_as_the_package_is_still_noticed(d: Desk) -> None:
+    """A card added in the same second as the old lock's newest time: equal times tell nothing."""
+    old_lock = d.lock_file.read_text(encoding="utf-8")
+    d.insert_before(WHY_DL_Q, "## What is a residual connection?\n\nA shortcut around a block.\n")
+    assert import_counts(d.rebuild(tick=0))[0] == 1
+    d.lock_file.write_text(old_lock, encoding="utf-8")
+    d.replace(CEC_ANSWER, "EDITED. " + CEC_ANSWER)
+    assert import_counts(d.rebuild())[:2] == (0, 1)  # the new card is not rewritten
+    assert "is older than out/anndl.apkg" in d.last_notices
