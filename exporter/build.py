@@ -274,14 +274,10 @@ def build_deck(
     (:mod:`exporter.recovery`). Builds of one deck take turns (``notify`` hears
     when this one waits).
     """
-    from exporter.lock import exclusive, locate_lock
-
-    where = locate_lock(config.folder, config.stem, out_dir, shipped=config.shipped)
-    if lock == "off":
-        return _build(config, out_dir, include_tags, exclude_tags, lock, now, progress, previous_package)
-    waiting = f"waiting for another build of {display_path(config.path)} to finish…"
-    with exclusive(where.write, waiting=lambda: notify(waiting)):
-        return _build(config, out_dir, include_tags, exclude_tags, lock, now, progress, previous_package)
+    with contextlib.ExitStack() as held:  # the deck's turn, from reading the lock to writing it
+        return _build(
+            config, out_dir, include_tags, exclude_tags, lock, now, progress, previous_package, notify, held
+        )
 
 
 def _build(
@@ -293,8 +289,18 @@ def _build(
     now: int | None,
     progress: ProgressStart | None,
     previous_package: Path | None,
+    notify: Callable[[str], None],
+    held: contextlib.ExitStack,
 ) -> BuildReport:
-    from exporter.lock import dump_lock, file_digest, locate_lock, lock_digest, read_lock, write_lock
+    from exporter.lock import (
+        dump_lock,
+        exclusive,
+        file_digest,
+        locate_lock,
+        lock_digest,
+        read_lock,
+        write_lock,
+    )
     from exporter.package import note_type_fingerprint, prepare_writer, read_apkg
     from exporter.regen import content_hash, notes_summary, plan, tombstone_note, unique_keys
 
@@ -303,6 +309,9 @@ def _build(
         # While changed notes files are parsed elsewhere: the lock, and what packaging needs.
         where = locate_lock(config.folder, config.stem, out_dir, shipped=config.shipped)
         read = on_disk = None
+        if lock != "off":
+            waiting = f"waiting for another build of {display_path(config.path)} to finish…"
+            held.enter_context(exclusive(where.write, waiting=lambda: notify(waiting)))
         if lock == "use":
             read = read_lock(where.read, shown=display_path(where.read), deck_id=config.id)
             on_disk = file_digest(where.read) if read is not None else None
