@@ -151,6 +151,15 @@ def test_read_only_installed_package_builds_the_default_deck(tmp_path: Path) -> 
             assert done.returncode == 0, done.stderr
             summary = done.stdout.splitlines()[-1]
             assert summary.startswith("build/anndl.apkg: ")
+        for command in (["list", "--json"], ["check"], ["prune"]):  # the other commands neither
+            other = subprocess.run(
+                [sys.executable, "-m", "exporter", *command],
+                cwd=work,
+                env=env,
+                capture_output=True,
+                text=True,
+            )
+            assert other.returncode == 0, other.stderr
         assert snapshot(site) == before  # nothing written inside the package
         assert (tmp_path / "data" / "notedeck" / "decks" / "anndl.lock.json").is_file()
         assert any((tmp_path / "cache" / "notedeck" / "parse").glob("*.pickle"))
