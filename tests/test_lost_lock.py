@@ -340,3 +340,13 @@ def test_two_builds_started_together_both_succeed_and_agree(d: Desk) -> None:
     assert import_counts(import_package(d.col, d.apkg))[:2] == (0, 1)
     d.check()
     assert d.note("Can word embeddings overfit?").id == embed_id
+
+
+def test_no_lock_builds_keep_the_times_of_unchanged_notes(d: Desk) -> None:
+    edit_in_anki(d, "Why Deep Learning?")
+    lock = d.lock_file.read_bytes()
+    d.replace(CEC_ANSWER, "EDITED. " + CEC_ANSWER)
+    assert import_counts(d.rebuild(lock="off")) == (0, 1, total(d) - 1)
+    assert import_counts(d.rebuild(lock="off")) == (0, 0, total(d))  # and again: nothing moves
+    assert MNEMONIC in d.note("Why Deep Learning?")["Answer"]
+    assert d.lock_file.read_bytes() == lock  # --no-lock writes no lock
