@@ -477,7 +477,7 @@ def _entry_line(text: str, section: str, index: int) -> int:
 
 # --- one build of a deck at a time ----------------------------------------------------------
 
-WAIT_SECONDS = 600
+WAIT_SECONDS: float = 600
 """How long a build waits for another build of the same deck before giving up."""
 
 
@@ -504,7 +504,7 @@ def exclusive(lock_path: Path, *, waiting: Callable[[], None] = lambda: None) ->
         except Timeout:
             raise LockError(
                 str(lock_path),
-                f"another build of this deck has been running for over {WAIT_SECONDS // 60} minutes",
+                f"another build of this deck did not finish within {WAIT_SECONDS:g} s",
                 "let it finish or stop it, then build again",
             ) from None
     try:

@@ -273,3 +273,36 @@ def test_a_package_that_cannot_be_written_leaves_the_lock_as_it_was(
     assert CliRunner().invoke(cli, ["build", "decks/anndl.yaml", "--out", "out"]).exit_code == 0
     assert Path(LOCK).read_bytes() != before
     assert "what is new here?" in Path(LOCK).read_text(encoding="utf-8")
+
+
+def test_a_build_waiting_too_long_for_another_stops_with_a_clear_error(
+    seed: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import exporter.lock
+    from exporter.lock import exclusive
+
+    monkeypatch.setattr(exporter.lock, "WAIT_SECONDS", 0.5)
+    before = (seed / LOCK).read_bytes()
+    with exclusive(seed / LOCK):  # another build holds the deck
+        result = CliRunner().invoke(cli, ["build", "decks/anndl.yaml", "--out", "out"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "waiting for another build of decks/anndl.yaml to finish…\n"
+        f"Error: {LOCK}: another build of this deck did not finish within 0.5 s — "
+        "let it finish or stop it, then build again\n"
+    )
+    assert (seed / LOCK).read_bytes() == before
+
+
+def test_builds_take_turns_even_without_a_writable_cache_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import exporter.places
+    from exporter.lock import LockError, exclusive
+
+    blocked = tmp_path / "a file"
+    blocked.write_text("", encoding="utf-8")
+    monkeypatch.setattr(exporter.places, "build_locks_folder", lambda: blocked / "locks")
+    monkeypatch.setattr("exporter.lock.WAIT_SECONDS", 0.1)
+    with exclusive(tmp_path / "d.lock.json"), pytest.raises(LockError), exclusive(tmp_path / "d.lock.json"):
+        pass
