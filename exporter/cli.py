@@ -214,7 +214,9 @@ def build(
 
     With no DECK.yaml, builds every deck in decks/. The lock file next to each
     deck (decks/<deck>.lock.json) remembers identities and modification times
-    so that re-importing is always safe: commit it with your notes.
+    so that re-importing is always safe: commit it with your notes. When it is
+    missing, or older than the previous package in --out (or --from), it is
+    recovered from that package.
 
     \b
     Example:
