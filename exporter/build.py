@@ -23,10 +23,11 @@ from exporter.cache import Parsed, ParseJob, Progress, cache_dir_for, parsing, w
 from exporter.config import ConfigError, DeckConfig
 from exporter.media import MediaPacker
 from exporter.package import MediaFile
+from exporter.places import display_path
 
 if TYPE_CHECKING:
-    from exporter.lock import Lock, LockLocation
-    from exporter.package import PackageContents
+    from exporter.lock import LockLocation
+    from exporter.package import PackagedNote
     from exporter.regen import Plan
 
 
@@ -129,14 +130,6 @@ def _refuse_binary(path: Path, data: bytes) -> None:
             f"binary data, not text (NUL byte at offset {data.index(0)})",
             "list only Markdown notes files in the deck",
         )
-
-
-def display_path(path: Path) -> str:
-    """The path as shown to the user: relative to the working folder when possible."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def collect_cards(
@@ -338,7 +331,8 @@ def _build(
         write_lock,
     )
     from exporter.package import note_type_fingerprint, prepare_writer, read_apkg
-    from exporter.regen import content_hash, notes_summary, plan, tombstone_note, unique_keys
+    from exporter.recovery import look_back
+    from exporter.regen import notes_summary, plan, unique_keys
 
     started = time.perf_counter()
     with collecting(config, progress=progress) as cards:
@@ -355,7 +349,7 @@ def _build(
         prepare_writer()
         deck = cards()
     output = out_dir / f"{config.stem}.apkg"
-    past = _look_back(
+    past = look_back(
         config,
         lock,
         read,
@@ -381,6 +375,41 @@ def _build(
     include = (*config.include_tags, *include_tags)
     exclude = (*config.exclude_tags, *exclude_tags)
     check_filters(config, deck.cards, include, exclude)
+    chosen, notes, content = _package_notes(deck, result, include, exclude)
+    rewrite = lock != "off" and (result.lock != read or where.read != where.write)
+    text = dump_lock(result.lock) if rewrite else None
+    write_package(
+        cache_dir_for(config),
+        output,
+        summary=notes_summary(notes, content),
+        deck_id=config.id,
+        deck_name=config.name,
+        notes=notes,
+        note_type_mod=result.note_type_mod,
+        media=_media_of(chosen, deck.media),
+        lock_digest=lock_digest(text) if text is not None else on_disk or "",
+    )
+    if text is not None:
+        # Read from this very file and changed since: no need to read it again to compare.
+        write_lock(where.write, result.lock, compare=read is None or where.read != where.write, text=text)
+    return BuildReport(
+        output=output,
+        cards=len(chosen),
+        files=len(deck.files),
+        warnings=(*deck.warnings, *result.warnings),
+        seconds=time.perf_counter() - started,
+        messages=(*past.messages, *_regen_messages(result, where, output, lock, config)),
+        notices=tuple(past.notices),
+    )
+
+
+def _package_notes(
+    deck: DeckCards, result: Plan, include: Sequence[str], exclude: Sequence[str]
+) -> tuple[list[Card], list[PackagedNote], list[str]]:
+    """What goes into this package: the cards the tag filters keep, their notes, then the
+    tombstones they keep; and each note's content hash."""
+    from exporter.regen import content_hash, tombstone_note
+
     chosen = [
         (c, n, h)
         for c, n, h in zip(deck.cards, result.notes, result.content, strict=True)
@@ -392,152 +421,7 @@ def _build(
     buried = [t for t in result.tombstones if _wanted_tags(t.tags, include, exclude)]
     notes += [tombstone_note(t, len(result.notes) + i) for i, t in enumerate(buried)]
     content += [content_hash(n.question, n.context, n.answer, n.tags, n.deck) for n in notes[live:]]
-    rewrite = lock != "off" and (result.lock != read or where.read != where.write)
-    text = dump_lock(result.lock) if rewrite else None
-    write_package(
-        cache_dir_for(config),
-        output,
-        summary=notes_summary(notes, content),
-        deck_id=config.id,
-        deck_name=config.name,
-        notes=notes,
-        note_type_mod=result.note_type_mod,
-        media=_media_of([c for c, _, _ in chosen], deck.media),
-        lock_digest=lock_digest(text) if text is not None else on_disk or "",
-    )
-    if text is not None:
-        # Read from this very file and changed since: no need to read it again to compare.
-        write_lock(where.write, result.lock, compare=read is None or where.read != where.write, text=text)
-    return BuildReport(
-        output=output,
-        cards=live,
-        files=len(deck.files),
-        warnings=(*deck.warnings, *result.warnings),
-        seconds=time.perf_counter() - started,
-        messages=(*past.messages, *_regen_messages(result, where, output, lock, config)),
-        notices=tuple(past.notices),
-    )
-
-
-@dataclass
-class _Past:
-    """What a build knows about the deck's last build: from the lock file, the previous package, or both."""
-
-    lock: Lock | None
-    """The lock to plan with (as read, or recovered from the package)."""
-    package: PackageContents | None = None
-    """The previous package, when it was read."""
-    times: dict[str, tuple[str, int]] | None = None
-    """The package's content hashes and times, when no lock says better."""
-    renamed_from: str | None = None
-    notices: list[str] = field(default_factory=list)
-    """What the student is told on stderr about it."""
-    messages: list[str] = field(default_factory=list)
-    """What the student is told with the build's summary (a first build is no news)."""
-
-
-def _look_back(
-    config: DeckConfig,
-    mode: LockMode,
-    read: Lock | None,
-    lock_path: Path,
-    package_path: Path,
-    explicit: bool,
-    keys: Callable[[], Sequence[str]],
-    on_disk: str | None = None,
-) -> _Past:
-    """The lock to plan with, recovered from the previous package when the lock file is missing or
-    older than it (``explicit``: the package was given with ``--from``, which must be this deck's;
-    ``on_disk``: :func:`exporter.lock.lock_digest` of the lock file ``read`` came from)."""
-    from exporter.package import package_lock_digest
-    from exporter.recovery import lock_from_package, lock_is_behind, package_times, root_deck
-
-    past = _Past(read)
-    pkg_shown, lock_shown = display_path(package_path), display_path(lock_path)
-    loaded: list[PackageContents | None] = []
-
-    def package() -> PackageContents | None:
-        if not loaded:
-            loaded.append(_previous_package(config, package_path, explicit, past.notices))
-        past.package = loaded[0]
-        return loaded[0]
-
-    if mode == "use" and read is None:
-        contents = package()
-        if contents is not None:
-            past.lock = lock_from_package(contents, deck_id=config.id, keys=keys(), base=None)
-            past.notices.append(
-                f"no lock file at {lock_shown}: identities, times and contents of "
-                f"{len(contents.notes)} notes recovered from {pkg_shown}"
-            )
-        else:
-            past.messages.append(
-                f"note: no lock file at {lock_shown} and no previous package at {pkg_shown}: a first "
-                "build? If this deck was built before, questions reworded since cannot be recognised "
-                "(they become new notes in Anki); pass --from OLD.apkg to recover them"
-            )
-    elif mode == "use" and read is not None:
-        # The package's comment names the lock it was built with: when that is this lock file,
-        # the package need not be opened. Otherwise it is read and compared card by card.
-        maybe = explicit or package_lock_digest(package_path, config.id) != on_disk
-        contents = package() if maybe or read.deck is None else None
-        if contents is not None and (explicit or lock_is_behind(read, contents)):
-            past.lock = lock_from_package(contents, deck_id=config.id, keys=keys(), base=read)
-            if past.lock != read:
-                past.notices.append(
-                    f"the lock file {lock_shown} is older than {pkg_shown}: identities and times "
-                    "brought up to date from the package"
-                )
-    else:  # --reset-lock, --no-lock: the package still tells which notes did not change
-        contents = package()
-        if contents is not None:
-            past.times = package_times(contents)
-    known = past.lock.deck if past.lock is not None else None
-    if known is None and past.package is not None:  # a version 1 lock, or none: the package's name
-        known = root_deck(past.package, config.id)
-    if known is not None and known != config.name:
-        past.renamed_from = known
-        past.notices.append(_rename_notice(config, known))
-    return past
-
-
-def _previous_package(
-    config: DeckConfig, path: Path, explicit: bool, notices: list[str]
-) -> PackageContents | None:
-    """The previous package's contents if it is one of this deck's (``explicit``: else an error)."""
-    from exporter.package import read_package
-    from exporter.recovery import root_deck
-
-    if not explicit and not path.exists():
-        return None
-    contents = read_package(path)
-    problem = ""
-    if contents is None:
-        problem = "not a package notedeck wrote (or unreadable)"
-    elif root_deck(contents, config.id) is None:
-        problem = f"not a package of this deck (no deck with id {config.id})"
-    if not problem:
-        return contents
-    if explicit:
-        raise ConfigError(f"--from {path}", problem, f"pass a package built from {display_path(config.path)}")
-    notices.append(f"note: {display_path(path)}: {problem}; not used")
-    return None
-
-
-def _rename_notice(config: DeckConfig, old: str) -> str:
-    """What a deck rename does in Anki, and how to keep one deck (ANKI_FACTS 9)."""
-    text = (
-        f"deck renamed from '{old}' to '{config.name}' ({display_path(config.path)}): Anki matches decks "
-        f"by name, so the cards you already have stay in '{old}' and only new cards go to "
-        f"'{config.name}'. To keep one deck, rename '{old}' to '{config.name}' in Anki before importing "
-        "(Browse, right-click the deck, Rename)."
-    )
-    if config.tag_root is None:
-        text += (
-            f" Chapter tags follow the name ('{old}::…' becomes '{config.name}::…', rewriting every "
-            f"note); to keep them, add 'tag_root: {old}' to {display_path(config.path)}."
-        )
-    return text
+    return [c for c, _, _ in chosen], notes, content
 
 
 def planned_guids(config: DeckConfig, cards: Sequence[Card], out_dir: Path = Path("build")) -> list[str]:
@@ -545,13 +429,14 @@ def planned_guids(config: DeckConfig, cards: Sequence[Card], out_dir: Path = Pat
     package when the lock is missing or older (as the build would recover it); writes nothing."""
     from exporter.lock import file_digest, locate_lock, read_lock
     from exporter.package import note_type_fingerprint
+    from exporter.recovery import look_back
     from exporter.regen import plan, unique_keys
 
     where = locate_lock(config.folder, config.stem, out_dir, shipped=config.shipped)
     read = read_lock(where.read, shown=display_path(where.read), deck_id=config.id)
     package = out_dir / f"{config.stem}.apkg"
     digest = file_digest(where.read) if read is not None else None
-    past = _look_back(config, "use", read, where.read, package, False, lambda: unique_keys(cards)[0], digest)
+    past = look_back(config, "use", read, where.read, package, False, lambda: unique_keys(cards)[0], digest)
     result = plan(
         cards,
         [deck_name_for(config, card) for card in cards],
@@ -610,6 +495,7 @@ __all__ = [
     "chapter_tag",
     "collect_cards",
     "deck_name_for",
+    "display_path",
     "load_notes",
     "notes_files",
     "planned_guids",

@@ -49,3 +49,11 @@ def build_locks_folder() -> Path:
     from platformdirs import user_cache_path
 
     return user_cache_path(APP, appauthor=False) / "build-locks"
+
+
+def display_path(path: Path) -> str:
+    """The path as shown to the user: relative to the working folder when possible."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

@@ -13,16 +13,28 @@ whose natural GUID (``guid_for(deck id, key)``) it carries, which covers pinned
 ids, repeated questions and exercise cards; otherwise the key the note's
 question would have. A card whose key cannot be recovered that way is found by
 its question text or by the similarity rematch (:mod:`exporter.regen`).
+
+:func:`look_back` is what a build knows about the last build: the lock file,
+the previous package, or both, and what to tell the student about them (a
+recovery, an old lock, a renamed deck).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cards import guid_for, normalise_question
+from exporter.config import ConfigError, DeckConfig
 from exporter.lock import Lock, LockEntry, Tombstone
 from exporter.package import PackageContents, PackagedNote
+from exporter.places import display_path
 from exporter.regen import REMOVED_TAG, content_hash, plain_text
+
+if TYPE_CHECKING:
+    from exporter.build import LockMode
 
 
 def lock_from_package(
@@ -119,3 +131,125 @@ def _unique(
         else:
             removed.append(item)
     return tuple(cards), tuple(removed)
+
+
+# --- what a build knows about the last one ---------------------------------------------------
+
+
+@dataclass
+class Past:
+    """What a build knows about the deck's last build: from the lock file, the previous package, or both."""
+
+    lock: Lock | None
+    """The lock to plan with (as read, or recovered from the package)."""
+    package: PackageContents | None = None
+    """The previous package, when it was read."""
+    times: dict[str, tuple[str, int]] | None = None
+    """The package's content hashes and times, when no lock says better."""
+    renamed_from: str | None = None
+    notices: list[str] = field(default_factory=list)
+    """What the student is told on stderr about it."""
+    messages: list[str] = field(default_factory=list)
+    """What the student is told with the build's summary (a first build is no news)."""
+
+
+def look_back(
+    config: DeckConfig,
+    mode: LockMode,
+    read: Lock | None,
+    lock_path: Path,
+    package_path: Path,
+    explicit: bool,
+    keys: Callable[[], Sequence[str]],
+    on_disk: str | None = None,
+) -> Past:
+    """The lock to plan with, recovered from the previous package when the lock file is missing or
+    older than it (``explicit``: the package was given with ``--from``, which must be this deck's;
+    ``on_disk``: :func:`exporter.lock.lock_digest` of the lock file ``read`` came from)."""
+    from exporter.package import package_lock_digest
+
+    past = Past(read)
+    pkg_shown, lock_shown = display_path(package_path), display_path(lock_path)
+    loaded: list[PackageContents | None] = []
+
+    def package() -> PackageContents | None:
+        if not loaded:
+            loaded.append(_previous_package(config, package_path, explicit, past.notices))
+        past.package = loaded[0]
+        return loaded[0]
+
+    if mode == "use" and read is None:
+        contents = package()
+        if contents is not None:
+            past.lock = lock_from_package(contents, deck_id=config.id, keys=keys(), base=None)
+            past.notices.append(
+                f"no lock file at {lock_shown}: identities, times and contents of "
+                f"{len(contents.notes)} notes recovered from {pkg_shown}"
+            )
+        else:
+            past.messages.append(
+                f"note: no lock file at {lock_shown} and no previous package at {pkg_shown}: a first "
+                "build? If this deck was built before, questions reworded since cannot be recognised "
+                "(they become new notes in Anki); pass --from OLD.apkg to recover them"
+            )
+    elif mode == "use" and read is not None:
+        # The package's comment names the lock it was built with: when that is this lock file,
+        # the package need not be opened. Otherwise it is read and compared card by card.
+        maybe = explicit or package_lock_digest(package_path, config.id) != on_disk
+        contents = package() if maybe or read.deck is None else None
+        if contents is not None and (explicit or lock_is_behind(read, contents)):
+            past.lock = lock_from_package(contents, deck_id=config.id, keys=keys(), base=read)
+            if past.lock != read:
+                past.notices.append(
+                    f"the lock file {lock_shown} is older than {pkg_shown}: identities and times "
+                    "brought up to date from the package"
+                )
+    else:  # --reset-lock, --no-lock: the package still tells which notes did not change
+        contents = package()
+        if contents is not None:
+            past.times = package_times(contents)
+    known = past.lock.deck if past.lock is not None else None
+    if known is None and past.package is not None:  # a version 1 lock, or none: the package's name
+        known = root_deck(past.package, config.id)
+    if known is not None and known != config.name:
+        past.renamed_from = known
+        past.notices.append(_rename_notice(config, known))
+    return past
+
+
+def _previous_package(
+    config: DeckConfig, path: Path, explicit: bool, notices: list[str]
+) -> PackageContents | None:
+    """The previous package's contents if it is one of this deck's (``explicit``: else an error)."""
+    from exporter.package import read_package
+
+    if not explicit and not path.exists():
+        return None
+    contents = read_package(path)
+    problem = ""
+    if contents is None:
+        problem = "not a package notedeck wrote (or unreadable)"
+    elif root_deck(contents, config.id) is None:
+        problem = f"not a package of this deck (no deck with id {config.id})"
+    if not problem:
+        return contents
+    if explicit:
+        raise ConfigError(f"--from {path}", problem, f"pass a package built from {display_path(config.path)}")
+    notices.append(f"note: {display_path(path)}: {problem}; not used")
+    return None
+
+
+def _rename_notice(config: DeckConfig, old: str) -> str:
+    """What a deck rename does in Anki, and how to keep one deck (ANKI_FACTS 9)."""
+    text = (
+        f"deck renamed from '{old}' to '{config.name}' ({display_path(config.path)}): Anki matches decks "
+        f"by name, so the cards you already have stay in '{old}' and only new cards go to "
+        f"'{config.name}'. To keep one deck, rename '{old}' to '{config.name}' in Anki before importing "
+        "(Browse, right-click the deck, Rename)."
+    )
+    if config.tag_root is None:
+        text += (
+            f" Chapter tags follow the name ('{old}::…' becomes '{config.name}::…', rewriting every "
+            f"note); to keep them, add 'tag_root: {old}' to {display_path(config.path)}."
+        )
+    return text
