@@ -282,7 +282,7 @@ def test_a_build_waiting_too_long_for_another_stops_with_a_clear_error(
     from exporter.lock import exclusive
 
     monkeypatch.setattr(exporter.lock, "WAIT_SECONDS", 0.5)
-    before = (seed / LOCK).read_bytes()
+    before = (seed / LOCK).read_bytes(), (seed / "out" / "anndl.apkg").read_bytes()
     with exclusive(seed / LOCK):  # another build holds the deck
         result = CliRunner().invoke(cli, ["build", "decks/anndl.yaml", "--out", "out"])
     assert result.exit_code == 1
@@ -291,7 +291,7 @@ def test_a_build_waiting_too_long_for_another_stops_with_a_clear_error(
         f"Error: {LOCK}: another build of this deck did not finish within 0.5 s — "
         "let it finish or stop it, then build again\n"
     )
-    assert (seed / LOCK).read_bytes() == before
+    assert ((seed / LOCK).read_bytes(), (seed / "out" / "anndl.apkg").read_bytes()) == before
 
 
 def test_builds_take_turns_even_without_a_writable_cache_folder(

@@ -155,14 +155,14 @@ def test_from_recovers_a_lost_lock_from_a_package_kept_elsewhere(d: Desk) -> Non
 def test_from_refuses_another_decks_package(d: Desk) -> None:
     other = d.folder / "drill.apkg"
     assert CliRunner().invoke(cli, ["drill", "--count", "1", "--out", str(other)]).exit_code == 0
-    lock = d.lock_file.read_bytes()
+    lock, package = d.lock_file.read_bytes(), d.apkg.read_bytes()
     result = CliRunner().invoke(cli, ["build", "decks/anndl.yaml", "--out", "out", "--from", str(other)])
     assert result.exit_code == 2
     assert result.output == (
         f"Error: --from {other}: not a package of this deck (no deck with id 1732615200001) — "
         "pass a package built from decks/anndl.yaml\n"
     )
-    assert d.lock_file.read_bytes() == lock
+    assert (d.lock_file.read_bytes(), d.apkg.read_bytes()) == (lock, package)
 
 
 def rename_deck(d: Desk, name: str, *extra: str) -> None:
