@@ -29,6 +29,7 @@ from cards import markup
 from cards.blocks import Block, block_is_link_only
 from cards.lexicon import QUESTION_DOCUMENT_TITLES, SOLUTION_HEADINGS, alternation
 from cards.markup import MarkupCounts
+from cards.options import DEFAULT, ReaderOptions
 from cards.questions import (
     asks_heading,
     asks_paragraph,
@@ -130,7 +131,12 @@ class Reading:
         return [*names, "headings with <details> answers"] if self.hidden_answers else names
 
 
-def read_conventions(tokens: Sequence[Token], blocks: Sequence[Block], tags: Sequence[str] = ()) -> Reading:
+def read_conventions(
+    tokens: Sequence[Token],
+    blocks: Sequence[Block],
+    tags: Sequence[str] = (),
+    options: ReaderOptions = DEFAULT,
+) -> Reading:
     """Look at the whole document once and say how its author marks questions."""
     headings = [(i, b) for i, b in enumerate(blocks) if b.kind == "heading"]
     counts = [0] * 7
@@ -154,13 +160,13 @@ def read_conventions(tokens: Sequence[Token], blocks: Sequence[Block], tags: Seq
         title,
         len(quotes),
         quote_asks,
-        markup.count(tokens, tags),
+        markup.count(tokens, tags, options.separators()),
     )
     hidden = frozenset(i for i, _ in headings if _next_is_details(tokens, blocks, i))
     containers = frozenset(
         i for i, b in headings if _asks_inside(tokens, blocks, i, b.level) and not _answers_first(blocks, i)
     )
-    conventions = decide(evidence)
+    conventions = decide(evidence, options)
     grouped: set[int] = set()
     for i, b in headings:
         children = _sub_headings(blocks, i, b.level)
@@ -175,8 +181,8 @@ def read_conventions(tokens: Sequence[Token], blocks: Sequence[Block], tags: Seq
     )
 
 
-def decide(evidence: Evidence) -> Conventions:
-    """The conventions the evidence shows."""
+def decide(evidence: Evidence, options: ReaderOptions = DEFAULT) -> Conventions:
+    """The conventions the evidence shows, as far as the deck's options let them."""
     levels = {
         level
         for level in range(2, 7)
@@ -189,7 +195,10 @@ def decide(evidence: Evidence) -> Conventions:
         if declared is not None:
             levels.add(declared)
     quoted = evidence.quotes >= _MIN_RUN and evidence.quote_asks
-    return Conventions(frozenset(levels), quoted, evidence.markup.obsidian)
+    obsidian = options.markup == "on" or (options.markup == "auto" and evidence.markup.obsidian)
+    if options.conventions == "off":
+        return Conventions(obsidian=obsidian)
+    return Conventions(frozenset(levels), quoted, obsidian)
 
 
 def combine(parts: Sequence[Evidence]) -> Evidence:

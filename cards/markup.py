@@ -24,24 +24,30 @@ from typing import Literal
 from markdown_it.token import Token
 
 from cards.blocks import Block, inline_lines, plain_text
+from cards.options import DEFAULT
 from cards.questions import clean
 
 MarkupKind = Literal["basic", "reversed", "cloze"]
 
-SEPARATORS: tuple[tuple[str, MarkupKind], ...] = ((":::", "reversed"), ("::", "basic"), (";;", "basic"))
-"""Single-line separators, longest first (``:::`` contains ``::``)."""
+Separators = tuple[tuple[str, Literal["basic", "reversed"]], ...]
+SEPARATORS: Separators = DEFAULT.separators()
+"""Single-line separators, longest first (``:::`` contains ``::``); a deck may name others."""
 MIN_SEPARATOR_LINES = 3
 MIN_QUESTION_MARK_LINES = 2
 
-_PROPERTY = re.compile(r"^[\w-]+$")
-"""``collapsed:: true``: a Logseq property, not a card (its key is one word)."""
+_PROPERTY = re.compile(r"^[a-z][a-z0-9_-]*$")
+"""``collapsed:: true``: a Logseq property, not a card (its key is one lower-case word)."""
+_SHORTCODE = re.compile(r":[a-z0-9_+-]+:")
+"""``:exclamation::exclamation:``: emoji shortcodes, whose colons are no separator."""
 _HIGHLIGHT = re.compile(r"==(?=\S)(.+?)(?<=\S)==")
+_OPENING = re.compile(r"==(?=\S)")
 _ANKI_CLOZE = re.compile(r"\{\{c\d+::")
 _SCHEDULING = re.compile(r"^\s*<!--\s*(?:SR:|ID:)[^>]*-->\s*$", re.IGNORECASE)
 _CARD_TAG = re.compile(r"^\s*#card\b\s*", re.IGNORECASE)
 _LOGSEQ_PROPERTY_LINE = re.compile(r"^\s*[\w-]+::\s")
+_FIELD_LABEL = re.compile(r"^(?:Text|Front|Back|Extra):\s*")
 _NOTE_TYPES = ("Basic", "Cloze", "Basic (and reversed card)")
-_FLASHCARDS_TAG = re.compile(r"(?:^|[\s/#])flashcards\b", re.IGNORECASE)
+_FLASHCARDS_TAG = re.compile(r"(?:^|[^\w-])flashcards\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -65,21 +71,23 @@ class MarkupCounts:
         )
 
 
-def count(tokens: Sequence[Token], tags: Sequence[str]) -> MarkupCounts:
+def count(tokens: Sequence[Token], tags: Sequence[str], separators: Separators = SEPARATORS) -> MarkupCounts:
     """Count the plugin's marks in a document."""
-    separators = question_marks = 0
+    lines = questions = 0
     for token in tokens:
         if token.type != "inline":
             continue
         for line in inline_lines(token.children or ()):
-            if split_line(line) is not None:
-                separators += 1
+            if split_line(line, separators) is not None:
+                lines += 1
             elif is_question_mark_line(line):
-                question_marks += 1
-    return MarkupCounts(any(_FLASHCARDS_TAG.search(t) for t in tags), separators, question_marks)
+                questions += 1
+    return MarkupCounts(any(_FLASHCARDS_TAG.search(t) for t in tags), lines, questions)
 
 
-def split_line(line: Sequence[Token]) -> tuple[list[Token], list[Token], MarkupKind] | None:
+def split_line(
+    line: Sequence[Token], separators: Separators = SEPARATORS
+) -> tuple[list[Token], list[Token], MarkupKind] | None:
     """``front::back`` on one line: its front, back and kind, or None.
 
     Only plain text holds a separator (``std::vector`` in backticks is code);
@@ -88,8 +96,9 @@ def split_line(line: Sequence[Token]) -> tuple[list[Token], list[Token], MarkupK
     for k, token in enumerate(line):
         if token.type != "text":
             continue
-        for separator, kind in SEPARATORS:
-            at = token.content.find(separator)
+        masked = _SHORTCODE.sub(lambda m: "\0" * len(m.group()), token.content)
+        for separator, kind in separators:
+            at = masked.find(separator)
             if at < 0:
                 continue
             before = token.copy(content=token.content[:at])
@@ -97,7 +106,9 @@ def split_line(line: Sequence[Token]) -> tuple[list[Token], list[Token], MarkupK
             front = [*line[:k], before]
             back = [after, *line[k + 1 :]]
             front_text = clean(plain_text(front))
-            if not front_text or not clean(plain_text(back)) or _PROPERTY.match(front_text):
+            if not front_text or not clean(plain_text(back)):
+                return None
+            if separator == "::" and _PROPERTY.match(front_text) and after.content.startswith(" "):
                 return None
             return front, back, kind
     return None
@@ -113,8 +124,13 @@ def question_mark_kind(line: Sequence[Token]) -> MarkupKind:
 
 
 def has_highlight(children: Sequence[Token]) -> bool:
-    """``==deleted part==`` in plain text: an Obsidian cloze."""
-    return any(t.type == "text" and _HIGHLIGHT.search(t.content) for t in children)
+    """``==deleted part==`` in plain text: an Obsidian cloze (it may span emphasis and code)."""
+    return bool(_OPENING.search(_flat(children)))
+
+
+def _flat(children: Sequence[Token]) -> str:
+    """The line as one string, other inline tokens as a letter (only ``==`` positions matter)."""
+    return "".join(t.content if t.type == "text" else "x" for t in children if t.type != "softbreak")
 
 
 def has_anki_cloze(children: Sequence[Token]) -> bool:
@@ -123,21 +139,67 @@ def has_anki_cloze(children: Sequence[Token]) -> bool:
 
 
 def as_cloze(children: Sequence[Token]) -> list[Token]:
-    """The tokens with each ``==highlight==`` turned into Anki's ``{{cN::…}}``, numbered in order."""
+    """The tokens with each ``==highlight==`` turned into Anki's ``{{cN::…}}``, numbered in order.
+
+    A highlight may hold emphasis or code (its ``==`` marks then sit in
+    different text tokens); one left open closes at the end of the line.
+    """
     number = 0
-
-    def cloze(match: re.Match[str]) -> str:
-        nonlocal number
-        number += 1
-        return f"{{{{c{number}::{match.group(1)}}}}}"
-
-    return [t.copy(content=_HIGHLIGHT.sub(cloze, t.content)) if t.type == "text" else t for t in children]
+    open_ = False
+    out: list[Token] = []
+    for k, token in enumerate(children):
+        if token.type != "text" or "==" not in token.content:
+            out.append(token)
+            continue
+        parts = token.content.split("==")
+        following = _flat(children[k + 1 :])[:1] or " "
+        text = parts[0]
+        for n, part in enumerate(parts[1:], 1):
+            after = part[:1] or (following if n == len(parts) - 1 else "=")
+            if open_:
+                text += "}}" + part
+                open_ = False
+            elif after.strip() and after != "=":  # ``==x``: opens (``a == b`` does not)
+                number += 1
+                text += f"{{{{c{number}::" + part
+                open_ = True
+            else:
+                text += "==" + part
+        out.append(token.copy(content=text))
+    if open_:
+        out.append(Token("text", "", 0, content="}}"))
+    return out
 
 
 def cloze_plain(text: str) -> str:
     """The sentence a cloze asks about, without markers (its identity)."""
     text = _HIGHLIGHT.sub(r"\1", text)
     return re.sub(r"\{\{c\d+::(.*?)(?:::[^}]*)?\}\}", r"\1", text)
+
+
+_Q_PREFIX = re.compile(r"^\s*(?:q|question|domanda|frage|pregunta|вопрос)\s*\d*\s*[:.)]\s+", re.IGNORECASE)
+_A_PREFIX = re.compile(r"^\s*(?:a|answer|risposta|antwort|respuesta|ответ)\s*\d*\s*[:.)]\s+", re.IGNORECASE)
+
+
+def strip_prefix(line: Sequence[Token], prefix: re.Pattern[str]) -> list[Token] | None:
+    """The line without its ``Q:``/``A:`` label, or None when it has none."""
+    head = line[0] if line else None
+    if head is None or head.type != "text":
+        return None
+    match = prefix.match(head.content)
+    if match is None:
+        return None
+    return [head.copy(content=head.content[match.end() :]), *line[1:]]
+
+
+def question_line(line: Sequence[Token]) -> list[Token] | None:
+    """``Q: What is…?`` → the question."""
+    return strip_prefix(line, _Q_PREFIX)
+
+
+def answer_line(line: Sequence[Token]) -> list[Token] | None:
+    """``A: Because…`` → the answer."""
+    return strip_prefix(line, _A_PREFIX)
 
 
 def is_scheduling_comment(html: str) -> bool:
@@ -194,6 +256,8 @@ def obsidian_to_anki(tokens: Sequence[Token], blocks: Sequence[Block], index: in
     if end == index:
         body = body[:-1]
     labels = [clean(plain_text(line)) for line in body]
+    body = [_without_label(line) for line in body]
+    labels = [clean(plain_text(line)) for line in body]
     if "Back:" in labels:
         cut = labels.index("Back:")
         front = [line for line in body[:cut] if clean(plain_text(line)) not in ("Front:", "Text:")]
@@ -205,6 +269,16 @@ def obsidian_to_anki(tokens: Sequence[Token], blocks: Sequence[Block], index: in
         return None  # END must stand on its own line after a blank line, or close the START paragraph
     later = [b for b in blocks[index + 1 : end] if not b.blank]
     return Note(kind, front, back, later, end) if front else None
+
+
+def _without_label(line: list[Token]) -> list[Token]:
+    """``Text: The variance…`` → ``The variance…`` (a field label written on the line of its value)."""
+    head = line[0] if line else None
+    if head is not None and head.type == "text":
+        match = _FIELD_LABEL.match(head.content)
+        if match and head.content[match.end() :].strip():
+            return [head.copy(content=head.content[match.end() :]), *line[1:]]
+    return line
 
 
 def _ends(block: Block) -> bool:

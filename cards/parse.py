@@ -51,6 +51,7 @@ from cards.ids import normalise_question
 from cards.lexicon import EXERCISE_HEADINGS, alternation
 from cards.model import Card, CardKind, CodeBlock, NoteWarning, ParseResult
 from cards.oddities import fence_is_closed, structure_problems
+from cards.options import DEFAULT, ReaderOptions
 from cards.questions import (
     asks_heading,
     asks_paragraph,
@@ -82,6 +83,7 @@ _FOLD = re.compile(
 _EXERCISE = re.compile(rf"^(?:{alternation(EXERCISE_HEADINGS)})\b", re.IGNORECASE)
 _NO_ANSWER = "write the answer below it or add <!-- no-card -->"
 _CODE_BLOCKS = frozenset({"fence", "code_block"})
+_CONTAINERS = frozenset({"bullet_list_open", "ordered_list_open", "list_item_open", "blockquote_open"})
 
 DraftKind = Literal["heading", "paragraph", "group", "quote"]
 
@@ -91,7 +93,9 @@ def parse_notes(text: str, *, source: str, deck: str = "") -> list[Card]:
     return list(parse_document(text, source=source, deck=deck).cards)
 
 
-def parse_document(text: str, *, source: str, deck: str = "") -> ParseResult:
+def parse_document(
+    text: str, *, source: str, deck: str = "", options: ReaderOptions = DEFAULT
+) -> ParseResult:
     """Parse Markdown notes into cards, warnings and code blocks.
 
     ``source`` only labels cards and warnings; ``deck`` prefixes the chapter
@@ -101,7 +105,7 @@ def parse_document(text: str, *, source: str, deck: str = "") -> ParseResult:
     text = _LINE_ENDINGS.sub("\n", text.removeprefix("\ufeff"))
     with _gc_paused():
         tokens = markdown_parser().parse(text)
-        walker = _Walker(tokens, source, deck)
+        walker = _Walker(tokens, source, deck, options=options)
         walker.run()
         return ParseResult(tuple(walker.cards), tuple(walker.warnings), walker.code_blocks(text))
 
@@ -214,7 +218,9 @@ def _chapter_before(text: str, offset: int) -> tuple[str, ...]:
     return (title,) if title else ()
 
 
-def parse_section(job: SectionJob, *, source: str, deck: str = "") -> Section:
+def parse_section(
+    job: SectionJob, *, source: str, deck: str = "", options: ReaderOptions = DEFAULT
+) -> Section:
     """Parse one section of a document as :func:`parse_document` would parse it in place."""
     with _gc_paused():
         tokens = markdown_parser().parse(job.text)
@@ -222,7 +228,7 @@ def parse_section(job: SectionJob, *, source: str, deck: str = "") -> Section:
             for token in tokens:
                 if token.map is not None:
                     token.map = [token.map[0] + job.first_line, token.map[1] + job.first_line]
-        walker = _Walker(tokens, source, deck, job.chapter)
+        walker = _Walker(tokens, source, deck, job.chapter, options=options)
         if job.conventions is not None:
             walker.reading = replace(walker.reading, conventions=job.conventions)
         first = walker.blocks[0] if walker.blocks else None
@@ -286,12 +292,12 @@ def _formula_may_run_on(walker: _Walker, job: SectionJob) -> bool:
     return False
 
 
-def merge_sections(sections: Sequence[Section]) -> ParseResult | None:
+def merge_sections(sections: Sequence[Section], options: ReaderOptions = DEFAULT) -> ParseResult | None:
     """The document's parse result from its sections, or None if a cut was not safe."""
     for before, after in itertools.pairwise(sections):
         if not (before.ends_clean and after.starts_clean and before.chapter_out == after.chapter_in):
             return None
-    if any(section.conventions != whole_conventions(sections) for section in sections):
+    if any(section.conventions != whole_conventions(sections, options) for section in sections):
         return None  # a section read the author's conventions differently from the whole document
     seen: set[str] = set()
     for section in sections:
@@ -311,16 +317,16 @@ def merge_sections(sections: Sequence[Section]) -> ParseResult | None:
     )
 
 
-def whole_conventions(sections: Sequence[Section]) -> Conventions:
+def whole_conventions(sections: Sequence[Section], options: ReaderOptions = DEFAULT) -> Conventions:
     """The conventions the whole document shows, from what its sections showed."""
-    return decide(combine([section.evidence for section in sections]))
+    return decide(combine([section.evidence for section in sections]), options)
 
 
-def document_conventions(text: str) -> list[str]:
+def document_conventions(text: str, options: ReaderOptions = DEFAULT) -> list[str]:
     """The names of the conventions the reader detects in ``text`` (for ``notedeck check``)."""
     tokens = markdown_parser().parse(_LINE_ENDINGS.sub("\n", text.removeprefix("\ufeff")))
     blocks = split_blocks(tokens)
-    return read_conventions(tokens, blocks, _tag_texts(tokens, blocks)).names()
+    return read_conventions(tokens, blocks, _tag_texts(tokens, blocks), options).names()
 
 
 def chapter_tag(deck: str, chapter: Sequence[str]) -> str:
@@ -386,11 +392,16 @@ class _Walker:
         deck: str,
         chapter: tuple[str, ...] = (),
         reading: Reading | None = None,
+        *,
+        options: ReaderOptions = DEFAULT,
     ) -> None:
         self.tokens = tokens
         self.blocks = split_blocks(tokens)
         tags = _tag_texts(tokens, self.blocks)
-        self.reading = reading if reading is not None else read_conventions(tokens, self.blocks, tags)
+        self.options = options
+        self.reading = (
+            reading if reading is not None else read_conventions(tokens, self.blocks, tags, options)
+        )
         """How this document's author marks questions (decided before the walk)."""
         self.solutions = find_solutions(tokens, self.blocks)
         """An exam sheet's solutions part, paired with its lettered questions."""
@@ -839,6 +850,9 @@ class _Walker:
                 self._note(note, block.line)
                 return note.end + 1
             children = block.inline.children or ()
+            qa = self._question_answer(i, block)
+            if qa is not None:
+                return qa
             if markup.has_anki_cloze(children):
                 self._cloze(list(children), block.line)
                 return i + 1
@@ -854,20 +868,15 @@ class _Walker:
         """A paragraph of Obsidian spaced-repetition cards: ``?`` lines, separators, highlights."""
         assert block.inline is not None
         lines = markup_lines(block.inline.children or ())
-        mark = next((k for k, line in enumerate(lines) if markup.is_question_mark_line(line)), None)
+        marks = [k for k, line in enumerate(lines) if markup.is_question_mark_line(line)]
+        mark = marks[0] if marks else None
         if mark is not None and mark > 0:
-            rest, j = self._adjacent(i)
-            answer_env: dict[str, object] = {}
-            back = _lines_html(lines[mark + 1 :], answer_env)
-            back = "\n".join(p for p in (back, self._render(rest, answer_env)) if p)
-            kind = markup.question_mark_kind(lines[mark])
-            self._flashcard(lines[:mark], back, kind, block.line, answer_env)
-            return j
+            return self._question_mark_cards(i, block, lines, marks)
         if mark is None and self._items_answer(i):
             return self._items_answer(i, take=True)
         found = False
         for k, line in enumerate(lines):
-            split = markup.split_line(line)
+            split = markup.split_line(line, self.options.separators())
             line_no = block.line + k
             if split is not None:
                 env: dict[str, object] = {}
@@ -878,6 +887,50 @@ class _Walker:
                 self._cloze(markup.as_cloze(line), line_no)
                 found = True
         return i + 1 if found else None
+
+    def _question_mark_cards(self, i: int, block: Block, lines: list[list[Token]], marks: list[int]) -> int:
+        """``front`` / ``?`` / ``back`` cards of one paragraph; with several ``?`` lines and no
+        blank line between the cards, each later card's front is the line right above its ``?``."""
+        rest, j = self._adjacent(i)
+        starts = [0, *(m - 1 for m in marks[1:])]
+        for n, mark in enumerate(marks):
+            stop = starts[n + 1] if n + 1 < len(marks) else len(lines)
+            env: dict[str, object] = {}
+            back = _lines_html(lines[mark + 1 : stop], env)
+            if n + 1 == len(marks):
+                back = "\n".join(p for p in (back, self._render(rest, env)) if p)
+            kind = markup.question_mark_kind(lines[mark])
+            self._flashcard(lines[starts[n] : mark], back, kind, block.line + starts[n], env)
+        return j
+
+    def _question_answer(self, i: int, block: Block) -> int | None:
+        """``Q: …`` then ``A: …`` (on the next line or in the next paragraph): one card."""
+        assert block.inline is not None
+        lines = markup_lines(block.inline.children or ())
+        first = markup.question_line(lines[0]) if lines else None
+        if first is None:
+            return None
+        cut = next((k for k, line in enumerate(lines) if k and markup.answer_line(line) is not None), None)
+        env: dict[str, object] = {}
+        if cut is not None:
+            front = [first, *lines[1:cut]]
+            answer = [markup.answer_line(lines[cut]) or [], *lines[cut + 1 :]]
+            rest, j = self._adjacent(i)
+        else:
+            following = self.blocks[i + 1] if i + 1 < len(self.blocks) else None
+            answer_lines = (
+                markup_lines(following.inline.children or ())
+                if following is not None and following.kind == "paragraph" and following.inline is not None
+                else []
+            )
+            opening = markup.answer_line(answer_lines[0]) if answer_lines else None
+            if opening is None:
+                return None
+            front, answer = [first, *lines[1:]], [opening, *answer_lines[1:]]
+            rest, j = self._adjacent(i + 1)
+        back = "\n".join(p for p in (_lines_html(answer, env), self._render(rest, env)) if p)
+        self._flashcard(front, back, "basic", block.line, env)
+        return j
 
     def _items_answer(self, i: int, *, take: bool = False) -> int | None:
         """``Question?`` then a list whose first item starts with ``?``: a multi-line card."""
@@ -932,7 +985,7 @@ class _Walker:
                 found = True
             elif self.reading.conventions.obsidian:
                 for k, line in enumerate(markup_lines(children)):
-                    split = markup.split_line(line)
+                    split = markup.split_line(line, self.options.separators())
                     if split is not None:
                         env: dict[str, object] = {}
                         front, back_tokens, kind = split
@@ -985,8 +1038,13 @@ class _Walker:
         return taken, j
 
     def _end_line(self, block: Block) -> int:
-        token = self.tokens[block.start]
-        return token.map[1] if token.map else -1
+        """The line after the block's last line of text (a list's own end counts a blank line after it)."""
+        ends = [
+            t.map[1]
+            for t in self.tokens[block.start : block.end]
+            if t.map is not None and t.type not in _CONTAINERS
+        ]
+        return max(ends, default=-1)
 
     def _flashcard(
         self, front: Sequence[Sequence[Token]], back: str, kind: CardKind, line: int, env: dict[str, object]
