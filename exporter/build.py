@@ -23,9 +23,11 @@ from exporter.cache import Parsed, ParseJob, Progress, cache_dir_for, parsing, w
 from exporter.config import ConfigError, DeckConfig
 from exporter.media import MediaPacker
 from exporter.package import MediaFile
+from exporter.places import display_path
 
 if TYPE_CHECKING:
     from exporter.lock import LockLocation
+    from exporter.package import PackagedNote
     from exporter.regen import Plan
 
 
@@ -61,6 +63,8 @@ class BuildReport:
     warnings: tuple[NoteWarning, ...]
     seconds: float
     messages: tuple[str, ...] = field(default=())
+    notices: tuple[str, ...] = field(default=())
+    """About the lock file and the previous package: shown on stderr."""
 
 
 def notes_files(config: DeckConfig) -> tuple[Path, ...]:
@@ -128,14 +132,6 @@ def _refuse_binary(path: Path, data: bytes) -> None:
         )
 
 
-def display_path(path: Path) -> str:
-    """The path as shown to the user: relative to the working folder when possible."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
 def collect_cards(
     config: DeckConfig,
     *,
@@ -189,7 +185,7 @@ def collecting(
         media = images.media_of(cards)
         return DeckCards(config, tuple(cards), tuple(warnings), files, media, tuple(content))
 
-    with parsing(jobs, cache_dir_for(config.path), tick) as results:  # with the generators' cards
+    with parsing(jobs, cache_dir_for(config), tick) as results:  # with the generators' cards
         yield lambda: finish(results())
 
 
@@ -235,7 +231,7 @@ def generate_cards(config: DeckConfig, result: ParseResult, source: str) -> Gene
     if config.exercises <= 0:
         return Generated()
     options = GeneratorOptions(cards_per_model=config.exercises)
-    return run_generators(result, source=source, deck=config.name, options=options)
+    return run_generators(result, source=source, deck=config.tag_prefix, options=options)
 
 
 def tag_matches(tag: str, wanted: str) -> bool:
@@ -295,42 +291,126 @@ def build_deck(
     lock: LockMode = "use",
     now: int | None = None,
     progress: ProgressStart | None = None,
+    previous_package: Path | None = None,
+    notify: Callable[[str], None] = lambda message: None,
 ) -> BuildReport:
     """Build ``<out_dir>/<deck stem>.apkg`` from the deck's notes and its lock file.
 
     The lock describes the whole deck, so ``--tag`` filters only choose what
     goes into this package. Nothing is written when the lock cannot be read.
+    When the lock is missing or older than the previous package (the output,
+    or ``previous_package``), it is recovered from that package
+    (:mod:`exporter.recovery`). Builds of one deck take turns (``notify`` hears
+    when this one waits).
     """
-    from exporter.lock import locate_lock, read_lock, write_lock
+    with contextlib.ExitStack() as held:  # the deck's turn, from reading the lock to writing it
+        return _build(
+            config, out_dir, include_tags, exclude_tags, lock, now, progress, previous_package, notify, held
+        )
+
+
+def _build(
+    config: DeckConfig,
+    out_dir: Path,
+    include_tags: Sequence[str],
+    exclude_tags: Sequence[str],
+    lock: LockMode,
+    now: int | None,
+    progress: ProgressStart | None,
+    previous_package: Path | None,
+    notify: Callable[[str], None],
+    held: contextlib.ExitStack,
+) -> BuildReport:
+    from exporter.lock import (
+        dump_lock,
+        exclusive,
+        file_digest,
+        locate_lock,
+        lock_digest,
+        read_lock,
+        write_lock,
+    )
     from exporter.package import note_type_fingerprints, prepare_writer, read_apkg
-    from exporter.regen import content_hash, notes_summary, plan, tombstone_note
+    from exporter.recovery import look_back
+    from exporter.regen import notes_summary, plan, unique_keys
 
     started = time.perf_counter()
     with collecting(config, progress=progress) as cards:
         # While changed notes files are parsed elsewhere: the lock, and what packaging needs.
-        where = locate_lock(config.folder, config.stem, out_dir)
-        previous = None
+        where = locate_lock(config.folder, config.stem, out_dir, shipped=config.shipped)
+        read = on_disk = None
+        if lock != "off":
+            waiting = f"waiting for another build of {display_path(config.path)} to finish…"
+            held.enter_context(exclusive(where.write, waiting=lambda: notify(waiting)))
         if lock == "use":
-            previous = read_lock(where.read, shown=display_path(where.read), deck_id=config.id)
+            read = read_lock(where.read, shown=display_path(where.read), deck_id=config.id)
+            on_disk = file_digest(where.read) if read is not None else None
         fingerprints = note_type_fingerprints()
         prepare_writer()
         deck = cards()
     output = out_dir / f"{config.stem}.apkg"
+    past = look_back(
+        config,
+        lock,
+        read,
+        where.read,
+        previous_package or output,
+        previous_package is not None,
+        lambda: unique_keys(deck.cards)[0],
+        on_disk,
+    )
     result = plan(
         deck.cards,
         [deck_name_for(config, card) for card in deck.cards],
         deck_id=config.id,
         root_deck=config.name,
-        previous=previous,
+        previous=past.lock,
         now=wall_clock() if now is None else now,
         fingerprint=fingerprints["basic"],
-        recover=lambda gone: {note.guid: note for note in read_apkg(output)},
+        recover=lambda gone: {n.guid: n for n in (past.package.notes if past.package else read_apkg(output))},
         content=deck.content,
         fingerprints=fingerprints,
+        times=past.times,
+        renamed_from=past.renamed_from,
     )
     include = (*config.include_tags, *include_tags)
     exclude = (*config.exclude_tags, *exclude_tags)
     check_filters(config, deck.cards, include, exclude)
+    chosen, notes, content = _package_notes(deck, result, include, exclude)
+    rewrite = lock != "off" and (result.lock != read or where.read != where.write)
+    text = dump_lock(result.lock) if rewrite else None
+    write_package(
+        cache_dir_for(config),
+        output,
+        summary=notes_summary(notes, content),
+        deck_id=config.id,
+        deck_name=config.name,
+        notes=notes,
+        note_type_mod=result.note_type_mod,
+        media=_media_of(chosen, deck.media),
+        lock_digest=lock_digest(text) if text is not None else on_disk or "",
+    )
+    if text is not None:
+        # Read from this very file and changed since: no need to read it again to compare.
+        write_lock(where.write, result.lock, compare=read is None or where.read != where.write, text=text)
+    return BuildReport(
+        output=output,
+        cards=len(chosen),
+        files=len(deck.files),
+        warnings=(*deck.warnings, *result.warnings),
+        seconds=time.perf_counter() - started,
+        messages=(*past.messages, *_regen_messages(result, where, output, lock, config)),
+        notices=tuple(past.notices),
+    )
+
+
+def _package_notes(
+    deck: DeckCards, result: Plan, include: Sequence[str], exclude: Sequence[str]
+) -> tuple[list[Card], list[PackagedNote], list[str]]:
+    """What goes into this package: the cards the tag filters keep, their notes, then the
+    tombstones they keep; and each note's content hash."""
+    from exporter.regen import content_hash, tombstone_note
+
     chosen = [
         (c, n, h)
         for c, n, h in zip(deck.cards, result.notes, result.content, strict=True)
@@ -342,43 +422,28 @@ def build_deck(
     buried = [t for t in result.tombstones if _wanted_tags(t.tags, include, exclude)]
     notes += [tombstone_note(t, len(result.notes) + i) for i, t in enumerate(buried)]
     content += [content_hash(n.question, n.context, n.answer, n.tags, n.deck) for n in notes[live:]]
-    write_package(
-        cache_dir_for(config.path),
-        output,
-        summary=notes_summary(notes, content),
-        deck_id=config.id,
-        deck_name=config.name,
-        notes=notes,
-        note_type_mod=result.note_type_mod,
-        media=_media_of([c for c, _, _ in chosen], deck.media),
-    )
-    if lock != "off" and (result.lock != previous or where.read != where.write):
-        # Read from this very file and changed since: no need to read it again to compare.
-        write_lock(where.write, result.lock, compare=previous is None or where.read != where.write)
-    return BuildReport(
-        output=output,
-        cards=live,
-        files=len(deck.files),
-        warnings=(*deck.warnings, *result.warnings),
-        seconds=time.perf_counter() - started,
-        messages=_regen_messages(result, where, output, lock, config),
-    )
+    return [c for c, _, _ in chosen], notes, content
 
 
 def planned_guids(config: DeckConfig, cards: Sequence[Card], out_dir: Path = Path("build")) -> list[str]:
-    """The GUIDs a build would give ``cards`` (the whole deck), read from its lock; writes nothing."""
-    from exporter.lock import locate_lock, read_lock
+    """The GUIDs a build would give ``cards`` (the whole deck), from its lock, or from the previous
+    package when the lock is missing or older (as the build would recover it); writes nothing."""
+    from exporter.lock import file_digest, locate_lock, read_lock
     from exporter.package import note_type_fingerprint
-    from exporter.regen import plan
+    from exporter.recovery import look_back
+    from exporter.regen import plan, unique_keys
 
-    where = locate_lock(config.folder, config.stem, out_dir)
-    previous = read_lock(where.read, shown=display_path(where.read), deck_id=config.id)
+    where = locate_lock(config.folder, config.stem, out_dir, shipped=config.shipped)
+    read = read_lock(where.read, shown=display_path(where.read), deck_id=config.id)
+    package = out_dir / f"{config.stem}.apkg"
+    digest = file_digest(where.read) if read is not None else None
+    past = look_back(config, "use", read, where.read, package, False, lambda: unique_keys(cards)[0], digest)
     result = plan(
         cards,
         [deck_name_for(config, card) for card in cards],
         deck_id=config.id,
         root_deck=config.name,
-        previous=previous,
+        previous=past.lock,
         now=wall_clock(),
         fingerprint=note_type_fingerprint(),
     )
@@ -412,7 +477,7 @@ def _regen_messages(
             f"note: {result.unrecovered} removed card(s) had no saved content ({display_path(output)} "
             "was missing or out of date); their tombstones show only the question"
         )
-    if lock != "off" and not where.beside_deck:
+    if lock != "off" and not where.beside_deck and not config.shipped:
         messages.append(
             f"note: {display_path(config.folder)} is not writable; the lock file is kept at "
             f"{display_path(where.write)}"
@@ -431,6 +496,7 @@ __all__ = [
     "chapter_tag",
     "collect_cards",
     "deck_name_for",
+    "display_path",
     "load_notes",
     "notes_files",
     "planned_guids",

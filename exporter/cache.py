@@ -72,7 +72,8 @@ class ParseJob:
     def key(self) -> bytes:
         """Digest of everything the parse result depends on."""
         digest = hashlib.sha256(code_fingerprint())
-        options = {f.name: getattr(self.config, f.name) for f in fields(self.config) if f.name != "path"}
+        where = ("path", "shipped")  # where the deck lives does not change its cards
+        options = {f.name: getattr(self.config, f.name) for f in fields(self.config) if f.name not in where}
         for part in (self.source, repr(sorted(options.items())), self.text):
             data = part.encode("utf-8", "surrogatepass")
             digest.update(len(data).to_bytes(8, "big") + data)
@@ -97,12 +98,22 @@ class Parsed(NamedTuple):
     images, whose fields change when they are packed); see :func:`exporter.regen.content_hash`."""
 
 
-def cache_dir_for(deck_file: Path) -> Path | None:
-    """The cache folder of a deck (``None``: caching is switched off)."""
+def cache_dir_for(config: DeckConfig) -> Path | None:
+    """The cache folder of a deck (``None``: caching is switched off).
+
+    Next to the deck file; in the user's cache folder for a deck shipped
+    inside notedeck, whose folder may be read-only (see :mod:`exporter.places`).
+    """
     if os.environ.get("NOTEDECK_NO_CACHE", "") not in ("", "0"):
         return None
     override = os.environ.get("NOTEDECK_CACHE_DIR")
-    return Path(override) if override else deck_file.parent / CACHE_DIR_NAME
+    if override:
+        return Path(override)
+    if config.shipped:
+        from exporter.places import cache_folder
+
+        return cache_folder()
+    return config.folder / CACHE_DIR_NAME
 
 
 Progress = Callable[[int], None]
@@ -252,7 +263,9 @@ def parse_job(job: ParseJob, workers: int = 1) -> bytes:
     back and the cache keeps). With ``workers``, a big file is parsed in sections on that many cores."""
     sectioned = _parse_in_sections(job, workers) if workers > 1 else None
     if sectioned is None:
-        result = parse_document(job.text, source=job.source, deck=job.config.name, options=job.config.reading)
+        result = parse_document(
+            job.text, source=job.source, deck=job.config.tag_prefix, options=job.config.reading
+        )
         sectioned = result, _finish(job.config, job.source, result)
     result, (ready, generated, content) = sectioned
     warnings = (*result.warnings, *generated)
@@ -332,7 +345,7 @@ def _parse_in_sections(job: ParseJob, workers: int) -> tuple[ParseResult, Finish
 
 
 def _ready_section(job: SectionJob, *, source: str, config: DeckConfig) -> tuple[Section, Finished]:
-    section = parse_section(job, source=source, deck=config.name, options=config.reading)
+    section = parse_section(job, source=source, deck=config.tag_prefix, options=config.reading)
     return section, _finish(config, source, ParseResult(section.cards, (), section.code_blocks))
 
 

@@ -94,31 +94,36 @@ def stderr_is_terminal() -> bool:
         return False
 
 
-def default_deck_files() -> list[Path]:
-    """Deck files built when no argument is given.
+def default_deck_files() -> tuple[list[Path], bool]:
+    """Deck files built when no argument is given, and whether they are shipped ones.
 
     ``./decks/*.yaml`` when the working folder has them (a notes repository),
-    else the decks shipped with notedeck (the first user's ANNDL deck).
+    else the decks shipped with notedeck (the first user's ANNDL deck), whose
+    lock and cache then live in the user's folders (:mod:`exporter.places`).
     """
-    for folder in (
-        Path.cwd() / "decks",
-        Path(__file__).resolve().parent.parent / "decks",
-        Path(__file__).resolve().parent / "default_decks",
-    ):
+    from exporter.places import packaged_decks, source_decks
+
+    for folder, shipped in ((Path.cwd() / "decks", False), (source_decks(), True), (packaged_decks(), True)):
         found = sorted(folder.glob("*.yaml"))
         if found:
-            return found
+            return found, shipped
     raise NotedeckError(
-        "decks/: no deck file found — pass a deck .yaml or create decks/<name>.yaml", EXIT_USAGE
+        "decks/: no deck file found — pass a deck .yaml, or run 'notedeck init' to make one", EXIT_USAGE
     )
 
 
 def load_configs(paths: Sequence[Path]) -> list[Any]:
     """Load deck configs; a ``.md`` path becomes a one-file deck named after it."""
-    from exporter.config import DeckConfig, check_distinct, load_deck_config
+    from dataclasses import replace
 
+    from exporter.config import DeckConfig, check_distinct, load_deck_config
+    from exporter.places import is_packaged
+
+    shipped = False
+    if not paths:
+        paths, shipped = default_deck_files()
     configs = []
-    for path in dict.fromkeys(paths or default_deck_files()):
+    for path in dict.fromkeys(paths):
         if path.suffix.lower() in {".md", ".markdown"}:
             digest = hashlib.sha256(path.stem.encode()).digest()
             configs.append(
@@ -128,6 +133,8 @@ def load_configs(paths: Sequence[Path]) -> list[Any]:
             )
         else:
             configs.append(load_deck_config(path))
+        if shipped or is_packaged(path):
+            configs[-1] = replace(configs[-1], shipped=True)
     check_distinct(configs)
     return configs
 
@@ -163,6 +170,7 @@ def cli() -> None:
 
     \b
     Example:
+        notedeck init --notes "notes/*.md"   # a deck for your notes
         notedeck build                 # every deck in decks/ -> build/*.apkg
         notedeck list decks/anndl.yaml --tag CNN
     """
@@ -185,6 +193,14 @@ def cli() -> None:
     help="Ignore the lock file and rebuild it from the notes (cards keep the identities of their keys).",
 )
 @click.option("--no-lock", is_flag=True, help="Neither read nor write the lock file.")
+@click.option(
+    "--from",
+    "from_package",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="OLD.apkg",
+    help="The package last built for this deck, when it is not in --out: identities and times "
+    "the lock file lacks are recovered from it.",
+)
 def build(
     paths: tuple[Path, ...],
     out_dir: Path,
@@ -192,18 +208,22 @@ def build(
     exclude_tags: tuple[str, ...],
     reset_lock: bool,
     no_lock: bool,
+    from_package: Path | None,
 ) -> None:
     """Build an Anki package (.apkg) for each deck.
 
     With no DECK.yaml, builds every deck in decks/. The lock file next to each
     deck (decks/<deck>.lock.json) remembers identities and modification times
-    so that re-importing is always safe: commit it with your notes.
+    so that re-importing is always safe: commit it with your notes. When it is
+    missing, or older than the previous package in --out (or --from), it is
+    recovered from that package.
 
     \b
     Example:
         notedeck build
         notedeck build decks/anndl.yaml --out build --tag CNN
         notedeck build --reset-lock      # after a broken lock file
+        notedeck build decks/anndl.yaml --from old/anndl.apkg   # lock lost, package elsewhere
     """
     from exporter.build import LockMode, build_deck, display_path
 
@@ -211,7 +231,10 @@ def build(
         raise click.UsageError("--reset-lock and --no-lock cannot be used together")
     lock: LockMode = "reset" if reset_lock else "off" if no_lock else "use"
     with reported_errors():
-        for config in load_configs(paths):
+        configs = load_configs(paths)
+        if from_package is not None and len(configs) != 1:
+            raise click.UsageError("--from needs exactly one deck: name the deck file it belongs to")
+        for config in configs:
             with progress_bar(f"{config.name}: reading notes") as progress:
                 report = build_deck(
                     config,
@@ -220,7 +243,11 @@ def build(
                     exclude_tags=exclude_tags,
                     lock=lock,
                     progress=progress,
+                    previous_package=from_package,
+                    notify=lambda message: click.echo(message, err=True),
                 )
+            for notice in report.notices:
+                click.echo(notice, err=True)
             for warning in report.warnings:
                 click.echo(f"{warning}", err=True)
             for message in report.messages:
@@ -232,12 +259,69 @@ def build(
             )
 
 
+@cli.command()
+@click.argument("folder", metavar="[DIR]", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--name", help="Anki deck name (default: the folder's name); 'A::B' nests.")
+@click.option(
+    "--notes",
+    "notes",
+    multiple=True,
+    metavar="GLOB",
+    help="Your notes: a path or glob relative to DIR, e.g. 'notes/*.md' (repeatable). "
+    "Default: an example notes file.",
+)
+def init(folder: Path, name: str | None, notes: tuple[str, ...]) -> None:
+    """Start a deck for your own notes: writes DIR/decks/<name>.yaml with a fresh deck id.
+
+    Never overwrites a deck file. Without --notes, writes an example notes file
+    (notes/example.md) to start from. Adds notedeck's cache to .gitignore.
+
+    \b
+    Example:
+        notedeck init --notes "notes/*.md"
+        notedeck init my-course --name "Machine Learning"
+    """
+    from exporter.build import display_path
+    from exporter.lock import lock_name
+    from exporter.scaffold import create_deck
+
+    with reported_errors():
+        made = create_deck(folder, name, notes)
+    shown = display_path(folder / made.deck_file)
+    click.echo(f"created {shown}: deck '{made.name}', id {made.id}, notes {', '.join(made.notes)}")
+    if made.example is not None:
+        click.echo(f"created {display_path(folder / made.example)}: example notes, replace them with yours")
+    if made.gitignore:
+        click.echo(f"added .notedeck-cache/ to {display_path(folder / '.gitignore')}")
+    go = "" if folder.resolve() == Path.cwd().resolve() else f"cd {display_path(folder)} && "
+    stem = made.deck_file.stem
+    click.echo("next:")
+    click.echo(f"  {go}notedeck list      # the cards your notes make")
+    click.echo(f"  {go}notedeck build     # writes build/{stem}.apkg: import it into Anki")
+    click.echo(
+        f"then commit {made.deck_file.as_posix()} and decks/{lock_name(stem)} (written by the first "
+        "build) with your notes: the lock file keeps your review history when you reword questions"
+    )
+
+
 @cli.command(name="list")
 @paths_argument
 @tag_options
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per card.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build"),
+    show_default=True,
+    help="Output folder of the builds (its previous package stands in for a missing lock file).",
+)
 def list_cards(
-    paths: tuple[Path, ...], include_tags: tuple[str, ...], exclude_tags: tuple[str, ...], as_json: bool
+    paths: tuple[Path, ...],
+    include_tags: tuple[str, ...],
+    exclude_tags: tuple[str, ...],
+    as_json: bool,
+    out_dir: Path,
 ) -> None:
     """List the cards of decks or single notes files.
 
@@ -260,7 +344,7 @@ def list_cards(
         for config in load_configs(paths):
             deck = collect_cards(config)
             check_filters(config, deck.cards, include_tags, exclude_tags)
-            guids = planned_guids(config, deck.cards)  # as the next build will give them (lock file)
+            guids = planned_guids(config, deck.cards, out_dir)  # as the next build will give them
             rows.extend(
                 {
                     "deck": deck_name_for(config, c),
@@ -405,17 +489,19 @@ def prune(paths: tuple[Path, ...], out_dir: Path) -> None:
         notedeck prune decks/anndl.yaml
     """
     from exporter.build import display_path
-    from exporter.lock import locate_lock, read_lock, write_lock
+    from exporter.lock import exclusive, locate_lock, read_lock, write_lock
 
     with reported_errors():
         for config in load_configs(paths):
-            where = locate_lock(config.folder, config.stem, out_dir)
+            where = locate_lock(config.folder, config.stem, out_dir, shipped=config.shipped)
             shown = display_path(where.read)
-            found = read_lock(where.read, shown=shown, deck_id=config.id)
+            with exclusive(where.write):  # not while a build of the deck runs
+                found = read_lock(where.read, shown=shown, deck_id=config.id)
+                if found is not None:
+                    write_lock(where.write, found._replace(removed=()))
             if found is None:
                 click.echo(f"{shown}: no lock file, nothing to prune")
                 continue
-            write_lock(where.write, found._replace(removed=()))
             n = len(found.removed)
             click.echo(f"{display_path(where.write)}: forgot {n} tombstone{'s' if n != 1 else ''}")
 

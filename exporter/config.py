@@ -43,8 +43,20 @@ class DeckConfig:
     """Drop cards with one of these tags."""
     exercises: int = 4
     """Generated exercise cards per Keras model in the notes; 0 turns the generator off."""
+    tag_root: str | None = None
+    """First part of every chapter tag (``<tag_root>::<chapter>``); None: the deck's ``name``.
+
+    Pinning it lets the deck be renamed without retagging, and so rewriting, every note."""
     reading: ReaderOptions = DEFAULT_READING
     """How the notes are read (``reading:``): conventions, flashcard markup, separators."""
+    shipped: bool = False
+    """A deck shipped inside notedeck: its lock and cache live in the user's folders
+    (:mod:`exporter.places`), never next to the deck file inside the installed package."""
+
+    @property
+    def tag_prefix(self) -> str:
+        """What chapter tags start with: ``tag_root`` when pinned, else the deck's name."""
+        return self.tag_root if self.tag_root is not None else self.name
 
     @property
     def stem(self) -> str:
@@ -118,6 +130,7 @@ def _validate(path: Path, data: dict[Any, Any]) -> DeckConfig:
         "id",
         "notes",
         "tags",
+        "tag_root",
         "subdecks",
         "include_tags",
         "exclude_tags",
@@ -131,7 +144,10 @@ def _validate(path: Path, data: dict[Any, Any]) -> DeckConfig:
                 "unknown key",
                 f"use one of: {', '.join(sorted(known))}",
             )
-    name = _deck_name(path, _require(path, data, "name", str))
+    name = clean_deck_name(path, _require(path, data, "name", str))
+    tag_root = None
+    if data.get("tag_root") is not None:
+        tag_root = clean_deck_name(path, _require(path, data, "tag_root", str), key="tag_root")
     deck_id = _require(path, data, "id", int)
     if isinstance(deck_id, bool) or not 1 <= deck_id < 2**63:
         raise ConfigError(
@@ -153,6 +169,7 @@ def _validate(path: Path, data: dict[Any, Any]) -> DeckConfig:
         id=deck_id,
         notes=notes,
         tags=_string_list(path, data, "tags"),
+        tag_root=tag_root,
         subdecks=subdecks,
         include_tags=_string_list(path, data, "include_tags"),
         exclude_tags=_string_list(path, data, "exclude_tags"),
@@ -236,19 +253,21 @@ def _exercises(path: Path, value: Any) -> int:
     return count
 
 
-def _deck_name(path: Path, name: str) -> str:
+def clean_deck_name(path: Path, name: str, *, key: str = "name") -> str:
     """The name as Anki stores it: no blanks around ``::``; control characters refused.
 
     Anki silently drops control characters and names empty parts "blank", so a
-    deck named that way would not be the deck the student wrote down.
+    deck named that way would not be the deck the student wrote down. The same
+    rules hold for ``tag_root`` (``key``), which Anki splits on ``::`` too.
     """
+    what = "deck name" if key == "name" else key.replace("_", " ")
     if not name.strip() or any(not part.strip() for part in name.split("::")):
-        raise ConfigError(f"{path}: name", "empty deck name", "give the deck a name, e.g. 'ANNDL'")
+        raise ConfigError(f"{path}: {key}", f"empty {what}", "give the deck a name, e.g. 'ANNDL'")
     control = next((c for c in name if unicodedata.category(c) == "Cc"), None)
     if control is not None:
         raise ConfigError(
-            f"{path}: name",
-            f"control character U+{ord(control):04X} in the deck name",
+            f"{path}: {key}",
+            f"control character U+{ord(control):04X} in the {what}",
             "remove it (Anki would drop it and rename the deck)",
         )
     return "::".join(part.strip() for part in name.split("::"))

@@ -42,7 +42,7 @@ def models_in(config: DeckConfig) -> tuple[list[FoundModel], list[NoteWarning]]:
     jobs = [ParseJob(text, source, config) for text, source in zip(texts, sources, strict=True)]
     found: list[FoundModel] = []
     warnings: list[NoteWarning] = []
-    for source, parsed in zip(sources, parse_all(jobs, cache_dir_for(config.path)), strict=True):
+    for source, parsed in zip(sources, parse_all(jobs, cache_dir_for(config)), strict=True):
         for analysis in analyse_blocks(parsed.code_blocks):
             warnings += unit_warnings(analysis, source)
             found += [FoundModel(source, model) for model in analysis.models]

@@ -7,12 +7,13 @@ sent and the time that content last changed; and, per deleted card, the
 content it last sent (the tombstone). That memory is ``decks/<stem>.lock.json``,
 meant to be committed next to the notes like any lock file.
 
-Format (version 1), valid JSON laid out for ``git diff``: one card per line,
+Format (version 2), valid JSON laid out for ``git diff``: one card per line,
 sorted by identity key, fields in a fixed order, a trailing newline::
 
     {
-    "notedeck_lock": 1,
+    "notedeck_lock": 2,
     "deck_id": 1732615200001,
+    "deck": "ANNDL",
     "note_type": {"fingerprint": "<sha256 of templates and CSS>", "mod": 1732615200},
     "cards": [
     {"key": "can word embedding overfit?", "guid": "Fq#2m...", "mod": 1732615200,
@@ -38,18 +39,21 @@ import gc
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from json.encoder import encode_basestring as _quote
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from cards.errors import CardsError
 
-LOCK_VERSION = 1
-"""Format version written in ``"notedeck_lock"``; bump it on any incompatible change."""
+LOCK_VERSION = 2
+"""Format version written in ``"notedeck_lock"``; bump it on any incompatible change.
+
+Version 2 added ``"deck"``, the deck's name, so that a renamed deck is noticed;
+version 1 files (without it) are still read."""
 RESET_HINT = "run 'notedeck build --reset-lock' to rebuild it from the notes"
 
-_TOP_KEYS = ("notedeck_lock", "deck_id", "note_type", "cards", "removed")
+_TOP_KEYS = ("notedeck_lock", "deck_id", "deck", "note_type", "cards", "removed")
 _CARD_FIELDS = ("key", "guid", "mod", "hash", "text")
 _TOMBSTONE_FIELDS = ("key", "guid", "mod", "deck", "tags", "source", "question", "context", "answer")
 _CARD_KEYSET = frozenset(_CARD_FIELDS)
@@ -102,6 +106,8 @@ class Lock(NamedTuple):
     """Sorted by key."""
     removed: tuple[Tombstone, ...] = ()
     """Sorted by key."""
+    deck: str | None = None
+    """The deck's name when the lock was written (None: a version 1 lock, which did not say)."""
 
 
 class LockLocation(NamedTuple):
@@ -110,7 +116,7 @@ class LockLocation(NamedTuple):
     read: Path
     write: Path
     beside_deck: bool
-    """False when the deck's folder is not writable and the lock lives next to the output."""
+    """False when the lock does not live next to the deck file (see :func:`locate_lock`)."""
 
 
 def lock_name(stem: str) -> str:
@@ -118,17 +124,25 @@ def lock_name(stem: str) -> str:
     return f"{stem}.lock.json"
 
 
-def locate_lock(deck_folder: Path, stem: str, out_dir: Path) -> LockLocation:
-    """Next to the deck file; next to the output when the deck's folder is read-only.
+def locate_lock(deck_folder: Path, stem: str, out_dir: Path, *, shipped: bool = False) -> LockLocation:
+    """Next to the deck file; elsewhere for a shipped deck or a read-only deck folder.
 
-    A deck shipped inside an installed package sits in a read-only folder. Its
-    lock then lives in the output folder; a lock shipped beside the deck file
-    is still read until the first build writes its own.
+    A deck shipped inside notedeck keeps its lock in the user's data folder,
+    which survives upgrades (:mod:`exporter.places`); until the first build
+    writes it there, a lock an earlier notedeck left next to the output or
+    next to the deck file is read. A student's deck in a read-only folder
+    keeps its lock next to the output.
     """
     beside = deck_folder / lock_name(stem)
+    fallback = out_dir / lock_name(stem)
+    if shipped:
+        from exporter.places import data_folder
+
+        home = data_folder() / lock_name(stem)
+        read = next((p for p in (home, fallback, beside) if p.exists()), home)
+        return LockLocation(read, home, False)
     if _writable(deck_folder) and (not beside.exists() or _writable(beside)):
         return LockLocation(beside, beside, True)
-    fallback = out_dir / lock_name(stem)
     return LockLocation(fallback if fallback.exists() else beside, fallback, False)
 
 
@@ -152,13 +166,30 @@ def read_lock(path: Path, *, shown: str, deck_id: int | None = None) -> Lock | N
     return parse_lock(text, shown=shown, deck_id=deck_id)
 
 
-def write_lock(path: Path, lock: Lock, *, compare: bool = True) -> bool:
+def lock_digest(text: str | bytes) -> str:
+    """A short digest of a lock file's text, recorded in the package built with it."""
+    import hashlib
+
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return hashlib.sha256(data).hexdigest()[:32]
+
+
+def file_digest(path: Path) -> str | None:
+    """:func:`lock_digest` of the file at ``path`` (None: it cannot be read)."""
+    try:
+        return lock_digest(path.read_bytes())
+    except OSError:
+        return None
+
+
+def write_lock(path: Path, lock: Lock, *, compare: bool = True, text: str | None = None) -> bool:
     """Write ``lock`` atomically; return False when the file already says the same.
 
     ``compare=False``: the caller knows the file says something else (it read
-    the lock from it and the lock changed), so it is not read again.
+    the lock from it and the lock changed), so it is not read again. ``text``:
+    :func:`dump_lock` of ``lock``, when the caller has it already.
     """
-    text = dump_lock(lock)
+    text = dump_lock(lock) if text is None else text
     try:
         if compare and path.read_text(encoding="utf-8") == text:
             return False
@@ -193,10 +224,14 @@ def dump_lock(lock: Lock) -> str:
     """The canonical text of ``lock`` (sorted, one card per line, trailing newline)."""
     cards = sorted(lock.cards, key=_by_key)
     removed = sorted(lock.removed, key=_by_key)
+    # A lock that knows no deck name is written as version 1, which had none.
+    version = LOCK_VERSION if lock.deck is not None else 1
+    deck = f'"deck": {_quote(lock.deck)},\n' if lock.deck is not None else ""
     head = (
         "{\n"
-        f'"notedeck_lock": {LOCK_VERSION},\n'
+        f'"notedeck_lock": {version},\n'
         f'"deck_id": {lock.deck_id},\n'
+        f"{deck}"
         f'"note_type": {{"fingerprint": {_quote(lock.note_type_fingerprint)}, '
         f'"mod": {lock.note_type_mod}}},\n'
     )
@@ -282,8 +317,11 @@ def _parse_lock(text: str, shown: str, deck_id: int | None) -> Lock:
         if key not in _TOP_KEYS:
             raise _error(shown, _key_line(text, key), f'unknown key "{key}"')
     for key in _TOP_KEYS:
-        if key not in data:
+        if key not in data and (key != "deck" or version > 1):
             raise _error(shown, 1, f'missing "{key}"')
+    deck = data.get("deck")
+    if deck is not None and (type(deck) is not str or not deck):
+        raise _error(shown, _key_line(text, "deck"), '"deck" must be the deck\'s name')
     found_id = data["deck_id"]
     if type(found_id) is not int or found_id < 1:
         raise _error(shown, _key_line(text, "deck_id"), '"deck_id" must be a positive integer')
@@ -297,7 +335,7 @@ def _parse_lock(text: str, shown: str, deck_id: int | None) -> Lock:
     cards = _cards(data["cards"], text, shown)
     removed = _tombstones(data["removed"], text, shown)
     _check_unique(cards, removed, text, shown)
-    return Lock(found_id, fingerprint, nt_mod, cards, removed)
+    return Lock(found_id, fingerprint, nt_mod, cards, removed, deck)
 
 
 def _error(shown: str, line: int, what: str) -> LockError:
@@ -435,3 +473,56 @@ def _entry_line(text: str, section: str, index: int) -> int:
             if seen == index:
                 return number + 1
     return start
+
+
+# --- one build of a deck at a time ----------------------------------------------------------
+
+WAIT_SECONDS: float = 600
+"""How long a build waits for another build of the same deck before giving up."""
+
+
+@contextlib.contextmanager
+def exclusive(lock_path: Path, *, waiting: Callable[[], None] = lambda: None) -> Iterator[None]:
+    """Hold the right to read, change and write the lock file at ``lock_path``.
+
+    Two builds of one deck at once (an editor's build-on-save and a manual
+    build) would otherwise both read the old lock, and the one that writes last
+    would drop what the other added. The file lock (filelock; an OS lock,
+    released even when a build is killed) lives in the user's cache folder, so
+    nothing new appears next to the notes. ``waiting`` is called once if another
+    build holds it.
+    """
+    from filelock import FileLock, Timeout
+
+    guard = FileLock(str(_guard_path(lock_path)))
+    try:
+        guard.acquire(timeout=0)
+    except Timeout:
+        waiting()
+        try:
+            guard.acquire(timeout=WAIT_SECONDS)
+        except Timeout:
+            raise LockError(
+                str(lock_path),
+                f"another build of this deck did not finish within {WAIT_SECONDS:g} s",
+                "let it finish or stop it, then build again",
+            ) from None
+    try:
+        yield
+    finally:
+        guard.release()
+
+
+def _guard_path(lock_path: Path) -> Path:
+    """The file that filelock locks for ``lock_path`` (one per lock file, by its full path)."""
+    import hashlib
+
+    from exporter.places import build_locks_folder
+
+    name = hashlib.sha256(str(lock_path.resolve()).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    folder = build_locks_folder()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:  # no writable cache folder: the system's temporary folder is shared by all users
+        folder = Path(tempfile.gettempdir())
+    return folder / f"notedeck-{name}.lock"

@@ -169,7 +169,11 @@ def note_type_css() -> str:
 
 def note_type_fingerprint() -> str:
     """Hash of everything Anki stores for the (basic) note type (templates and CSS)."""
-    text = "\x1e".join((NOTE_TYPE_NAME, *FIELDS, FRONT, BACK, note_type_css()))
+    return _fingerprint(NOTE_TYPE_NAME, FIELDS, FRONT, BACK, note_type_css())
+
+
+def _fingerprint(name: str, fields: Sequence[str], front: str, back: str, css: str) -> str:
+    text = "\x1e".join((name, *fields, front, back, css))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -217,8 +221,11 @@ def write_apkg(
     notes: Sequence[PackagedNote],
     note_type_mod: int,
     media: Sequence[MediaFile] = (),
+    lock_digest: str = "",
 ) -> None:
     """Write ``notes`` as an Anki package at ``path``, atomically.
+
+    ``lock_digest`` (see :func:`package_comment`) names the lock file written with it.
 
     Either the complete package is at ``path`` afterwards or the previous file
     is untouched; no temporary file is left behind (one left by a build that
@@ -232,7 +239,7 @@ def write_apkg(
         with _temporary(path.parent, path.name, ".anki2") as db_path:
             _write_collection(db_path, deck_id, deck_name, notes, note_type_mod)
             with _temporary(path.parent, path.name, ".apkg") as zip_path:
-                _write_zip(zip_path, db_path, media)
+                _write_zip(zip_path, db_path, media, package_comment(deck_id, lock_digest))
                 os.chmod(zip_path, 0o666 & ~_umask())
                 os.replace(zip_path, path)
     except OSError as exc:
@@ -520,12 +527,15 @@ _ZIP32_LIMIT = 1 << 31
 the fast writer's 32-bit sizes and offsets must keep room for deflate's overhead."""
 
 
-def _write_zip(zip_path: Path, db_path: Path, media: Sequence[MediaFile]) -> None:
-    """The package: the collection, the media index, then the media files, all deflated."""
+def _write_zip(zip_path: Path, db_path: Path, media: Sequence[MediaFile], comment: bytes = b"") -> None:
+    """The package: the collection, the media index, then the media files, all deflated.
+
+    ``comment`` is the zip archive's comment (see :func:`package_comment`).
+    """
     index = json.dumps({str(i): item.name for i, item in enumerate(media)}, sort_keys=True).encode()
     total = db_path.stat().st_size + len(index) + sum(item.path.stat().st_size for item in media)
     if total >= _ZIP32_LIMIT:
-        _write_zip64(zip_path, db_path, index, media)
+        _write_zip64(zip_path, db_path, index, media, comment)
         return
     from concurrent.futures import ThreadPoolExecutor
 
@@ -542,7 +552,7 @@ def _write_zip(zip_path: Path, db_path: Path, media: Sequence[MediaFile]) -> Non
         for i, item in enumerate(media):
             with item.path.open("rb") as source:  # streamed: images may be large
                 writer.add(str(i).encode(), _Deflater(source, zlib.Z_DEFAULT_COMPRESSION, pool, threads))
-        writer.finish()
+        writer.finish(comment)
 
 
 class _Deflater:
@@ -621,8 +631,8 @@ class _ZipWriter:
         self._out.write(struct.pack("<III", crc, compressed, size))
         self._out.seek(end)
 
-    def finish(self) -> None:
-        """Write the central directory and the end record."""
+    def finish(self, comment: bytes = b"") -> None:
+        """Write the central directory and the end record (with the archive's ``comment``)."""
         start = self._out.tell()
         for name, crc, compressed, size, offset in self._members:
             self._out.write(
@@ -651,7 +661,10 @@ class _ZipWriter:
             )
         end = self._out.tell()
         count = len(self._members)
-        self._out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, end - start, start, 0))
+        self._out.write(
+            struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, end - start, start, len(comment))
+            + comment
+        )
 
 
 def _local_header(name: bytes, crc: int, compressed: int, size: int) -> bytes:
@@ -659,9 +672,12 @@ def _local_header(name: bytes, crc: int, compressed: int, size: int) -> bytes:
     return struct.pack("<IHHHHHIIIHH", *fields, len(name), 0) + name
 
 
-def _write_zip64(zip_path: Path, db_path: Path, index: bytes, media: Sequence[MediaFile]) -> None:
+def _write_zip64(
+    zip_path: Path, db_path: Path, index: bytes, media: Sequence[MediaFile], comment: bytes = b""
+) -> None:
     """The package through zipfile, which writes Zip64 records for huge members."""
     with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.comment = comment
         _zip64_member(archive, "collection.anki2", db_path, 1)
         archive.writestr(zipfile.ZipInfo("media", _STAMP), index, zipfile.ZIP_DEFLATED)
         for i, item in enumerate(media):
@@ -676,6 +692,47 @@ def _zip64_member(archive: zipfile.ZipFile, name: str, path: Path, level: int) -
         shutil.copyfileobj(source, target, _CHUNK)  # streamed: the files are large
 
 
+COMMENT_PREFIX = b"notedeck package 1 "
+
+
+def package_comment(deck_id: int, lock_digest: str) -> bytes:
+    """The zip comment of a package: its deck id and the digest of the lock file written with it.
+
+    The next build compares the digest with its lock file's: equal, the lock is
+    the one this package was built with, and the package need not be opened
+    (for a big deck that means inflating megabytes). Anki ignores zip comments.
+    """
+    return COMMENT_PREFIX + f"deck={deck_id} lock={lock_digest or '-'}".encode()
+
+
+def package_lock_digest(path: Path, deck_id: int) -> str | None:
+    """The lock digest in the package's comment (None: no package, no comment, another deck)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            comment = archive.comment
+    except (OSError, zipfile.BadZipFile):
+        return None
+    if not comment.startswith(COMMENT_PREFIX):
+        return None
+    words = comment[len(COMMENT_PREFIX) :].decode("ascii", "replace").split()
+    fields = dict(word.split("=", 1) for word in words if "=" in word)
+    if fields.get("deck") != str(deck_id):
+        return None
+    return fields.get("lock")
+
+
+class PackageContents(NamedTuple):
+    """What a previous package tells about a deck (see :func:`read_package`)."""
+
+    notes: tuple[PackagedNote, ...]
+    """The notedeck notes, in ``due`` order."""
+    decks: dict[int, str]
+    """Deck id → name."""
+    note_type_fingerprint: str
+    """:func:`note_type_fingerprint` of the note type as the package has it."""
+    note_type_mod: int
+
+
 def read_apkg(path: Path) -> list[PackagedNote]:
     """The notedeck notes of a package written by :func:`write_apkg` (in ``due`` order).
 
@@ -683,22 +740,25 @@ def read_apkg(path: Path) -> list[PackagedNote]:
     (a tombstone) the content the student last received. A missing or
     unreadable package, or one from another tool, yields no notes.
     """
+    contents = read_package(path)
+    return list(contents.notes) if contents is not None else []
+
+
+def read_package(path: Path) -> PackageContents | None:
+    """The notedeck notes, decks and note type of a package; None if missing, unreadable or foreign."""
     try:
         with zipfile.ZipFile(path) as archive, tempfile.TemporaryDirectory(prefix="notedeck-") as folder:
             db_path = Path(folder) / "collection.anki2"
             db_path.write_bytes(archive.read("collection.anki2"))
             return _read_collection(db_path)
-    except (OSError, KeyError, zipfile.BadZipFile, sqlite3.Error, ValueError):
-        return []
+    except (OSError, KeyError, zipfile.BadZipFile, sqlite3.Error, ValueError, TypeError):
+        return None
 
 
-def _read_collection(db_path: Path) -> list[PackagedNote]:
+def _read_collection(db_path: Path) -> PackageContents | None:
     conn = sqlite3.connect(db_path)
     try:
-        decks = {
-            int(k): v["name"]
-            for k, v in json.loads(conn.execute("SELECT decks FROM col").fetchone()[0]).items()
-        }
+        decks_json, models_json = conn.execute("SELECT decks, models FROM col").fetchone()
         # One row per note: a cloze or reversed note has several cards, all in one deck with one due.
         rows = conn.execute(
             "SELECT n.guid, n.flds, n.tags, n.mod, n.mid, MIN(c.did), MIN(c.due) FROM notes n "
@@ -707,6 +767,10 @@ def _read_collection(db_path: Path) -> list[PackagedNote]:
         ).fetchall()
     finally:
         conn.close()
+    decks = {int(k): v["name"] for k, v in json.loads(decks_json).items()}
+    model = json.loads(models_json).get(str(NOTE_TYPE_ID))
+    if model is None:
+        return None
     notes = []
     for guid, flds, tags, mod, mid, did, due in rows:
         fields = flds.split("\x1f")
@@ -719,4 +783,8 @@ def _read_collection(db_path: Path) -> list[PackagedNote]:
                 guid, question, context, answer, source, tuple(tags.split()), decks[did], mod, due, family
             )
         )
-    return notes
+    (template,) = model["tmpls"]
+    fingerprint = _fingerprint(
+        model["name"], [f["name"] for f in model["flds"]], template["qfmt"], template["afmt"], model["css"]
+    )
+    return PackageContents(tuple(notes), decks, fingerprint, int(model["mod"]))

@@ -81,6 +81,8 @@ def plan(
     recover: Recover = lambda gone: {},
     content: Sequence[str] = (),
     fingerprints: Mapping[NoteFamily, str] | None = None,
+    times: Mapping[str, tuple[str, int]] | None = None,
+    renamed_from: str | None = None,
 ) -> Plan:
     """Identities and times for ``cards`` (``decks[i]`` is the Anki deck of ``cards[i]``).
 
@@ -88,9 +90,15 @@ def plan(
     ``cards[i]`` in ``decks[i]``, already computed where the notes were parsed.
     ``fingerprint`` is the basic note type's; ``fingerprints`` those of the
     others by family (see :func:`combined_fingerprint`).
+    ``times`` (GUID → content hash and time, from the previous package) keeps
+    the package's time for a card whose content did not change when the lock
+    does not know better (``--reset-lock``, ``--no-lock``). ``renamed_from`` is
+    the deck's previous name: a card that differs from the lock only by it is
+    unchanged, since an import never moves existing cards to another deck.
     """
+    changes = _Changes(times or {}, renamed_from, root_deck)
     with paused_gc():
-        result = _plan(cards, decks, deck_id, root_deck, previous, now, recover, content)
+        result = _plan(cards, decks, deck_id, root_deck, previous, now, recover, content, changes)
         families = {FAMILY_OF_KIND[k] for k in set(map(_KIND, cards))}
         families |= {key_family(t.key) for t in result.tombstones}
         combined = combined_fingerprint(fingerprint, fingerprints, families)
@@ -106,6 +114,7 @@ def _plan(
     now: int,
     recover: Recover,
     content: Sequence[str],
+    changes: _Changes,
 ) -> Plan:
     """The plan, its note type fingerprint and time still to be set by :func:`with_note_type`."""
     keys, warnings = unique_keys(cards)
@@ -119,6 +128,8 @@ def _plan(
     gone, rematches = _continue_gone(cards, keys, match, [e for e in old.cards if e.key not in match.used])
     entries = _entries(cards, keys, hashes, match.found, deck_id, now, (*old.removed, *gone))
     family_of = FAMILY_OF_KIND  # a table, not a call per card: 50,000 per build
+    if changes.active:
+        entries = [changes.time_of(e, match.found.get(i), cards[i], decks[i]) for i, e in enumerate(entries)]
     notes = tuple(
         _new_tuple(
             PackagedNote,
@@ -140,7 +151,7 @@ def _plan(
     kept = [t for t in old.removed if t.key not in match.used]
     fresh, unrecovered = _bury(gone, recover(gone) if gone else {}, root_deck, now)
     tombstones = tuple(sorted((*kept, *fresh)))
-    lock = Lock(deck_id, "", 0, tuple(sorted(entries)), tombstones)
+    lock = Lock(deck_id, "", 0, tuple(sorted(entries)), tombstones, root_deck)
     warnings += cardless_warnings(cards)
     return Plan(notes, tombstones, 0, lock, tuple(rematches), tuple(warnings), unrecovered, tuple(hashes))
 
@@ -288,6 +299,34 @@ def _entries(
         else:
             entries.append(LockEntry(keys[index], before.guid, max(now, before.mod + 1), digest, text))
     return entries
+
+
+@dataclass(frozen=True)
+class _Changes:
+    """What else tells that a card's content did not change, besides the lock's hash."""
+
+    times: Mapping[str, tuple[str, int]]
+    renamed_from: str | None
+    root_deck: str
+
+    @property
+    def active(self) -> bool:
+        return bool(self.times) or self.renamed_from is not None
+
+    def time_of(
+        self, entry: LockEntry, before: LockEntry | Tombstone | None, card: Card, deck: str
+    ) -> LockEntry:
+        """``entry`` with the time it had, if only the deck's name or the lock's state changed."""
+        if before is not None and entry.mod == before.mod:
+            return entry  # unchanged already
+        shipped = self.times.get(entry.guid)
+        if shipped is not None and shipped[0] == entry.hash and shipped[1] >= (before.mod if before else 0):
+            return entry._replace(mod=shipped[1])
+        if type(before) is LockEntry and self.renamed_from is not None:
+            old_deck = self.renamed_from + deck[len(self.root_deck) :]
+            if content_hash(card.question, card.context, card.answer, card.tags, old_deck) == before.hash:
+                return entry._replace(mod=before.mod)
+        return entry
 
 
 @dataclass

@@ -40,6 +40,8 @@ class Desk:
     reviewed: dict[int, tuple[int, int, int, int]] = field(default_factory=dict)
     """Card id → (type, due, ivl, reps) right after the student reviewed it."""
     last_output: str = ""
+    last_notices: str = ""
+    """What the last build said on stderr about the lock file and the previous package."""
 
     @property
     def notes_file(self) -> Path:
@@ -97,6 +99,7 @@ class Desk:
     def build(self, *, lock: build_module.LockMode = "use") -> BuildReport:
         report = build_deck(load_deck_config(self.deck), self.folder / "out", lock=lock, now=self.now)
         self.last_output = "\n".join(report.messages)
+        self.last_notices = "\n".join(report.notices)
         return report
 
     def build_filtered(self, tags: list[str]) -> BuildReport:

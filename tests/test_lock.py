@@ -41,6 +41,7 @@ def sample_lock() -> Lock:
                 "gone?", "g3", 1_700_000_005, "D::C", ("D::C", "x"), "n.md:3", "Gone?", "", "<p>A\nB</p>"
             ),
         ),
+        deck="D",
     )
 
 
@@ -48,16 +49,17 @@ def test_dump_is_sorted_one_card_per_line_with_trailing_newline() -> None:
     text = dump_lock(sample_lock())
     lines = text.split("\n")  # not splitlines(): U+2028 in a question is not a line break
     assert text.endswith("}\n") and not text.endswith("\n\n")
-    assert lines[:4] == [
+    assert lines[:5] == [
         "{",
-        '"notedeck_lock": 1,',
+        '"notedeck_lock": 2,',
         '"deck_id": 7,',
+        '"deck": "D",',
         '"note_type": {"fingerprint": "abc", "mod": 1700000000},',
     ]
-    assert lines[4] == '"cards": ['
-    assert lines[5].startswith('{"key": "what is a?", "guid": "g1", "mod": 1700000001, "hash": "h1"')
-    assert lines[6].startswith('{"key": "what is b?"')
-    assert lines[8] == '"removed": ['
+    assert lines[5] == '"cards": ['
+    assert lines[6].startswith('{"key": "what is a?", "guid": "g1", "mod": 1700000001, "hash": "h1"')
+    assert lines[7].startswith('{"key": "what is b?"')
+    assert lines[9] == '"removed": ['
     assert "ünïcode ∑" in text  # readable in diffs, not \\u-escaped
     assert json.loads(text)["cards"][1]["text"] == 'What is "b"?'
 
@@ -68,6 +70,14 @@ def test_dump_then_parse_is_the_identity() -> None:
     again = parse_lock(text, shown="x")
     assert again == lock._replace(cards=tuple(sorted(lock.cards)))
     assert dump_lock(again) == text
+
+
+def test_a_version_1_lock_without_the_deck_name_is_still_read() -> None:
+    text = dump_lock(sample_lock()._replace(deck=None))
+    assert text.startswith('{\n"notedeck_lock": 1,\n"deck_id": 7,\n"note_type": ')
+    assert parse_lock(text, shown="x") == sample_lock()._replace(
+        cards=tuple(sorted(sample_lock().cards)), deck=None
+    )
 
 
 def test_empty_sections_are_one_line() -> None:
@@ -101,27 +111,27 @@ def _set_card(lines: list[str], index: int, field: str, value: object) -> list[s
 
 
 BROKEN = [
-    ("truncated", lambda ls: ls[:7], "8: not valid JSON (Expecting value)"),
+    ("truncated", lambda ls: ls[:8], "9: not valid JSON (Expecting value)"),
     (
         "merge conflict",
-        lambda ls: [*ls[:6], "<<<<<<< HEAD\n", ls[6], "=======\n", ls[6], ">>>>>>> other\n", *ls[7:]],
-        "7: unresolved merge conflict marker",
+        lambda ls: [*ls[:7], "<<<<<<< HEAD\n", ls[7], "=======\n", ls[7], ">>>>>>> other\n", *ls[8:]],
+        "8: unresolved merge conflict marker",
     ),
     (
         "mod is text",
-        lambda ls: _set_card(ls, 6, "mod", "soon"),
-        '7: card entry: "mod" must be a positive integer (seconds)',
+        lambda ls: _set_card(ls, 7, "mod", "soon"),
+        '8: card entry: "mod" must be a positive integer (seconds)',
     ),
-    ("guid missing", lambda ls: _set_card(ls, 7, "guid", None), '8: card entry: "guid" must be a string'),
+    ("guid missing", lambda ls: _set_card(ls, 8, "guid", None), '9: card entry: "guid" must be a string'),
     (
         "unknown field",
-        lambda ls: _set_card(ls, 5, "colour", "red"),
-        '6: card entry: unknown field "colour"',
+        lambda ls: _set_card(ls, 6, "colour", "red"),
+        '7: card entry: unknown field "colour"',
     ),
     (
         "duplicate key",
-        lambda ls: [*ls[:6], ls[5], *ls[6:]],
-        "7: key {key!r} appears twice (also on line 6)",
+        lambda ls: [*ls[:7], ls[6], *ls[7:]],
+        "8: key {key!r} appears twice (also on line 7)",
     ),
     (
         "other deck",
@@ -130,8 +140,8 @@ BROKEN = [
     ),
     (
         "newer format",
-        lambda ls: [ls[0], '"notedeck_lock": 2,\n', *ls[2:]],
-        "2: written by a newer notedeck (lock format 2; this one reads 1)",
+        lambda ls: [ls[0], '"notedeck_lock": 3,\n', *ls[2:]],
+        "2: written by a newer notedeck (lock format 3; this one reads 2)",
     ),
     ("not a lock", lambda ls: ["[1, 2]\n"], "1: not a notedeck lock file (expected a JSON object)"),
     ("empty", lambda ls: [], "1: not valid JSON (Expecting value)"),
@@ -144,7 +154,7 @@ def test_broken_lock_is_a_clear_error_and_nothing_is_written(
 ) -> None:
     apkg = seed / "out" / "anndl.apkg"
     before = apkg.read_bytes()
-    first_key = json.loads((seed / LOCK).read_text(encoding="utf-8").splitlines()[5].rstrip(","))["key"]
+    first_key = json.loads((seed / LOCK).read_text(encoding="utf-8").splitlines()[6].rstrip(","))["key"]
     broken = _break(seed, edit)
     result = CliRunner().invoke(cli, ["build", "decks/anndl.yaml", "--out", "out"])
     expected = message.format(key=first_key)
@@ -195,7 +205,7 @@ def test_a_lock_temporary_left_by_a_killed_build_is_removed(seed: Path) -> None:
     dead.wait()
     leftover = seed / "decks" / f".anndl.lock.json.{dead.pid}.abc123.tmp.json"
     leftover.write_text("half a lock", encoding="utf-8")
-    _break(seed, lambda ls: [*ls[:5], *ls[6:]])  # the build must write the lock again
+    _break(seed, lambda ls: [*ls[:6], *ls[7:]])  # the build must write the lock again
     broken_but_valid = (seed / LOCK).read_text(encoding="utf-8")
     result = CliRunner().invoke(cli, ["build", "decks/anndl.yaml", "--out", "out"])
     assert result.exit_code == 0, result.output
@@ -229,10 +239,10 @@ def test_prune_without_a_lock_says_so(seed: Path) -> None:
 
 
 def test_prune_of_a_broken_lock_is_the_same_clear_error(seed: Path) -> None:
-    _break(seed, lambda ls: ls[:5])
+    _break(seed, lambda ls: ls[:6])
     result = CliRunner().invoke(cli, ["prune", "decks/anndl.yaml"])
     assert result.exit_code == 1
-    assert result.output == f"Error: {LOCK}:6: not valid JSON (Expecting value) — {HINT}\n"
+    assert result.output == f"Error: {LOCK}:7: not valid JSON (Expecting value) — {HINT}\n"
 
 
 def test_a_package_that_cannot_be_written_leaves_the_lock_as_it_was(
@@ -263,3 +273,36 @@ def test_a_package_that_cannot_be_written_leaves_the_lock_as_it_was(
     assert CliRunner().invoke(cli, ["build", "decks/anndl.yaml", "--out", "out"]).exit_code == 0
     assert Path(LOCK).read_bytes() != before
     assert "what is new here?" in Path(LOCK).read_text(encoding="utf-8")
+
+
+def test_a_build_waiting_too_long_for_another_stops_with_a_clear_error(
+    seed: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import exporter.lock
+    from exporter.lock import exclusive
+
+    monkeypatch.setattr(exporter.lock, "WAIT_SECONDS", 0.5)
+    before = (seed / LOCK).read_bytes(), (seed / "out" / "anndl.apkg").read_bytes()
+    with exclusive(seed / LOCK):  # another build holds the deck
+        result = CliRunner().invoke(cli, ["build", "decks/anndl.yaml", "--out", "out"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "waiting for another build of decks/anndl.yaml to finish…\n"
+        f"Error: {LOCK}: another build of this deck did not finish within 0.5 s — "
+        "let it finish or stop it, then build again\n"
+    )
+    assert ((seed / LOCK).read_bytes(), (seed / "out" / "anndl.apkg").read_bytes()) == before
+
+
+def test_builds_take_turns_even_without_a_writable_cache_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import exporter.places
+    from exporter.lock import LockError, exclusive
+
+    blocked = tmp_path / "a file"
+    blocked.write_text("", encoding="utf-8")
+    monkeypatch.setattr(exporter.places, "build_locks_folder", lambda: blocked / "locks")
+    monkeypatch.setattr("exporter.lock.WAIT_SECONDS", 0.1)
+    with exclusive(tmp_path / "d.lock.json"), pytest.raises(LockError), exclusive(tmp_path / "d.lock.json"):
+        pass

@@ -37,6 +37,8 @@ def test_a_long_build_shows_a_bar_on_a_terminal_only(tmp_path: Path, monkeypatch
     piped_out, piped_err = build(deck, tmp_path / "piped")
     assert piped_err == ""  # not a terminal: stderr is exactly what it was (no warnings here)
     monkeypatch.setattr(exporter.cli, "stderr_is_terminal", lambda: True)
+    (tmp_path / "deck.lock.json").unlink()  # the same first build again
+    (tmp_path / "piped" / "deck.apkg").unlink()
     tty_out, tty_err = build(deck, tmp_path / "piped")
     assert "Many: reading notes" in tty_err  # click draws the bar itself on a real terminal
     assert without_time(tty_out) == without_time(piped_out)  # the bar goes to stderr only

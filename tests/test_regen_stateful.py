@@ -78,6 +78,7 @@ class Regeneration(RuleBasedStateMachine):
         self.imported: Snapshot = {}
         self.note_of: dict[int, int] = {}  # uid -> Anki note id, fixed at its first import
         self.reviewed: dict[int, tuple[int, int, int, int]] = {}
+        self.old_lock: str | None = None
 
     def teardown(self) -> None:
         self.col.close()
@@ -146,6 +147,26 @@ class Regeneration(RuleBasedStateMachine):
     @rule(slot=st.sampled_from("AB"))
     def rename_chapter(self, slot: str) -> None:
         self.chapters[slot] = slot if self.chapters[slot] != slot else f"{slot} renamed"
+
+    # --- the lock file is a cache (issue 14) ---------------------------------------------------
+
+    @precondition(lambda self: (self.folder / "deck.lock.json").exists())
+    @rule()
+    def lose_lock(self) -> None:
+        """A fresh clone without the lock file: the last package stands in for it, losing nothing."""
+        (self.folder / "deck.lock.json").unlink()
+
+    @precondition(lambda self: (self.folder / "deck.lock.json").exists())
+    @rule()
+    def copy_lock(self) -> None:
+        self.old_lock = (self.folder / "deck.lock.json").read_text(encoding="utf-8")
+
+    @precondition(lambda self: self.old_lock is not None)
+    @rule()
+    def restore_old_lock(self) -> None:
+        """An old lock back from git: the newer package brings it up to date, losing nothing."""
+        assert self.old_lock is not None
+        (self.folder / "deck.lock.json").write_text(self.old_lock, encoding="utf-8")
 
     # --- building, importing, studying ---------------------------------------------------------
 

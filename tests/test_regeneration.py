@@ -198,7 +198,14 @@ def test_no_lock_keeps_identities_from_keys(d: Desk) -> None:
     assert "EDITED. " in d.note("Constant Error Carousel")["Answer"]
 
 
-def test_reset_lock_keeps_identities_and_loses_only_time(d: Desk) -> None:
+def test_reset_lock_keeps_identities_and_times_of_what_the_package_had(d: Desk) -> None:
+    d.replace(CEC_ANSWER, "EDITED. " + CEC_ANSWER)
+    new, updated, _ = import_counts(d.rebuild(lock="reset"))
+    assert (new, updated) == (0, 1)  # unchanged notes keep the previous package's time
+
+
+def test_reset_lock_without_the_package_rewrites_every_note_once(d: Desk) -> None:
+    d.apkg.unlink()
     new, updated, _ = import_counts(d.rebuild(lock="reset"))
     assert (new, updated) == (0, total(d))  # every note rewritten once, none duplicated
 
@@ -214,7 +221,7 @@ def test_note_type_style_change_reaches_an_existing_collection(
     )
     new, updated, duplicate = import_counts(d.rebuild())
     assert (new, updated, duplicate) == (0, 0, total(d))
-    assert lock_before.split("\n")[4:] == d.lock_file.read_text(encoding="utf-8").split("\n")[4:]
+    assert lock_before.split("\n")[5:] == d.lock_file.read_text(encoding="utf-8").split("\n")[5:]
     path = d.folder / "collection.anki2"
     d.col.close()
     with collection(path) as col:  # reopened: the Python side caches note types
