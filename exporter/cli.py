@@ -205,7 +205,7 @@ def build(
         notedeck build decks/anndl.yaml --out build --tag CNN
         notedeck build --reset-lock      # after a broken lock file
     """
-    from exporter.build import LockMode, build_deck, display_path
+    from exporter.build import LockMode, build_deck, display_path, shown_warning
 
     if reset_lock and no_lock:
         raise click.UsageError("--reset-lock and --no-lock cannot be used together")
@@ -222,7 +222,7 @@ def build(
                     progress=progress,
                 )
             for warning in report.warnings:
-                click.echo(f"{warning}", err=True)
+                click.echo(shown_warning(warning, config.folder), err=True)
             for message in report.messages:
                 click.echo(message)
             click.echo(
@@ -256,6 +256,7 @@ def list_cards(
         return not any(tag_matches(t, w) for t in tags for w in exclude_tags)
 
     rows: list[dict[str, Any]] = []
+    questions: list[str] = []  # the table shows the question, not the context above it
     with reported_errors():
         for config in load_configs(paths):
             deck = collect_cards(config)
@@ -273,11 +274,12 @@ def list_cards(
                 for c, guid in zip(deck.cards, guids, strict=True)
                 if wanted(c.tags)
             )
+            questions.extend(c.question for c in deck.cards if wanted(c.tags))
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return
-    for row in rows:
-        click.echo(f"{row['source']:<28} {row['kind']:<15} {_plain(row['front'])[:70]}")
+    for row, question in zip(rows, questions, strict=True):
+        click.echo(f"{row['source']:<28} {row['kind']:<15} {_plain(question)[:70]}")
     click.echo(f"{len(rows)} cards", err=True)
 
 
@@ -293,7 +295,7 @@ def check(paths: tuple[Path, ...]) -> None:
         notedeck check
         notedeck check decks/anndl.yaml
     """
-    from exporter.build import collect_cards
+    from exporter.build import collect_cards, shown_warning
     from exporter.regen import unique_keys
 
     total = 0
@@ -302,7 +304,7 @@ def check(paths: tuple[Path, ...]) -> None:
             deck = collect_cards(config)
             warnings = (*deck.warnings, *unique_keys(deck.cards)[1])  # + repeats across files
             for warning in warnings:
-                click.echo(str(warning))
+                click.echo(shown_warning(warning, config.folder))
             total += len(warnings)
             click.echo(f"{config.path}: {len(deck.cards)} cards, {len(warnings)} warnings", err=True)
 
