@@ -296,17 +296,117 @@ def check(paths: tuple[Path, ...]) -> None:
         notedeck check decks/anndl.yaml
     """
     from exporter.build import collect_cards, shown_warning
+    from exporter.preview import formula_warnings
     from exporter.regen import unique_keys
 
     total = 0
     with reported_errors():
         for config in load_configs(paths):
             deck = collect_cards(config)
-            warnings = (*deck.warnings, *unique_keys(deck.cards)[1])  # + repeats across files
+            # + repeats across files, + formulas that cannot be rendered
+            warnings = (*deck.warnings, *unique_keys(deck.cards)[1], *formula_warnings(deck.cards))
             for warning in warnings:
                 click.echo(shown_warning(warning, config.folder))
             total += len(warnings)
             click.echo(f"{config.path}: {len(deck.cards)} cards, {len(warnings)} warnings", err=True)
+
+
+@cli.command()
+@paths_argument
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The page to write (default: build/<deck>.html, build/preview.html for several decks).",
+)
+@click.option("--open", "open_page", is_flag=True, help="Open the page in the web browser.")
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Serve the page on 127.0.0.1 and rebuild it on every save of the notes (Ctrl-C stops).",
+)
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=0, help="Port for --watch (default: a free one)."
+)
+def preview(paths: tuple[Path, ...], out: Path | None, open_page: bool, watch: bool, port: int) -> None:
+    """Show every card as Anki will, on one page, before importing anything.
+
+    Writes a self-contained HTML page (no network needed): each card's front
+    and back with the deck's own templates and CSS, grouped by chapter, with a
+    filter, night-mode and phone-width switches, the build's warnings at the
+    top and each card's file:line. With --watch, serves the page and reloads
+    it whenever you save a notes file.
+
+    \b
+    Example:
+        notedeck preview --open
+        notedeck preview decks/anndl.yaml --out build/anndl.html
+        notedeck preview --watch
+    """
+    if watch:
+        if out is not None:
+            raise click.UsageError("--out and --watch cannot be used together (--watch serves the page)")
+        _watch_preview(paths, open_page, port)
+        return
+    from exporter.build import display_path
+    from exporter.preview import write_preview
+
+    with reported_errors():
+        configs = load_configs(paths)
+        target = out or Path("build") / (f"{configs[0].stem}.html" if len(configs) == 1 else "preview.html")
+        written, cards, warnings = write_preview(configs, target)
+    click.echo(
+        f"{display_path(written)}: {cards} card{'s' if cards != 1 else ''}, "
+        f"{warnings} warning{'s' if warnings != 1 else ''}"
+    )
+    if open_page:
+        import webbrowser
+
+        webbrowser.open(written.resolve().as_uri())
+
+
+def _watch_preview(paths: tuple[Path, ...], open_page: bool, port: int) -> None:
+    """Serve the live preview until Ctrl-C; errors in the notes show on the page."""
+    import signal
+    import threading
+    import time
+
+    from exporter.preview_server import LivePreview, serve, watch, watched_folders
+
+    live = LivePreview(lambda: load_configs(paths))
+    first_error = live.rebuild()
+    try:
+        server = serve(live, port)
+    except OSError as exc:
+        raise NotedeckError(
+            f"127.0.0.1:{port}: {exc.strerror or exc} — choose another --port", EXIT_FAILED
+        ) from None
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    threading.Thread(target=server.serve_forever, name="preview-server", daemon=True).start()
+    click.echo(f"Serving the preview on {url} — Ctrl-C stops", err=False)
+    if first_error:
+        click.echo(f"Error: {first_error}", err=True)
+    if open_page:
+        import webbrowser
+
+        webbrowser.open(url)
+
+    def built(error: str) -> None:
+        stamp = time.strftime("%H:%M:%S")
+        click.echo(f"{stamp} rebuilt{': ' + error if error else ''}", err=bool(error))
+
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C: stop the loops, not os._exit
+    folders = watched_folders(live.configs) or {p.resolve().parent for p in paths} or {Path.cwd() / "decks"}
+    try:
+        watch(live, folders, stop, built)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        server.shutdown()
+        server.server_close()
+    click.echo("Stopped.")
 
 
 @cli.command()

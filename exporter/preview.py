@@ -1,0 +1,272 @@
+"""``notedeck preview``: every card of a deck on one self-contained HTML page.
+
+The page shows each card as Anki shows it: the note type's own templates
+(:data:`exporter.package.FRONT` / :data:`~exporter.package.BACK`) filled with
+the same fields the package carries, styled by the same CSS. It needs no
+network: formulas are MathML (:mod:`exporter.mathml`) instead of MathJax,
+images are embedded as ``data:`` URLs, and a Content-Security-Policy forbids
+every other request. The page's own layout, styles and script live in
+``preview_page.html`` next to this module.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import mimetypes
+import re
+import string
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from cards import Card, NoteWarning
+from exporter.build import DeckCards, collect_cards, deck_name_for
+from exporter.config import DeckConfig
+from exporter.mathml import FormulaProblem, formulas_to_mathml
+
+_SECTION = re.compile(r"\{\{([#^])([^}]+)\}\}(.*?)\{\{/\2\}\}", re.DOTALL)
+_FIELD = re.compile(r"\{\{([^#^/}][^}]*)\}\}")
+_TAG = re.compile(r"<[^>]*>")
+_IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]*)(")', re.IGNORECASE)
+KIND_LABELS = {"basic": "basic", "multiple-choice": "multiple choice", "generated": "generated exercise"}
+
+
+@dataclass(frozen=True)
+class PreviewCard:
+    """One card as the page shows it."""
+
+    anchor: str
+    """Its element id on the page (``card-3``): warnings link to it."""
+    card: Card
+    deck: str
+    front: str
+    """The front side's HTML, as Anki renders the front template, formulas as MathML."""
+    back: str
+    problems: tuple[FormulaProblem, ...]
+    """Formulas the page could not render (flagged on the card)."""
+
+
+@dataclass(frozen=True)
+class PreviewWarning:
+    """A build warning with the place on the page (or in the notes) it concerns."""
+
+    warning: NoteWarning
+    href: str
+    """``#card-N`` when a card starts at the warning's line, else the notes file."""
+
+
+@dataclass(frozen=True)
+class DeckPreview:
+    """Everything the page shows of one deck."""
+
+    config: DeckConfig
+    cards: tuple[PreviewCard, ...]
+    warnings: tuple[PreviewWarning, ...]
+
+
+def render_template(template: str, fields: Mapping[str, str]) -> str:
+    """Fill an Anki card template: ``{{Field}}``, ``{{#Field}}…{{/Field}}``, ``{{^Field}}…{{/Field}}``.
+
+    The subset notedeck's note type uses. A section shows when its field is
+    not blank, as in Anki; fields are inserted as HTML, unescaped, as in Anki.
+    """
+
+    def section(match: re.Match[str]) -> str:
+        shown = bool(fields.get(match.group(2).strip(), "").strip())
+        return match.group(3) if shown == (match.group(1) == "#") else ""
+
+    previous = None
+    while previous != template:  # sections may nest
+        previous, template = template, _SECTION.sub(section, template)
+    return _FIELD.sub(lambda m: fields.get(m.group(1).strip(), ""), template)
+
+
+def card_sides(card: Card) -> tuple[str, str]:
+    """Front and back HTML of ``card`` through the package's note type templates."""
+    from exporter.package import BACK, FRONT
+
+    fields = {
+        "Question": card.question,
+        "Context": card.context,
+        "Answer": card.answer,
+        "Source": card.location,
+    }
+    front = render_template(FRONT, fields)
+    return front, render_template(BACK, {**fields, "FrontSide": front})
+
+
+def deck_preview(config: DeckConfig) -> DeckPreview:
+    """Parse the deck's notes (as ``build`` would) and lay out its cards and warnings."""
+    from exporter.regen import unique_keys
+
+    deck = collect_cards(config)
+    return preview_of(deck, (*deck.warnings, *unique_keys(deck.cards)[1]))
+
+
+def preview_of(deck: DeckCards, warnings: Sequence[NoteWarning]) -> DeckPreview:
+    """Lay out ``deck``'s cards; formulas that cannot render join the ``warnings``."""
+    images = {m.name: m.path for m in deck.media}
+    cards = []
+    found = list(warnings)
+    for i, card in enumerate(deck.cards, 1):
+        front, back = card_sides(card)
+        front, _ = formulas_to_mathml(_embed_images(front, images))
+        back, problems = formulas_to_mathml(_embed_images(back, images))
+        found += [NoteWarning(card.source, card.line, f"{p} — fix the formula") for p in problems]
+        cards.append(PreviewCard(f"card-{i}", card, deck_name_for(deck.config, card), front, back, problems))
+    first_at: dict[tuple[str, int], str] = {}
+    for shown in cards:
+        first_at.setdefault((shown.card.source, shown.card.line), shown.anchor)
+    linked = tuple(
+        PreviewWarning(w, f"#{first_at[(w.source, w.line)]}")
+        if (w.source, w.line) in first_at
+        else PreviewWarning(w, _file_url(deck.config.folder, w.source))
+        for w in found
+    )
+    return DeckPreview(deck.config, tuple(cards), linked)
+
+
+def formula_warnings(cards: Sequence[Card]) -> list[NoteWarning]:
+    """A warning for each formula of ``cards`` that cannot be rendered (for ``notedeck check``)."""
+    from exporter.mathml import formula_problems
+
+    return [
+        NoteWarning(card.source, card.line, f"{problem} — fix the formula")
+        for card in cards
+        for problem in formula_problems(card.question, card.context, card.answer)
+    ]
+
+
+def page_html(decks: Sequence[DeckPreview], *, live: bool = False, error: str = "") -> str:
+    """The whole page. ``live``: it polls the server for rebuilds; ``error``: shown at the top."""
+    from exporter.package import note_type_css
+
+    total = sum(len(d.cards) for d in decks)
+    tags = sorted({t for d in decks for c in d.cards for t in c.card.tags}, key=str.casefold)
+    return _page_template().substitute(
+        title=html.escape(" + ".join(d.config.name for d in decks) or "notedeck preview"),
+        card_css=note_type_css(),
+        summary=html.escape(f"{total} card{'s' if total != 1 else ''}"),
+        tag_options="".join(f'<option value="{html.escape(t)}">{html.escape(t)}</option>' for t in tags),
+        error=f'<div class="nd-error" role="alert">{html.escape(error)}</div>' if error else "",
+        warnings=_warnings_html(decks),
+        decks="".join(_deck_html(d) for d in decks),
+        live=json.dumps(live),
+    )
+
+
+def write_preview(configs: Sequence[DeckConfig], out: Path) -> tuple[Path, int, int]:
+    """Write the page of ``configs`` to ``out`` atomically; return ``(out, cards, warnings)``."""
+    decks = [deck_preview(config) for config in configs]
+    write_text_atomically(out, page_html(decks))
+    return out, sum(len(d.cards) for d in decks), sum(len(d.warnings) for d in decks)
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` by rename, so a browser never reads half a page."""
+    import os
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(name, 0o666 & ~mask)  # mkstemp's 0600 would hide the page from other users
+        os.replace(name, path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+
+
+@lru_cache(maxsize=1)
+def _page_template() -> string.Template:
+    text = resources.files("exporter").joinpath("preview_page.html").read_text(encoding="utf-8")
+    return string.Template(text)
+
+
+def _warnings_html(decks: Sequence[DeckPreview]) -> str:
+    items = [
+        f'<li><a href="{html.escape(w.href)}">{html.escape(f"{w.warning.source}:{w.warning.line}")}</a> '
+        f"{html.escape(w.warning.message)}</li>"
+        for d in decks
+        for w in d.warnings
+    ]
+    if not items:
+        return ""
+    n = len(items)
+    return (
+        f'<details class="nd-warnings" open><summary>{n} warning{"s" if n != 1 else ""}</summary>'
+        f"<ul>{''.join(items)}</ul></details>"
+    )
+
+
+def _deck_html(deck: DeckPreview) -> str:
+    chapters: dict[str, list[PreviewCard]] = {}
+    for shown in deck.cards:
+        chapters.setdefault(" › ".join(shown.card.chapter) or "(no chapter)", []).append(shown)
+    sections = "".join(
+        f'<section class="nd-chapter"><h3>{html.escape(name)} '
+        f'<span class="nd-count" data-total="{len(cards)}">{len(cards)}</span></h3>'
+        f"{''.join(_card_html(c, deck.config.folder) for c in cards)}</section>"
+        for name, cards in chapters.items()
+    )
+    return f'<section class="nd-deck"><h2>{html.escape(deck.config.name)}</h2>{sections}</section>'
+
+
+def _card_html(shown: PreviewCard, folder: Path) -> str:
+    card = shown.card
+    search = " ".join((_plain(card.context), _plain(card.question), _plain(card.answer), card.location))
+    flags = "".join(
+        f'<li class="nd-flag">{html.escape(str(p))}</li>' for p in shown.problems
+    )
+    generated = '<span class="nd-generated">generated exercise</span>' if card.kind == "generated" else ""
+    tags = " ".join(f'<span class="nd-tag">{html.escape(t)}</span>' for t in card.tags)
+    return (
+        f'<article class="nd-card" id="{shown.anchor}" data-kind="{html.escape(card.kind)}" '
+        f'data-tags="{html.escape(json.dumps(list(card.tags)))}" '
+        f'data-text="{html.escape(search.casefold())}">'
+        f'<div class="nd-meta"><a class="nd-source" href="{html.escape(_file_url(folder, card.source))}">'
+        f"{html.escape(card.location)}</a> "
+        f'<span class="nd-kind">{html.escape(KIND_LABELS.get(card.kind, card.kind))}</span> {generated}'
+        f'<span class="nd-tags">{tags}</span></div>'
+        f'{f"<ul class=nd-flags>{flags}</ul>" if flags else ""}'
+        '<div class="nd-sides">'
+        f'<div class="nd-side nd-front"><div class="nd-label">Front</div>'
+        f'<div class="card">{shown.front}</div></div>'
+        f'<div class="nd-side nd-back"><div class="nd-label">Back</div>'
+        f'<div class="card">{shown.back}</div></div>'
+        "</div></article>"
+    )
+
+
+def _file_url(folder: Path, source: str) -> str:
+    """A ``file://`` link to a notes file named relative to the deck's folder."""
+    path = Path(source)
+    return (path if path.is_absolute() else (folder / path)).resolve().as_uri()
+
+
+def _embed_images(fragment: str, images: Mapping[str, Path]) -> str:
+    """Packed images as ``data:`` URLs: the page works without the media folder or a network."""
+    if not images or "<img" not in fragment.lower():
+        return fragment
+
+    def embed(match: re.Match[str]) -> str:
+        path = images.get(html.unescape(match.group(2)))
+        if path is None:
+            return match.group(0)
+        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        return f"{match.group(1)}data:{kind};base64,{data}{match.group(3)}"
+
+    return _IMG_SRC.sub(embed, fragment)
+
+
+def _plain(fragment: str) -> str:
+    return " ".join(html.unescape(_TAG.sub(" ", fragment)).split())

@@ -1,0 +1,155 @@
+"""``notedeck preview`` without a browser: the page's content, Anki's own rendering as the oracle."""
+
+from __future__ import annotations
+
+import re
+import urllib.request
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from exporter.build import collect_cards
+from exporter.cli import cli, load_configs
+from exporter.mathml import formula_problems, formulas_to_mathml
+from exporter.preview import card_sides, deck_preview, page_html, render_template
+from tests.anki_engine import collection, import_package
+from tests.preview_support import write_preview_deck
+
+
+@pytest.fixture
+def deck(tmp_path: Path) -> Path:
+    return write_preview_deck(tmp_path)
+
+
+def test_card_sides_are_what_anki_renders_from_the_package(deck: Path, tmp_path: Path) -> None:
+    """The preview fills the note type's templates exactly as Anki does (fields, sections, FrontSide)."""
+    result = CliRunner().invoke(cli, ["build", str(deck), "--out", str(tmp_path / "out"), "--no-lock"])
+    assert result.exit_code == 0, result.output
+    (config,) = load_configs([deck])
+    cards = collect_cards(config).cards
+    by_question = {card.question: card_sides(card) for card in cards}
+    assert any(card.context for card in cards)  # the {{#Context}} section both ways
+    with collection(tmp_path / "col.anki2") as col:
+        import_package(col, tmp_path / "out" / "deck.apkg")
+        seen = 0
+        for cid in col.find_cards(""):
+            shown = col.get_card(cid)
+            front, back = by_question[shown.note()["Question"]]
+            assert shown.question().split("</style>", 1)[1] == front
+            assert shown.answer().split("</style>", 1)[1] == back
+            seen += 1
+    assert seen == len(cards)
+
+
+def test_template_sections_follow_anki_rules() -> None:
+    template = "{{#A}}[{{A}}]{{/A}}{{^A}}no A{{/A}}|{{B}}"
+    assert render_template(template, {"A": "x", "B": "<b>y</b>"}) == "[x]|<b>y</b>"
+    assert render_template(template, {"A": "  ", "B": ""}) == "no A|"
+
+
+def test_formulas_become_mathml_outside_code_only() -> None:
+    page, problems = formulas_to_mathml(
+        r'<p>\(a &lt; b\)</p><div class="math">\[\frac{1}{2}\]</div><pre>print("\(x\)")</pre>'
+    )
+    assert problems == ()
+    assert page.count("<math") == 2 and 'display="block"' in page
+    assert "<mo>&#x0003C;</mo>" in page  # the escaped < reached latex2mathml as <, and left escaped again
+    assert r'<pre>print("\(x\)")</pre>' in page
+
+
+@pytest.mark.parametrize(
+    ("tex", "reason"),
+    [
+        (r"\foo{x}", r"unknown command \foo"),
+        (r"x^{2", "a { without its }"),
+        (r"x}", "a } without its {"),
+        (r"\frac{a}{", "a { without its }"),
+        (r"\left( x \right", "latex2mathml: StopIteration"),
+    ],
+)
+def test_formulas_that_cannot_render_are_problems(tex: str, reason: str) -> None:
+    (problem,) = formula_problems(f"<p>\\({tex}\\)</p>")
+    assert (problem.tex, problem.reason) == (tex, reason)
+
+
+def test_check_reports_a_formula_that_cannot_render(deck: Path) -> None:
+    result = CliRunner().invoke(cli, ["check", str(deck)])
+    assert result.exit_code == 0, result.output
+    assert (
+        "notes/notes.md:15: formula \\(\\notacommand{x}\\) cannot be rendered "
+        "(unknown command \\notacommand) — fix the formula"
+    ) in result.stdout
+
+
+def test_page_groups_cards_by_chapter_and_links_them(deck: Path) -> None:
+    (config,) = load_configs([deck])
+    shown = deck_preview(config)
+    page = page_html([shown])
+    counts = re.findall(r'<h3>([^<]+) <span class="nd-count" data-total="(\d+)">', page)
+    assert counts == [("Basics", "3"), ("Models", str(len(shown.cards) - 3))]
+    notes_url = (deck.parent / "notes" / "notes.md").resolve().as_uri()
+    assert f'href="{notes_url}">notes/notes.md:3</a>' in page
+    assert page.count('class="nd-generated"') == sum(c.card.kind == "generated" for c in shown.cards) > 0
+    assert '<img src="data:image/png;base64,' in page  # the image travels inside the page
+
+
+def test_warnings_link_to_their_card_or_line(deck: Path) -> None:
+    (config,) = load_configs([deck])
+    shown = deck_preview(config)
+    links = {w.warning.line: w.href for w in shown.warnings}
+    broken = next(c for c in shown.cards if c.card.line == 15)
+    assert links[15] == f"#{broken.anchor}"  # the formula's card
+    assert links[19] == (deck.parent / "notes" / "notes.md").resolve().as_uri()  # no card: the file
+    assert [str(p) for p in broken.problems] == [
+        r"formula \(\notacommand{x}\) cannot be rendered (unknown command \notacommand)"
+    ]
+
+
+def test_preview_command_writes_one_page_without_network_references(deck: Path, tmp_path: Path) -> None:
+    out = tmp_path / "page" / "deck.html"
+    result = CliRunner().invoke(cli, ["preview", str(deck), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.endswith("deck.html: 9 cards, 2 warnings\n")
+    page = out.read_text(encoding="utf-8")
+    assert not re.search(r"""(?:src|href)=["']?(?:https?:)?//""", page)
+    assert "default-src 'none'" in page
+
+
+def test_preview_of_bad_notes_is_an_error_not_a_traceback(tmp_path: Path) -> None:
+    notes = tmp_path / "bad.md"
+    notes.write_bytes(b"\xff\xfe# UTF-16\n")
+    result = CliRunner().invoke(cli, ["preview", str(notes), "--out", str(tmp_path / "p.html")])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {notes}: UTF-16 text, not UTF-8")
+    assert not (tmp_path / "p.html").exists()
+
+
+def test_live_preview_shows_a_notes_error_and_recovers(deck: Path) -> None:
+    import threading
+
+    from exporter.preview_server import LivePreview, serve
+
+    live = LivePreview(lambda: load_configs([deck]))
+    assert live.rebuild() == ""
+    server = serve(live)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        notes = deck.parent / "notes" / "notes.md"
+        good = notes.read_text(encoding="utf-8")
+        notes.write_bytes(b"\x00" * 100)
+        error = live.rebuild()
+        assert error.endswith(
+            "binary data, not text (NUL byte at offset 0) — list only Markdown notes files in the deck"
+        )
+        page = urllib.request.urlopen(url + "/").read().decode()
+        assert 'class="nd-error"' in page and "binary data, not text" in page
+        assert urllib.request.urlopen(url + "/version").read() == b"2"
+        notes.write_text(good + "\n## What came back?\n\nThe cards.\n", encoding="utf-8")
+        assert live.rebuild() == ""
+        page = urllib.request.urlopen(url + "/").read().decode()
+        assert 'class="nd-error"' not in page and "What came back?" in page
+    finally:
+        server.shutdown()
+        server.server_close()
