@@ -391,9 +391,9 @@ def _watch_preview(paths: tuple[Path, ...], open_page: bool, port: int) -> None:
 
         webbrowser.open(url)
 
-    def built(error: str) -> None:
+    def built(error: str, seconds: float) -> None:
         stamp = time.strftime("%H:%M:%S")
-        click.echo(f"{stamp} rebuilt{': ' + error if error else ''}", err=bool(error))
+        click.echo(f"{stamp} page rebuilt in {seconds:.2f} s{': ' + error if error else ''}", err=bool(error))
 
     stop = threading.Event()
     signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C: stop the loops, not os._exit

@@ -32,6 +32,8 @@ _SECTION = re.compile(r"\{\{([#^])([^}]+)\}\}(.*?)\{\{/\2\}\}", re.DOTALL)
 _FIELD = re.compile(r"\{\{([^#^/}][^}]*)\}\}")
 _TAG = re.compile(r"<[^>]*>")
 _IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]*)(")', re.IGNORECASE)
+OPEN_WARNINGS = 5
+"""Up to this many warnings are listed open at the top; more are folded under their count."""
 KIND_LABELS = {"basic": "basic", "multiple-choice": "multiple choice", "generated": "generated exercise"}
 
 
@@ -141,8 +143,12 @@ def formula_warnings(cards: Sequence[Card]) -> list[NoteWarning]:
     ]
 
 
-def page_html(decks: Sequence[DeckPreview], *, live: bool = False, error: str = "") -> str:
-    """The whole page. ``live``: it polls the server for rebuilds; ``error``: shown at the top."""
+def page_html(decks: Sequence[DeckPreview], *, live: bool = False, version: int = 0, error: str = "") -> str:
+    """The whole page; ``error`` is shown at the top.
+
+    ``live``: served by ``--watch``, the page asks the server for a build after
+    ``version`` and reloads itself when one comes.
+    """
     from exporter.package import note_type_css
 
     total = sum(len(d.cards) for d in decks)
@@ -156,6 +162,7 @@ def page_html(decks: Sequence[DeckPreview], *, live: bool = False, error: str = 
         warnings=_warnings_html(decks),
         decks="".join(_deck_html(d) for d in decks),
         live=json.dumps(live),
+        version=str(version),
     )
 
 
@@ -201,8 +208,9 @@ def _warnings_html(decks: Sequence[DeckPreview]) -> str:
     if not items:
         return ""
     n = len(items)
+    opened = " open" if n <= OPEN_WARNINGS else ""  # a long list would push every card off a phone's screen
     return (
-        f'<details class="nd-warnings" open><summary>{n} warning{"s" if n != 1 else ""}</summary>'
+        f'<details class="nd-warnings"{opened}><summary>{n} warning{"s" if n != 1 else ""}</summary>'
         f"<ul>{''.join(items)}</ul></details>"
     )
 
@@ -226,7 +234,7 @@ def _card_html(shown: PreviewCard, folder: Path) -> str:
     flags = "".join(
         f'<li class="nd-flag">{html.escape(str(p))}</li>' for p in shown.problems
     )
-    generated = '<span class="nd-generated">generated exercise</span>' if card.kind == "generated" else ""
+    badge = "nd-kind nd-generated" if card.kind == "generated" else "nd-kind"  # generated: marked in colour
     tags = " ".join(f'<span class="nd-tag">{html.escape(t)}</span>' for t in card.tags)
     return (
         f'<article class="nd-card" id="{shown.anchor}" data-kind="{html.escape(card.kind)}" '
@@ -234,7 +242,7 @@ def _card_html(shown: PreviewCard, folder: Path) -> str:
         f'data-text="{html.escape(search.casefold())}">'
         f'<div class="nd-meta"><a class="nd-source" href="{html.escape(_file_url(folder, card.source))}">'
         f"{html.escape(card.location)}</a> "
-        f'<span class="nd-kind">{html.escape(KIND_LABELS.get(card.kind, card.kind))}</span> {generated}'
+        f'<span class="{badge}">{html.escape(KIND_LABELS.get(card.kind, card.kind))}</span> '
         f'<span class="nd-tags">{tags}</span></div>'
         f'{f"<ul class=nd-flags>{flags}</ul>" if flags else ""}'
         '<div class="nd-sides">'

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -24,12 +25,16 @@ WATCHED_SUFFIXES = frozenset(
 """Files whose save triggers a rebuild; the parse cache and editors' swap files are ignored."""
 
 
+LONG_POLL = 20.0
+"""Seconds a page's ``/version?after=N`` waits for a new build before answering the same N."""
+
+
 class LivePreview:
     """The current page and its build number, rebuilt on demand; safe to read from server threads."""
 
     def __init__(self, load: Callable[[], Sequence[DeckConfig]]) -> None:
         self._load = load
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self.version = 0
         self.page = b""
         self.configs: tuple[DeckConfig, ...] = ()
@@ -39,18 +44,26 @@ class LivePreview:
         """Build the page again from the notes; return the error shown, or ``""``."""
         from exporter.preview import deck_preview, page_html
 
+        version = self.version + 1  # only the watcher's thread builds
         try:
             configs = tuple(self._load())
-            page = page_html([deck_preview(c) for c in configs], live=True)
+            page = page_html([deck_preview(c) for c in configs], live=True, version=version)
             error = ""
         except Exception as exc:  # bad notes or deck file: shown on the page, the server goes on
             error = _message(exc)
-            page = page_html([], live=True, error=error)
+            page = page_html([], live=True, version=version, error=error)
             configs = self.configs
         with self._lock:
             self.page, self.configs, self.error = page.encode("utf-8"), configs, error
-            self.version += 1
+            self.version = version
+            self._lock.notify_all()
         return error
+
+    def wait_after(self, version: int, timeout: float) -> int:
+        """The build number once it is not ``version`` any more, or after ``timeout`` seconds."""
+        with self._lock:
+            self._lock.wait_for(lambda: self.version != version, timeout)
+            return self.version
 
     def snapshot(self) -> tuple[int, bytes]:
         """``(version, page)`` as one consistent pair."""
@@ -63,11 +76,12 @@ def serve(live: LivePreview, port: int = 0) -> ThreadingHTTPServer:
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            version, page = live.snapshot()
-            path = self.path.split("?", 1)[0]
+            path, _, query = self.path.partition("?")
             if path == "/":
-                self._send(200, "text/html; charset=utf-8", page)
+                self._send(200, "text/html; charset=utf-8", live.snapshot()[1])
             elif path == "/version":
+                after = query.removeprefix("after=")
+                version = live.wait_after(int(after), LONG_POLL) if after.isdigit() else live.snapshot()[0]
                 self._send(200, "text/plain", str(version).encode())
             else:
                 self._send(404, "text/plain", b"not found")
@@ -115,7 +129,7 @@ def watch(
     live: LivePreview,
     initial: Iterable[Path],
     stop: threading.Event,
-    on_build: Callable[[str], None],
+    on_build: Callable[[str, float], None],
 ) -> None:
     """Rebuild ``live`` on every relevant save until ``stop`` is set (or Ctrl-C).
 
@@ -136,7 +150,9 @@ def watch(
             rust_timeout=500,
             yield_on_timeout=False,
         ):
-            on_build(live.rebuild())
+            started = time.perf_counter()
+            error = live.rebuild()
+            on_build(error, time.perf_counter() - started)
             now = watched_folders(live.configs) or folders
             if now != folders:
                 folders = now

@@ -12,7 +12,7 @@ NOTES = r"""# Basics
 
 $$\sigma(z)_i = \frac{e^{z_i}}{\sum_j e^{z_j}}$$
 
-It turns scores into probabilities, like \(p \in [0, 1]\).
+It turns scores into probabilities, each $p \in [0, 1]$.
 
 ## What does this picture show?
 
@@ -34,6 +34,8 @@ Which layers have parameters?
 - ☒ Conv2D
 - ☒ Dense
 
+# Exercises
+
 ## Exercise 1
 
 ```python
@@ -49,7 +51,8 @@ What does the model output for one image?
 
 Ten scores, one per class.
 """
-"""Lines: softmax 3, picture 9, broken formula 15, unanswered 19, MCQ 23, exercise question 40."""
+"""Question lines: softmax 3, picture 9, bad formula 15, no answer 19, MCQ 23, model 34, exercise 42."""
+
 
 def red_png(size: int = 4) -> bytes:
     """A tiny valid PNG, made here rather than committed."""

@@ -87,10 +87,11 @@ def test_page_groups_cards_by_chapter_and_links_them(deck: Path) -> None:
     shown = deck_preview(config)
     page = page_html([shown])
     counts = re.findall(r'<h3>([^<]+) <span class="nd-count" data-total="(\d+)">', page)
-    assert counts == [("Basics", "3"), ("Models", str(len(shown.cards) - 3))]
+    assert counts == [("Basics", "3"), ("Models", "1"), ("Exercises", str(len(shown.cards) - 4))]
     notes_url = (deck.parent / "notes" / "notes.md").resolve().as_uri()
     assert f'href="{notes_url}">notes/notes.md:3</a>' in page
-    assert page.count('class="nd-generated"') == sum(c.card.kind == "generated" for c in shown.cards) > 0
+    generated = sum(c.card.kind == "generated" for c in shown.cards)
+    assert page.count('class="nd-kind nd-generated">generated exercise<') == generated > 0
     assert '<img src="data:image/png;base64,' in page  # the image travels inside the page
 
 
