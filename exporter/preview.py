@@ -32,6 +32,8 @@ _SECTION = re.compile(r"\{\{([#^])([^}]+)\}\}(.*?)\{\{/\2\}\}", re.DOTALL)
 _FIELD = re.compile(r"\{\{([^#^/}][^}]*)\}\}")
 _TAG = re.compile(r"<[^>]*>")
 _IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]*)(")', re.IGNORECASE)
+_REMOTE_IMG = re.compile(r'<img\b[^>]*?\bsrc="(?P<url>(?:https?:)?//[^"]*)"[^>]*>', re.IGNORECASE)
+_ALT = re.compile(r'\balt="([^"]*)"', re.IGNORECASE)
 OPEN_WARNINGS = 5
 """Up to this many warnings are listed open at the top; more are folded under their count."""
 KIND_LABELS = {"basic": "basic", "multiple-choice": "multiple choice", "generated": "generated exercise"}
@@ -261,8 +263,15 @@ def _file_url(folder: Path, source: str) -> str:
 
 
 def _embed_images(fragment: str, images: Mapping[str, Path]) -> str:
-    """Packed images as ``data:`` URLs: the page works without the media folder or a network."""
-    if not images or "<img" not in fragment.lower():
+    """Packed images as ``data:`` URLs: the page works without the media folder or a network.
+
+    A remote image (``https://…``), which Anki loads when the phone is online,
+    becomes a link saying so: the page itself never touches the network.
+    """
+    if "<img" not in fragment.lower():
+        return fragment
+    fragment = _REMOTE_IMG.sub(_remote_image, fragment)
+    if not images:
         return fragment
 
     def embed(match: re.Match[str]) -> str:
@@ -274,6 +283,16 @@ def _embed_images(fragment: str, images: Mapping[str, Path]) -> str:
         return f"{match.group(1)}data:{kind};base64,{data}{match.group(3)}"
 
     return _IMG_SRC.sub(embed, fragment)
+
+
+def _remote_image(match: re.Match[str]) -> str:
+    url = match.group("url")
+    alt = _ALT.search(match.group(0))
+    label = f"“{alt.group(1)}”, " if alt and alt.group(1) else ""
+    return (
+        f'<span class="nd-remote-image">[remote image {label}not loaded by the preview: '
+        f'<a href="{url}">{url}</a>]</span>'
+    )
 
 
 def _plain(fragment: str) -> str:

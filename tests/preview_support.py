@@ -18,7 +18,7 @@ It turns scores into probabilities, each $p \in [0, 1]$.
 
 ![a red dot](dot.png)
 
-A red dot.
+A red dot, not <img src="https://example.org/remote.png" alt="a remote picture">.
 
 ## Which symbol is this: $\notacommand{x}$?
 

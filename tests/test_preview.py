@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -93,6 +94,7 @@ def test_page_groups_cards_by_chapter_and_links_them(deck: Path) -> None:
     generated = sum(c.card.kind == "generated" for c in shown.cards)
     assert page.count('class="nd-kind nd-generated">generated exercise<') == generated > 0
     assert '<img src="data:image/png;base64,' in page  # the image travels inside the page
+    assert "<img src=\"https:" not in page and 'href="https://example.org/remote.png"' in page
 
 
 def test_warnings_link_to_their_card_or_line(deck: Path) -> None:
@@ -113,7 +115,8 @@ def test_preview_command_writes_one_page_without_network_references(deck: Path, 
     assert result.exit_code == 0, result.output
     assert result.stdout.endswith("deck.html: 9 cards, 2 warnings\n")
     page = out.read_text(encoding="utf-8")
-    assert not re.search(r"""(?:src|href)=["']?(?:https?:)?//""", page)
+    # Remote images become links; nothing on the page is fetched.
+    assert not re.search(r"""src=["']?(?:https?:)?//|url\(\s*["']?(?:https?:)?//|@import""", page)
     assert "default-src 'none'" in page
 
 
@@ -154,3 +157,62 @@ def test_live_preview_shows_a_notes_error_and_recovers(deck: Path) -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float = 15.0) -> None:
+    """Wait until ``condition()`` holds; a generous bound, not a speed goal."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_watch_rebuilds_on_saves_of_notes_and_deck_only(deck: Path) -> None:
+    import threading
+    import time
+
+    from exporter.preview_server import LivePreview, watch
+
+    live = LivePreview(lambda: load_configs([deck]))
+    live.rebuild()
+    stop = threading.Event()
+    builds: list[str] = []
+    watcher = threading.Thread(target=watch, args=(live, set(), stop, lambda e, s: builds.append(e)))
+    watcher.start()
+    try:
+        time.sleep(0.5)  # the watcher is up
+        notes = deck.parent / "notes" / "notes.md"
+        notes.write_text(notes.read_text(encoding="utf-8") + "\n## What is new?\n\nThis.\n", encoding="utf-8")
+        _wait_for(lambda: live.version == 2)
+        assert b"What is new?" in live.snapshot()[1]
+        deck.write_text(deck.read_text(encoding="utf-8") + "tags: [fresh]\n", encoding="utf-8")
+        _wait_for(lambda: live.version == 3)
+        assert b"Preview::Basics&quot;, &quot;fresh" in live.snapshot()[1]
+        # The parse cache the builds write, an editor's swap file, a stray text file: no rebuild.
+        (deck.parent / "notes" / ".notes.md.swp").write_bytes(b"swap")
+        (deck.parent / "notes" / "todo.txt").write_text("later", encoding="utf-8")
+        time.sleep(1.0)
+        assert live.version == 3 and builds == ["", ""]
+    finally:
+        stop.set()
+        watcher.join(timeout=10)
+    assert not watcher.is_alive()
+
+
+def test_preview_open_hands_the_page_to_the_browser(
+    deck: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[str] = []
+    monkeypatch.setattr("webbrowser.open", opened.append)
+    out = tmp_path / "p.html"
+    result = CliRunner().invoke(cli, ["preview", str(deck), "--out", str(out), "--open"])
+    assert result.exit_code == 0, result.output
+    assert opened == [out.resolve().as_uri()]
+
+
+def test_preview_watch_and_out_are_exclusive(deck: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["preview", str(deck), "--watch", "--out", str(tmp_path / "p.html")])
+    assert result.exit_code == 2
+    assert "--out and --watch cannot be used together" in result.output

@@ -156,6 +156,10 @@ def test_page_needs_no_network(phone: Any, page_url: str) -> None:
     assert [url for url in requested if not url.startswith("data:")] == [page_url]
     image = _card(phone, 9).locator(".nd-back img")
     assert image.evaluate("img => img.complete && img.naturalWidth") == 4
+    remote = _card(phone, 9).locator(".nd-back .nd-remote-image").text_content()
+    assert remote == (
+        "[remote image “a remote picture”, not loaded by the preview: https://example.org/remote.png]"
+    )
 
 
 def test_a_warning_links_to_its_card(phone: Any, page_url: str) -> None:
