@@ -398,6 +398,10 @@ def _watch_preview(paths: tuple[Path, ...], open_page: bool, port: int) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C: stop the loops, not os._exit
     folders = watched_folders(live.configs) or {p.resolve().parent for p in paths} or {Path.cwd() / "decks"}
+    folders = {folder for folder in folders if folder.is_dir()}
+    if not folders:
+        server.server_close()
+        raise NotedeckError(f"{first_error or 'nothing to watch'}", EXIT_USAGE)
     try:
         watch(live, folders, stop, built)
     except KeyboardInterrupt:

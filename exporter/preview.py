@@ -33,6 +33,7 @@ _FIELD = re.compile(r"\{\{([^#^/}][^}]*)\}\}")
 _TAG = re.compile(r"<[^>]*>")
 _IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]*)(")', re.IGNORECASE)
 _REMOTE_IMG = re.compile(r'<img\b[^>]*?\bsrc="(?P<url>(?:https?:)?//[^"]*)"[^>]*>', re.IGNORECASE)
+_NOT_IN_ID = re.compile(r"[^A-Za-z0-9_-]+")
 _ALT = re.compile(r'\balt="([^"]*)"', re.IGNORECASE)
 OPEN_WARNINGS = 5
 """Up to this many warnings are listed open at the top; more are folded under their count."""
@@ -44,7 +45,7 @@ class PreviewCard:
     """One card as the page shows it."""
 
     anchor: str
-    """Its element id on the page (``card-3``): warnings link to it."""
+    """Its element id on the page (``card-anndl-3``): warnings link to it."""
     card: Card
     deck: str
     front: str
@@ -60,7 +61,7 @@ class PreviewWarning:
 
     warning: NoteWarning
     href: str
-    """``#card-N`` when a card starts at the warning's line, else the notes file."""
+    """``#card-<deck>-N`` when a card starts at the warning's line, else the notes file."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,7 @@ def deck_preview(config: DeckConfig) -> DeckPreview:
 def preview_of(deck: DeckCards, warnings: Sequence[NoteWarning]) -> DeckPreview:
     """Lay out ``deck``'s cards; formulas that cannot render join the ``warnings``."""
     images = {m.name: m.path for m in deck.media}
+    prefix = "card-" + _NOT_IN_ID.sub("_", deck.config.stem)  # decks on one page have distinct stems
     cards = []
     found = list(warnings)
     for i, card in enumerate(deck.cards, 1):
@@ -121,7 +123,8 @@ def preview_of(deck: DeckCards, warnings: Sequence[NoteWarning]) -> DeckPreview:
         front, _ = formulas_to_mathml(_embed_images(front, images))
         back, problems = formulas_to_mathml(_embed_images(back, images))
         found += [NoteWarning(card.source, card.line, f"{p} — fix the formula") for p in problems]
-        cards.append(PreviewCard(f"card-{i}", card, deck_name_for(deck.config, card), front, back, problems))
+        deck_name = deck_name_for(deck.config, card)
+        cards.append(PreviewCard(f"{prefix}-{i}", card, deck_name, front, back, problems))
     first_at: dict[tuple[str, int], str] = {}
     for shown in cards:
         first_at.setdefault((shown.card.source, shown.card.line), shown.anchor)

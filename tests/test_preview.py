@@ -216,3 +216,14 @@ def test_preview_watch_and_out_are_exclusive(deck: Path, tmp_path: Path) -> None
     result = CliRunner().invoke(cli, ["preview", str(deck), "--watch", "--out", str(tmp_path / "p.html")])
     assert result.exit_code == 2
     assert "--out and --watch cannot be used together" in result.output
+
+
+def test_two_decks_on_one_page_have_distinct_card_anchors(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.md").write_text(f"# {name}\n\n## Why {name}?\n\nBecause.\n", encoding="utf-8")
+    out = tmp_path / "both.html"
+    decks = [str(tmp_path / "a.md"), str(tmp_path / "b.md")]
+    result = CliRunner().invoke(cli, ["preview", *decks, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    ids = re.findall(r'<article class="nd-card" id="([^"]+)"', out.read_text(encoding="utf-8"))
+    assert ids == ["card-a-1", "card-b-1"]

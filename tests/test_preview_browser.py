@@ -178,6 +178,7 @@ def test_a_warning_links_to_its_card(phone: Any, page_url: str) -> None:
 def test_screenshot_of_each_kind_of_card(phone: Any, page_url: str, name: str, line: int, kind: str) -> None:
     """One picture per kind of card at phone width, for a reviewer (``build/preview-screenshots/``)."""
     phone.goto(page_url)
+    phone.add_style_tag(content=".nd-bar { position: static; }")  # the sticky bar would cover tall cards
     card = _card(phone, line, kind)
     card.scroll_into_view_if_needed()
     box = card.bounding_box()
