@@ -30,7 +30,6 @@ from exporter.mathml import FormulaProblem, formulas_to_mathml
 
 _SECTION = re.compile(r"\{\{([#^])([^}]+)\}\}(.*?)\{\{/\2\}\}", re.DOTALL)
 _FIELD = re.compile(r"\{\{([^#^/}][^}]*)\}\}")
-_TAG = re.compile(r"<[^>]*>")
 _IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]*)(")', re.IGNORECASE)
 _REMOTE_IMG = re.compile(r'<img\b[^>]*?\bsrc="(?P<url>(?:https?:)?//[^"]*)"[^>]*>', re.IGNORECASE)
 _NOT_IN_ID = re.compile(r"[^A-Za-z0-9_-]+")
@@ -235,7 +234,6 @@ def _deck_html(deck: DeckPreview) -> str:
 
 def _card_html(shown: PreviewCard, folder: Path) -> str:
     card = shown.card
-    search = " ".join((_plain(card.context), _plain(card.question), _plain(card.answer), card.location))
     flags = "".join(
         f'<li class="nd-flag">{html.escape(str(p))}</li>' for p in shown.problems
     )
@@ -243,8 +241,7 @@ def _card_html(shown: PreviewCard, folder: Path) -> str:
     tags = " ".join(f'<span class="nd-tag">{html.escape(t)}</span>' for t in card.tags)
     return (
         f'<article class="nd-card" id="{shown.anchor}" data-kind="{html.escape(card.kind)}" '
-        f'data-tags="{html.escape(json.dumps(list(card.tags)))}" '
-        f'data-text="{html.escape(search.casefold())}">'
+        f'data-tags="{html.escape(json.dumps(list(card.tags)))}">'
         f'<div class="nd-meta"><a class="nd-source" href="{html.escape(_file_url(folder, card.source))}">'
         f"{html.escape(card.location)}</a> "
         f'<span class="{badge}">{html.escape(KIND_LABELS.get(card.kind, card.kind))}</span> '
@@ -297,6 +294,3 @@ def _remote_image(match: re.Match[str]) -> str:
         f'<a href="{url}">{url}</a>]</span>'
     )
 
-
-def _plain(fragment: str) -> str:
-    return " ".join(html.unescape(_TAG.sub(" ", fragment)).split())

@@ -117,6 +117,8 @@ def test_filter_hides_and_shows_cards(phone: Any, page_url: str) -> None:
     assert _visible_cards(phone) == ["notes/notes.md:3"]
     assert phone.locator("#nd-shown").inner_text() == "1 of 9 cards"
     assert phone.locator("section.nd-chapter:has(h3:text('Models'))").evaluate("s => !s.checkVisibility()")
+    phone.fill("#nd-text", "notes.md:23")
+    assert _visible_cards(phone) == ["notes/notes.md:23"]
     phone.fill("#nd-text", "")
     assert _visible_cards(phone) == every
     phone.select_option("#nd-kind", "generated")
