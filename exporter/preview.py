@@ -24,7 +24,7 @@ from importlib import resources
 from pathlib import Path
 
 from cards import Card, NoteWarning
-from exporter.build import DeckCards, collect_cards, deck_name_for
+from exporter.build import DeckCards, collect_cards
 from exporter.config import DeckConfig
 from exporter.mathml import FormulaProblem, formulas_to_mathml
 
@@ -46,7 +46,6 @@ class PreviewCard:
     anchor: str
     """Its element id on the page (``card-anndl-3``): warnings link to it."""
     card: Card
-    deck: str
     front: str
     """The front side's HTML, as Anki renders the front template, formulas as MathML."""
     back: str
@@ -121,9 +120,8 @@ def preview_of(deck: DeckCards, warnings: Sequence[NoteWarning]) -> DeckPreview:
         front, back = card_sides(card)
         front, _ = formulas_to_mathml(_embed_images(front, images))
         back, problems = formulas_to_mathml(_embed_images(back, images))
-        found += [NoteWarning(card.source, card.line, f"{p} — fix the formula") for p in problems]
-        deck_name = deck_name_for(deck.config, card)
-        cards.append(PreviewCard(f"{prefix}-{i}", card, deck_name, front, back, problems))
+        found += [_formula_warning(card, p) for p in problems]
+        cards.append(PreviewCard(f"{prefix}-{i}", card, front, back, problems))
     first_at: dict[tuple[str, int], str] = {}
     for shown in cards:
         first_at.setdefault((shown.card.source, shown.card.line), shown.anchor)
@@ -141,10 +139,14 @@ def formula_warnings(cards: Sequence[Card]) -> list[NoteWarning]:
     from exporter.mathml import formula_problems
 
     return [
-        NoteWarning(card.source, card.line, f"{problem} — fix the formula")
+        _formula_warning(card, problem)
         for card in cards
         for problem in formula_problems(card.question, card.context, card.answer)
     ]
+
+
+def _formula_warning(card: Card, problem: FormulaProblem) -> NoteWarning:
+    return NoteWarning(card.source, card.line, f"{problem} — fix the formula")
 
 
 def page_html(decks: Sequence[DeckPreview], *, live: bool = False, version: int = 0, error: str = "") -> str:

@@ -26,7 +26,12 @@ def browser() -> Iterator[Any]:
     """One headless Chromium for a test module."""
     executable = chromium_path()
     if executable is None:
-        pytest.skip("Chromium is not installed (apt-get install chromium; .ci/run does it)")
+        wanted = os.environ.get("NOTEDECK_CHROMIUM")
+        pytest.skip(
+            f"no Chromium at NOTEDECK_CHROMIUM={wanted}"
+            if wanted
+            else "Chromium is not installed (apt-get install chromium; .ci/run does it)"
+        )
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
