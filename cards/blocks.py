@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from markdown_it.token import Token
 
+from cards.signals import is_decoration
+
 _CODE_LINE = re.compile(r"^[A-Za-z_][\w.\\]*\s*(?:=|\+=|\()\s*\S")
 
 
@@ -114,7 +116,9 @@ def is_link_only(children: Sequence[Token]) -> bool:
 
 
 def _visible(child: Token) -> bool:
-    if child.type in ("text", "code_inline"):
+    if child.type == "text":
+        return not is_decoration(child.content)  # ``:arrow_up_small:[Back to contents](#toc)``
+    if child.type == "code_inline":
         return bool(child.content.strip())
     return child.type in ("image", "math_inline", "math_inline_double")
 

@@ -275,3 +275,89 @@ def _from_solution_words(
         if pieces and len(found) * 2 >= len(pieces):
             return sorted(set(found))
     return []
+
+
+_LETTER = re.compile(r"^\s*([A-Ha-h])\s*[.)]\s+")
+_ANSWER_LETTERS = re.compile(
+    r"(?:correct\s+answers?|right\s+answers?|answers?|solutions?|risposta(?:\s+corretta)?|soluzione|"
+    r"lösung|antwort|respuesta(?:\s+correcta)?|réponse(?:\s+correcte)?|ответ)\s*[:：]\s*"
+    r"([A-H](?:\s*(?:,|&|\+|/|\band\b|\be\b|\bund\b|\by\b|\bet\b)\s*[A-H])*)\b",
+    re.IGNORECASE,
+)
+_TAGS = re.compile(r"<[^>]*>")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A multiple-choice question written inside one list item: its options and what follows."""
+
+    options: list[Option]
+    correct: list[int]
+    rest: list[Block]
+    """The item's blocks after the options, minus a block that only names the letters."""
+    solution: str = ""
+    """The author's ``Correct answer: B`` line, when it came from such a block."""
+
+
+def lettered_options(tokens: Sequence[Token], block: Block) -> list[Option] | None:
+    """``- A. …`` ``- B. …``: a list whose items are lettered in order, or None."""
+    if block.kind not in ("bullet_list", "ordered_list"):
+        return None
+    items = _item_inlines(tokens, block)
+    letters = []
+    for children, _ in items:
+        head = children[0] if children else None
+        match = _LETTER.match(head.content) if head is not None and head.type == "text" else None
+        if match is None:
+            return None
+        letters.append(match.group(1).upper())
+    if len(letters) < 2 or "".join(letters) != "ABCDEFGH"[: len(letters)]:
+        return None
+    return [_plain_option(children) for children, _ in items]
+
+
+def answer_letters(text: str, count: int) -> list[int]:
+    """``Correct answer: B, D`` → ``[1, 3]`` (empty when no such line names valid letters)."""
+    match = _ANSWER_LETTERS.search(text)
+    if match is None:
+        return []
+    found = sorted({"ABCDEFGH".index(ch.upper()) for ch in re.findall(r"[A-Ha-h]\b", match.group(1))})
+    return found if found and found[-1] < count else []
+
+
+def item_choice(tokens: Sequence[Token], blocks: Sequence[Block]) -> Choice | None:
+    """The options of a numbered question item and the correct ones, if both are there.
+
+    Options are ticked boxes (``- [x]``) or lettered (``- A. …``) with a
+    ``Correct answer: B`` line after them (also inside a ``<details>`` block).
+    """
+    for k, block in enumerate(blocks):
+        options = options_of(tokens, block) or lettered_options(tokens, block)
+        if not options:
+            continue
+        rest = list(blocks[k + 1 :])
+        correct = [i for i, o in enumerate(options) if o.checked]
+        solution = ""
+        if not correct:
+            for j, later in enumerate(rest):
+                text = _block_text(tokens, later)
+                correct = answer_letters(text, len(options))
+                if correct:
+                    if _only_letters(text):  # a folded ``<details>`` with just the letters
+                        del rest[j]
+                        solution = clean(_ANSWER_LETTERS.search(text).group(0))  # type: ignore[union-attr]
+                    break
+        return Choice(options, correct, rest, solution) if correct else None
+    return None
+
+
+def _block_text(tokens: Sequence[Token], block: Block) -> str:
+    if block.kind == "html_block":
+        return _TAGS.sub(" ", tokens[block.start].content)
+    return block.text
+
+
+def _only_letters(text: str) -> bool:
+    """The block says nothing but which letters are correct (``Answer`` summary included)."""
+    rest = _ANSWER_LETTERS.sub("", text)
+    return not re.sub(r"(?i)\b(?:answers?|show|risposta|lösung|solution)\b", "", rest).strip()

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from markdown_it.token import Token
 
-from cards.blocks import Block, inline_lines, is_link_only, plain_text
+from cards import mcq
+from cards.blocks import Block, inline_lines, is_link_only, plain_text, split_blocks
 from cards.questions import asks_heading, clean, is_answer_label
 from cards.render import render_inline, render_tokens
 
@@ -91,10 +92,18 @@ def is_question_list(tokens: Sequence[Token], block: Block) -> bool:
         return False
     if all(i.inline is not None and is_link_only(i.inline.children or ()) for i in items):
         return False
-    asking = [i for i in items if asks_heading(i.plain)]
+    asking = [i for i in items if asks_heading(i.plain) or _holds_choice(tokens, i)]
     if block.kind == "bullet_list" and not all(i.rest < i.end for i in asking):
         return False
     return len(asking) >= 2 and len(asking) * 2 >= len(items)
+
+
+def _holds_choice(tokens: Sequence[Token], item: Item) -> bool:
+    """The item carries its own options and their solution (a quiz stem need not ask)."""
+    if item.rest >= item.end:
+        return False
+    inner = tokens[item.rest : item.end]
+    return mcq.item_choice(inner, split_blocks(inner)) is not None
 
 
 def item_html(tokens: Sequence[Token], item: Item, env: dict[str, object]) -> str:

@@ -36,10 +36,12 @@ from typing import Literal
 import yaml
 from markdown_it.token import Token
 
-from cards import mcq, numbered
+from cards import glossary, mcq, numbered
 from cards.blocks import Block, block_is_link_only, looks_like_code_line, plain_text, split_blocks
+from cards.conventions import Conventions, Evidence, Reading, combine, decide, read_conventions
 from cards.formulas import formula_problems
 from cards.ids import normalise_question
+from cards.lexicon import EXERCISE_HEADINGS, alternation
 from cards.model import Card, CardKind, CodeBlock, NoteWarning, ParseResult
 from cards.oddities import fence_is_closed, structure_problems
 from cards.questions import (
@@ -60,13 +62,21 @@ from cards.questions import (
     is_subheading_name,
 )
 from cards.render import markdown_parser, render_inline, render_tokens
+from cards.signals import is_decoration
+from cards.solutions import find_solutions
 
 _DIRECTIVE = re.compile(r"^<!--\s*(no-card|card(?:\s+id\s*:\s*([^\s>]+?))?)\s*-->\s*$", re.IGNORECASE)
 _LINE_ENDINGS = re.compile(r"\r\n?")
+_FOLD = re.compile(
+    r"^\s*(?:<details[^>]*>\s*(?:<summary[^>]*>[^<]{0,80}</summary>)?\s*(?:<p>)?|(?:</p>)?\s*</details>)\s*$",
+    re.IGNORECASE,
+)
+"""``<details><summary>show</summary>`` and ``</details>`` lines around an answer written in Markdown."""
+_EXERCISE = re.compile(rf"^(?:{alternation(EXERCISE_HEADINGS)})\b", re.IGNORECASE)
 _NO_ANSWER = "write the answer below it or add <!-- no-card -->"
 _CODE_BLOCKS = frozenset({"fence", "code_block"})
 
-DraftKind = Literal["heading", "paragraph", "group"]
+DraftKind = Literal["heading", "paragraph", "group", "quote"]
 
 
 def parse_notes(text: str, *, source: str, deck: str = "") -> list[Card]:
@@ -135,6 +145,8 @@ class SectionJob:
     """0-based line where the next section starts (None for the last section)."""
     chapter: tuple[str, ...]
     """The chapter the section is expected to start in (checked when merging)."""
+    conventions: Conventions | None = None
+    """The whole document's conventions, once known (None: decide from the section alone)."""
 
 
 @dataclass(frozen=True)
@@ -154,6 +166,9 @@ class Section:
     chapter_out: tuple[str, ...]
     keys: frozenset[str]
     """Identity keys used (a key seen in two sections would be a duplicate)."""
+    evidence: Evidence
+    conventions: Conventions
+    """What the section alone showed and decided (the whole document must decide the same)."""
 
 
 def split_document(text: str, parts: int) -> list[SectionJob]:
@@ -201,6 +216,8 @@ def parse_section(job: SectionJob, *, source: str, deck: str = "") -> Section:
                 if token.map is not None:
                     token.map = [token.map[0] + job.first_line, token.map[1] + job.first_line]
         walker = _Walker(tokens, source, deck, job.chapter)
+        if job.conventions is not None:
+            walker.reading = replace(walker.reading, conventions=job.conventions)
         first = walker.blocks[0] if walker.blocks else None
         starts_clean = (
             first is not None and first.kind == "heading" and first.level == 2 and asks_heading(first.text)
@@ -222,6 +239,8 @@ def parse_section(job: SectionJob, *, source: str, deck: str = "") -> Section:
             job.chapter,
             walker.chapter,
             frozenset((*walker.keys, *(card.key for card in walker.cards))),
+            walker.reading.evidence,
+            walker.reading.conventions,
         )
 
 
@@ -265,6 +284,8 @@ def merge_sections(sections: Sequence[Section]) -> ParseResult | None:
     for before, after in itertools.pairwise(sections):
         if not (before.ends_clean and after.starts_clean and before.chapter_out == after.chapter_in):
             return None
+    if any(section.conventions != whole_conventions(sections) for section in sections):
+        return None  # a section read the author's conventions differently from the whole document
     seen: set[str] = set()
     for section in sections:
         if section.keys & seen:
@@ -283,6 +304,17 @@ def merge_sections(sections: Sequence[Section]) -> ParseResult | None:
     )
 
 
+def whole_conventions(sections: Sequence[Section]) -> Conventions:
+    """The conventions the whole document shows, from what its sections showed."""
+    return decide(combine([section.evidence for section in sections]))
+
+
+def document_conventions(text: str) -> list[str]:
+    """The names of the conventions the reader detects in ``text`` (for ``notedeck check``)."""
+    tokens = markdown_parser().parse(_LINE_ENDINGS.sub("\n", text.removeprefix("\ufeff")))
+    return read_conventions(tokens, split_blocks(tokens)).names()
+
+
 def chapter_tag(deck: str, chapter: Sequence[str]) -> str:
     """Return the Anki tag of a chapter: ``Deck::Chapter`` with no spaces."""
     parts = [p for p in (deck, *chapter) if p.strip()]
@@ -295,6 +327,8 @@ class _Section:
 
     level: int
     question: bool = False
+    heading: Block | None = None
+    """The heading that opened the section (quoted sub-questions show it as context)."""
     """Opened by a question heading (its body is an answer, not an exercise)."""
     setup: list[Block] | None = None
     """What the section shows before its questions; None: the enclosing section's."""
@@ -326,6 +360,10 @@ class _Draft:
     """The questions of a numbered question list (kind ``group``)."""
     pinned: str = ""
     skip: bool = False
+    inferred: bool = False
+    """A question by the document's convention only: no warning when it has no answer."""
+    scope: str = ""
+    """The heading a quoted sub-question belongs to (part of its identity)."""
     env: dict[str, object] = field(default_factory=dict)
     """Render environment: collects the media of the question and answer."""
 
@@ -334,10 +372,19 @@ class _Walker:
     """One pass over the blocks of a document, producing cards and warnings."""
 
     def __init__(
-        self, tokens: Sequence[Token], source: str, deck: str, chapter: tuple[str, ...] = ()
+        self,
+        tokens: Sequence[Token],
+        source: str,
+        deck: str,
+        chapter: tuple[str, ...] = (),
+        reading: Reading | None = None,
     ) -> None:
         self.tokens = tokens
         self.blocks = split_blocks(tokens)
+        self.reading = reading if reading is not None else read_conventions(tokens, self.blocks)
+        """How this document's author marks questions (decided before the walk)."""
+        self.solutions = find_solutions(tokens, self.blocks)
+        """An exam sheet's solutions part, paired with its lettered questions."""
         self.source = source
         self.deck = deck
         self.cards: list[Card] = []
@@ -398,6 +445,10 @@ class _Walker:
     def _step(self, i: int) -> int:
         block = self.blocks[i]
         kind = block.kind
+        solutions = self.solutions
+        if solutions is not None and solutions.start <= i < solutions.end:
+            self._close()  # the solutions part answers the questions above it: no cards of its own
+            return i + 1
         if kind == "front_matter":
             self._front_matter(block)
         elif kind == "html_block" and self._directive(block):
@@ -406,6 +457,11 @@ class _Walker:
             return self._heading(i, block)
         elif kind == "paragraph":
             return self._paragraph(i, block)
+        elif kind == "blockquote" and self.reading.quote_is_question(i):
+            self.force = False
+            return self._quoted(i, block)
+        elif kind in ("ordered_list", "bullet_list") and self.draft is None and self._glossary(block):
+            self.force = False
         elif kind in ("ordered_list", "bullet_list") and numbered.is_question_list(self.tokens, block):
             self.force = False
             self._group(block)
@@ -454,12 +510,21 @@ class _Walker:
         if block.level <= 2 and block.line:
             self.stops.append(block.line - 1)
         draft = self.draft
+        if draft is not None and draft.kind == "quote" and not is_subheading_name(block.text):
+            self._close()
+            draft = None
         nested = draft is not None and self._deeper(draft, block.level)
-        if forced or asks_heading(block.text, nested=nested):
+        inferred = (
+            not nested
+            and self.reading.heading_is_question(i, block)
+            and not is_subheading_name(block.text)
+            and not asks_heading(block.text)
+        )
+        if forced or inferred or asks_heading(block.text, nested=nested):
             if draft is not None and nested and contained(block.text, draft.plain):
                 draft.answer.append(block)
                 return i + 1
-            return self._question(i, block, forced=forced)
+            return self._question(i, block, forced=forced, inferred=inferred)
         if draft is not None and (
             nested or is_subheading_name(block.text) or contained(block.text, draft.plain)
         ):
@@ -470,7 +535,7 @@ class _Walker:
             self.sections[-1].collecting = False
             return i + 1
         self._pop_sections(block.level, keep_exercise=False)
-        self.sections.append(_Section(block.level))
+        self.sections.append(_Section(block.level, heading=block))
         return i + 1
 
     def _chapter(self, i: int, block: Block) -> None:
@@ -506,9 +571,22 @@ class _Walker:
         sections = self.sections
         while len(sections) > 1 and sections[-1].level >= level:
             top = sections[-1]
-            if keep_exercise and top.level == level and not top.question and top.setup:
+            if keep_exercise and top.level == level and not top.question and self._opens_run(top):
                 break
             sections.pop()
+
+    def _opens_run(self, section: _Section) -> bool:
+        """A sibling ``## Exercise`` or a setup saying "answer the following questions".
+
+        Such a section's setup is context for the question headings after it at
+        its level. Any other section's setup is context only inside it: a
+        question heading beside a topic is not part of it.
+        """
+        if not section.setup:
+            return False
+        if section.heading is not None and _EXERCISE.match(clean(section.heading.text)):
+            return True
+        return any(b.kind == "paragraph" and is_instruction(b.text) for b in section.setup)
 
     # -- paragraphs -----------------------------------------------------------------------
 
@@ -518,6 +596,12 @@ class _Walker:
             return i + 1
         forced, self.force = self.force, False
         draft = self.draft
+        solved = self.solutions.answers.get(i) if self.solutions is not None else None
+        if solved is not None:  # ``b)`` with its solution in the sheet's solutions part
+            j = self._question(i, block, forced=forced)
+            if self.draft is not None:
+                self.draft.answer.extend(solved)
+            return j
         if forced or asks_paragraph(text):
             if draft is not None and not forced and (contained(text, draft.plain) or follows_up(text)):
                 draft.answer.append(block)
@@ -562,35 +646,85 @@ class _Walker:
     def _setup_worthy(self, block: Block) -> bool:
         if block.kind in ("hr", "html_block", "comment") or block.blank:
             return False
+        if block.kind == "paragraph" and is_decoration(block.text):
+            return False
         if block.kind == "paragraph" and (is_bare_number(block.text) or is_point_value(block.text)):
             return False
         return not block_is_link_only(self.tokens, block)
 
     def _setup(self, *, heading: bool = False) -> list[Block]:
-        """The context of a question asked now: the nearest exercise's setup.
+        """The context of a question asked now: the setup of the exercise it belongs to.
 
-        A chapter's own introduction is context only for paragraph questions
-        written directly under it, never for question headings.
+        A section's setup is context for the paragraph questions written
+        directly in it. For a question in a section below (a heading question,
+        or any question under a sub-heading) it is context only when it sets
+        up an exercise (:meth:`_is_exercise`): a topic's introduction is not.
+        A chapter's own introduction is never context for question headings.
         """
         passed_question = heading
+        own = not heading
         for section in reversed(self.sections):
             if section.question:
-                passed_question = True
+                passed_question, own = True, False
                 continue
             if section.level == 1 and passed_question:
                 return []
             if section.setup is not None:
-                return list(section.setup)
+                return list(section.setup) if own or self._is_exercise(section) else []
+            own = False
         return []
+
+    def _is_exercise(self, section: _Section) -> bool:
+        """A setup that questions refer to: code, a figure, a formula, a table or an instruction."""
+        return self._opens_run(section) or any(
+            b.kind in ("fence", "code_block", "math_block", "table") or self._has_image(b)
+            for b in section.setup or ()
+        )
+
+    def _has_image(self, block: Block) -> bool:
+        return any(
+            t.type == "inline" and any(c.type == "image" for c in t.children or ())
+            for t in self.tokens[block.start : block.end]
+        )
 
     # -- questions ------------------------------------------------------------------------
 
-    def _question(self, i: int, block: Block, *, forced: bool) -> int:
+    def _quoted(self, i: int, block: Block) -> int:
+        """``> Main benefits`` under ``## Static scheduling``: a sub-question of that heading.
+
+        The heading is the card's context and part of its identity, since the
+        same sub-question comes back under every heading.
+        """
+        self._close()
+        heading = next((s.heading for s in reversed(self.sections) if s.heading is not None), None)
+        context = self._setup()
+        self.sections[-1].collecting = False
+        if heading is not None and heading not in context:
+            context.insert(0, heading)
+        inline = self.tokens[block.start + 2]
+        env: dict[str, object] = {}
+        self.draft = _Draft(
+            kind="quote",
+            question=render_inline(inline.children or (), env),
+            plain=clean(plain_text(inline.children or ())),
+            line=block.line,
+            level=0,
+            context=context,
+            pinned=self.pinned,
+            skip=self.skip,
+            scope=clean(heading.text) if heading is not None else "",
+            env=env,
+        )
+        self.pinned, self.skip = "", False
+        return i + 1
+
+    def _question(self, i: int, block: Block, *, forced: bool, inferred: bool = False) -> int:
         self._close()
         if block.kind == "heading":
             self._pop_sections(block.level, keep_exercise=True)
             context = self._setup(heading=True)
-            self.sections.append(_Section(block.level, question=True, setup=None, collecting=False))
+            section = _Section(block.level, question=True, heading=block, setup=None, collecting=False)
+            self.sections.append(section)
         else:
             context = self._setup()
             self.sections[-1].collecting = False
@@ -607,6 +741,7 @@ class _Walker:
             context=context,
             pinned=self.pinned,
             skip=self.skip,
+            inferred=inferred,
             env=env,
         )
         self.pinned, self.skip = "", False
@@ -661,6 +796,23 @@ class _Walker:
         while j < len(self.blocks) and self.blocks[j].blank:
             j += 1
         return j < len(self.blocks) and bool(mcq.options_of(self.tokens, self.blocks[j]))
+
+    def _glossary(self, block: Block) -> bool:
+        """A glossary list outside any answer: one card per term (see :mod:`cards.glossary`)."""
+        found = glossary.entries(self.tokens, block)
+        if not found:
+            return False
+        skip, self.pinned, self.skip = self.skip, "", False
+        self.sections[-1].collecting = False
+        for entry in found if not skip else ():
+            env: dict[str, object] = {}
+            nested = self.tokens[entry.start + 4 : entry.end]  # after the item's first paragraph
+            answer = render_inline(entry.definition, env)
+            if nested:
+                answer = f"<p>{answer}</p>\n{render_tokens(nested, env)}"
+            draft = _Draft("paragraph", render_inline(entry.term, env), entry.plain, entry.line, 0, [])
+            self._emit(draft, draft.question, answer, "basic", env)
+        return True
 
     def _group(self, block: Block) -> None:
         draft = self.draft
@@ -754,10 +906,30 @@ class _Walker:
                 if asks_heading(item.plain):  # a remark among the questions is no card
                     self._warn(item.line, f"question {item.number} has no answer — {_NO_ANSWER}")
                 continue
+            question = numbered.item_html(self.tokens, item, item_env)
+            choice = self._item_choice(item, item_env)
+            if choice is not None:
+                front, answer = choice[0].replace("{question}", question), choice[1]
+                self._emit(single, front, answer, "multiple-choice", item_env)
+                continue
             if not self._answer_ok(single, answer, []):
                 continue
-            question = numbered.item_html(self.tokens, item, item_env)
             self._emit(single, question, answer, "basic", item_env)
+
+    def _item_choice(self, item: numbered.Item, env: dict[str, object]) -> tuple[str, str] | None:
+        """Front template and back of a numbered item that holds its own options, or None."""
+        if item.rest >= item.end:
+            return None
+        inner = self.tokens[item.rest : item.end]
+        choice = mcq.item_choice(inner, split_blocks(inner))
+        if choice is None:
+            return None
+        front = "<p>{question}</p>\n" + mcq.options_html(choice.options)
+        rest = "\n".join(render_tokens(inner[b.start : b.end], env) for b in choice.rest)
+        if choice.solution:
+            rest = f"<p>{_escape(choice.solution)}</p>\n{rest}"
+        back = (mcq.options_html(choice.options, choice.correct) + "\n" + rest).strip()
+        return front, back
 
     def _finish_unpaired(self, draft: _Draft, had_units: bool) -> None:
         if had_units:
@@ -774,7 +946,8 @@ class _Walker:
     def _answer_ok(self, draft: _Draft, answer: str, blocks: Sequence[Block]) -> bool:
         """False (with a warning) for an empty, link-only or placeholder answer."""
         if not answer.strip():
-            self._warn(draft.line, f"question has no answer — {_NO_ANSWER}")
+            if not draft.inferred:
+                self._warn(draft.line, f"question has no answer — {_NO_ANSWER}")
             return False
         meaningful = [b for b in blocks if not b.blank and b.kind not in ("hr", "html_block")]
         if meaningful and all(block_is_link_only(self.tokens, b) for b in meaningful):
@@ -788,7 +961,9 @@ class _Walker:
 
     def _emit(self, draft: _Draft, front: str, answer: str, kind: CardKind, env: dict[str, object]) -> None:
         context, context_media = self._context_html(draft.context)
-        key = draft.pinned or normalise_question(draft.plain)
+        key = draft.pinned or normalise_question(
+            f"{draft.scope} › {draft.plain}" if draft.scope else draft.plain
+        )
         seen = self.keys.get(key)
         if seen is not None:
             self.keys[key] = seen + 1
@@ -872,8 +1047,11 @@ class _Walker:
                 return '<hr class="alternative">'
         elif block.kind == "comment":
             return f"<p><code>{_escape('# ' + clean(block.text))}</code></p>"
-        elif block.kind == "html_block" and _DIRECTIVE.match(self.tokens[block.start].content.strip()):
-            return ""
+        elif block.kind == "html_block" and (
+            _DIRECTIVE.match(self.tokens[block.start].content.strip())
+            or _FOLD.match(self.tokens[block.start].content)
+        ):
+            return ""  # a directive, or the fold around a hidden answer: the back shows the answer
         return None
 
     def _warn(self, line: int, message: str) -> None:
@@ -951,10 +1129,12 @@ __all__ = [
     "SectionJob",
     "chapter_tag",
     "code_blocks",
+    "document_conventions",
     "merge_sections",
     "parse_document",
     "parse_notes",
     "parse_section",
     "plain_text",
     "split_document",
+    "whole_conventions",
 ]

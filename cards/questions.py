@@ -3,7 +3,7 @@
 Each predicate works on plain text (markup already removed) and is cheap:
 anchored, precompiled regular expressions over at most a few hundred
 characters, so the parser can ask them of every paragraph of a large file.
-English and Italian prompts are known (the first user's exams mix both);
+Prompt words come from :mod:`cards.lexicon` (several languages);
 ``<!-- card -->`` covers anything else.
 """
 
@@ -13,7 +13,9 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from cards.lexicon import CJK_QUESTION_WORDS, NOUN_VERBS, PROMPT_VERBS, QUESTION_WORDS, all_words, alternation
 from cards.render import POINT_VALUE
+from cards.signals import judged_text
 
 MAX_QUESTION_CHARS = 900
 """A paragraph longer than this is prose, not an exam prompt."""
@@ -25,25 +27,22 @@ _SENTENCE = re.compile(r"(?<=[.?!])\s+(?=\S)")
 _TRAILING = re.compile(r"[\s*_»\"'”’)\]]+$")
 _AFTER_QUESTION = re.compile(r"\?\s*\([^()]{0,80}\)[.!]?$")
 
+_VERBS = alternation(all_words(PROMPT_VERBS))
 _IMPERATIVE = re.compile(
-    r"^(?:please,?\s+)?(?:now,?\s+)?(?:(?:briefly|shortly|concisely)\s+)?"
-    r"(?:describe|illustrate|discuss|explain|enumerate|detail|list|compare|contrast|define|provide|"
-    r"justify|motivate|derive|prove|show|compute|calculate|draw|sketch|give|outline|summari[sz]e|"
-    r"select|mark|choose|indicate|identify|write|propose|suggest|tell|fill|analy[sz]e|argue|"
-    r"guideline|make\b[^.?!]{0,25}?\bexamples?|"
-    r"descrivi|spiega|illustra|elenca|discuti|definisci|confronta|indica|calcola|motiva)\b",
+    r"^(?:please,?\s+)?(?:now,?\s+)?(?:(?:briefly|shortly|concisely|brevemente)\s+)?"
+    rf"(?:make\b[^.?!]{{0,25}}?\bexamples?|{_VERBS})\b",
     re.IGNORECASE,
 )
-_INTERROGATIVE = re.compile(
-    r"^(?:what|what's|why|how|when|where|which|who|whose|whom|"
-    r"cosa|che cosa|come|perch[eé]|quale|quali|quando|dove|chi)\b",
-    re.IGNORECASE,
-)
+_INTERROGATIVE = re.compile(rf"^(?:{alternation(all_words(QUESTION_WORDS))})\b", re.IGNORECASE)
+_NOUN_VERBS = frozenset(NOUN_VERBS)
+_CJK_QUESTION = re.compile(alternation(CJK_QUESTION_WORDS))
 _FOR_EACH = re.compile(
     r"^(?:for (?:each|every|all)|given|with reference to)\b[^.?!]{0,200}?\b"
     r"(?:provide|describe|explain|give|tell|make|write|compute|draw|indicate|list|discuss|illustrate)\b",
     re.IGNORECASE,
 )
+_LEAD_CLAUSE = re.compile(rf"^(?:[^\s.?!,:;]+\s+){{2,10}}[^\s.?!,:;]+,\s*(?:{_VERBS})\b", re.IGNORECASE)
+"""``Secondo l'approccio BOAT, discutere…``: a prompt after a short opening clause."""
 _SETUP_CUE = re.compile(
     r"^(?:now,?\s+)?(?:consider|assume|suppose|imagine|given that|let us|let's|considera|supponi)\b",
     re.IGNORECASE,
@@ -98,7 +97,7 @@ def _ends_asking(text: str) -> bool:
 
 def is_imperative(sentence: str) -> bool:
     """Starts with an exam prompt verb (``Describe…``, ``Make an example…``)."""
-    return bool(_IMPERATIVE.match(sentence) or _FOR_EACH.match(sentence))
+    return bool(_IMPERATIVE.match(sentence) or _FOR_EACH.match(sentence) or _LEAD_CLAUSE.match(sentence))
 
 
 def asks_heading(text: str, *, nested: bool = False) -> bool:
@@ -107,12 +106,15 @@ def asks_heading(text: str, *, nested: bool = False) -> bool:
     ``nested`` headings (deeper than an open question's own heading) must carry a
     ``?``: ``### How it works`` under a question is a sub-heading of its answer.
     """
-    text = clean(text)
+    text = judged_text(clean(text))
     if "?" in text:
         return True
-    if nested or not text:
+    if nested or not text or text.casefold() in _NOUN_VERBS:
         return False
-    return is_imperative(text) or bool(_INTERROGATIVE.match(text))
+    if is_imperative(text) or _INTERROGATIVE.match(text) or _CJK_QUESTION.search(text):
+        return True
+    sentences = _SENTENCE.split(text)  # ``Consider these four functions. Discuss each of them``
+    return 1 < len(sentences) <= 4 and is_imperative(sentences[-1])
 
 
 def asks_paragraph(text: str) -> bool:
@@ -125,7 +127,7 @@ def asks_paragraph(text: str) -> bool:
     """
     if len(text) > MAX_QUESTION_CHARS * 2:
         return False
-    text = _strip_points(clean(text))
+    text = judged_text(_strip_points(clean(text)))
     if not text or len(text) > MAX_QUESTION_CHARS:
         return False
     if _ends_asking(text):

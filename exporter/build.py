@@ -198,13 +198,14 @@ def collecting(
         content: list[str] = []
         warnings: list[NoteWarning] = []
         images = MediaPacker(config.folder)
-        for path, (_, cleaned), parsed in zip(files, loaded, results, strict=True):
+        for path, source, (text, cleaned), parsed in zip(files, sources, loaded, results, strict=True):
             safe, refused = images.cards(parsed.ready, path)  # sanitised, images packed or dropped
             cards.extend(safe)
             content.extend(parsed.content)
-            warnings.extend((*cleaned, *parsed.warnings, *refused))
+            warnings.extend((*cleaned, *parsed.warnings, *refused, *_silent_file(safe, text, source)))
         include = (*config.include_tags, *include_tags)
         exclude = (*config.exclude_tags, *exclude_tags)
+        check_filters(config, cards, include, exclude)
         if include or exclude:
             chosen = [(c, h) for c, h in zip(cards, content, strict=True) if _wanted(c, include, exclude)]
             cards, content = [c for c, _ in chosen], [h for _, h in chosen]
@@ -215,6 +216,41 @@ def collecting(
 
     with parsing(jobs, cache_dir_for(config.path), tick) as results:  # with the generators' cards
         yield lambda: finish(results())
+
+
+SILENT_FILE_LINES = 20
+"""A notes file longer than this that gives no card gets a warning saying what was looked for."""
+
+LOOKED_FOR = (
+    "headings or paragraphs that end in '?' or start with a prompt word (Explain, Illustrare, Nennen Sie…), "
+    "bold questions, numbered questions and quiz items, '> quoted' sub-questions, headings with "
+    "<details> answers"
+)
+
+
+def _silent_file(cards: Sequence[Card], text: str, source: str) -> tuple[NoteWarning, ...]:
+    """A warning for a file of notes that gave no card: never silent about a whole file."""
+    lines = text.count("\n") + 1
+    if cards or lines <= SILENT_FILE_LINES:
+        return ()
+    message = (
+        f"no cards in this file ({lines} lines): notedeck looked for {LOOKED_FOR} — if it holds "
+        "questions, mark one with '?' or put <!-- card --> on the line above it"
+    )
+    return (NoteWarning(source, 0, message),)
+
+
+def check_filters(
+    config: DeckConfig, cards: Sequence[Card], include: Sequence[str], exclude: Sequence[str]
+) -> None:
+    """A tag filter that matches no card is a typo: say so and list the deck's tags."""
+    tags = sorted({t for c in cards for t in c.tags})
+    for wanted in (*include, *exclude):
+        if not any(tag_matches(t, wanted) for t in tags):
+            known = ", ".join(tags[:30]) + (", …" if len(tags) > 30 else "") if tags else "none"
+            raise ConfigError(
+                str(config.path), f"tag '{wanted}' matches no card", f"use one of the deck's tags: {known}"
+            )
 
 
 def generate_cards(config: DeckConfig, result: ParseResult, source: str) -> Generated:
@@ -318,6 +354,7 @@ def build_deck(
     )
     include = (*config.include_tags, *include_tags)
     exclude = (*config.exclude_tags, *exclude_tags)
+    check_filters(config, deck.cards, include, exclude)
     chosen = [
         (c, n, h)
         for c, n, h in zip(deck.cards, result.notes, result.content, strict=True)

@@ -29,14 +29,22 @@ import pickle
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass, replace
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from cards import model
 from cards.model import Card, CodeBlock, NoteWarning, ParseResult
-from cards.parse import Section, SectionJob, merge_sections, parse_document, parse_section, split_document
+from cards.parse import (
+    Section,
+    SectionJob,
+    merge_sections,
+    parse_document,
+    parse_section,
+    split_document,
+    whole_conventions,
+)
 from exporter.config import DeckConfig
 from exporter.media import Presanitised, presanitise
 from exporter.parallel import cores_allowed, fork_context
@@ -312,6 +320,11 @@ def _parse_in_sections(job: ParseJob, workers: int) -> tuple[ParseResult, Finish
     else:
         with ProcessPoolExecutor(workers, mp_context=fork_context()) as pool:
             done = list(pool.map(parse, sections))
+    whole = whole_conventions([section for section, _ in done])
+    done = [  # a section that alone read the author's conventions otherwise is read again
+        pair if pair[0].conventions == whole else parse(replace(job_, conventions=whole))
+        for pair, job_ in zip(done, sections, strict=True)
+    ]
     result = merge_sections([section for section, _ in done])
     if result is None:
         return None

@@ -248,7 +248,7 @@ def list_cards(
         notedeck list decks/anndl.yaml --tag CNN
         notedeck list notes.md --json
     """
-    from exporter.build import collect_cards, deck_name_for, planned_guids, tag_matches
+    from exporter.build import check_filters, collect_cards, deck_name_for, planned_guids, tag_matches
 
     def wanted(tags: Sequence[str]) -> bool:
         if include_tags and not any(tag_matches(t, w) for t in tags for w in include_tags):
@@ -260,6 +260,7 @@ def list_cards(
     with reported_errors():
         for config in load_configs(paths):
             deck = collect_cards(config)
+            check_filters(config, deck.cards, include_tags, exclude_tags)
             guids = planned_guids(config, deck.cards)  # as the next build will give them (lock file)
             rows.extend(
                 {
@@ -285,17 +286,21 @@ def list_cards(
 
 @cli.command()
 @paths_argument
-def check(paths: tuple[Path, ...]) -> None:
+@click.option("--strict", is_flag=True, help="Exit with 1 on any warning (for a pre-commit hook).")
+def check(paths: tuple[Path, ...], strict: bool) -> None:
     """Report every warning and error in the notes; write nothing.
 
-    Exits with 1 when there are errors.
+    Prints, for each notes file, its cards and the ways of marking questions
+    notedeck detected in it. Exits with 1 when there are errors, or with
+    --strict when there are warnings.
 
     \b
     Example:
         notedeck check
-        notedeck check decks/anndl.yaml
+        notedeck check decks/anndl.yaml --strict
     """
-    from exporter.build import collect_cards, shown_warning
+    from cards.parse import document_conventions
+    from exporter.build import collect_cards, display_path, load_notes, shown_warning, source_name
     from exporter.preview import formula_warnings
     from exporter.regen import unique_keys
 
@@ -308,7 +313,14 @@ def check(paths: tuple[Path, ...]) -> None:
             for warning in warnings:
                 click.echo(shown_warning(warning, config.folder))
             total += len(warnings)
+            for path in deck.files:
+                source = source_name(path, config.folder)  # as the cards name their file
+                count = sum(1 for c in deck.cards if c.source == source)
+                found = document_conventions(load_notes(path, source)[0]) or ["plain questions"]
+                click.echo(f"{display_path(path)}: {count} cards; conventions: {', '.join(found)}", err=True)
             click.echo(f"{config.path}: {len(deck.cards)} cards, {len(warnings)} warnings", err=True)
+    if strict and total:
+        raise NotedeckError(f"{total} warning{'s' if total != 1 else ''} (--strict)", EXIT_FAILED)
 
 
 @cli.command()

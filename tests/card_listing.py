@@ -64,6 +64,18 @@ def describe(result: ParseResult) -> str:
 
 
 def golden_line(card: Card) -> str:
-    """One line per card for the seed's golden listing: line, kind, tags, question."""
+    """A card of the seed's golden listing: line, kind, tags, question; its context and answer start.
+
+    Context and answer are shown so that a reviewer sees a change of either
+    in the diff, not only a change of the questions.
+    """
     question = compact(card.question)
-    return f"{card.line:5} {card.kind:15} {' '.join(card.tags):36} {question}"
+    lines = [f"{card.line:5} {card.kind:15} {' '.join(card.tags):36} {question}"]
+    if card.context:
+        lines.append(f"{'':6}C: {compact(card.context)[:GOLDEN_WIDTH]}")
+    lines.append(f"{'':6}A: {compact(card.answer)[:GOLDEN_WIDTH]}")
+    return "\n".join(lines)
+
+
+GOLDEN_WIDTH = 90
+"""Characters of context and answer in the golden listing: enough to see what they are."""

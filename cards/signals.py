@@ -1,0 +1,66 @@
+"""The text of a question as it is judged, with the author's decorations taken off.
+
+Authors number their questions (``12.``, ``12)``, ``3.4.9``, ``Q12:``, ``a)``),
+mark difficulty (``⭐️``, ``🔥``), add point values (``(4P)``, ``(2 marks)``)
+and source links (``[[src](…)]``). None of that says whether a line asks, so
+it is removed before the reading rules look at the text. The card's identity
+key is never computed from this text: it keeps the question as written (see
+:mod:`cards.ids`), so an upgrade of the rules cannot change a card's identity.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NUMBERING = re.compile(
+    r"^(?:(?:q|question|domanda|frage|pregunta|вопрос)\s*\d+\s*[.):]?\s*|"
+    r"\(?\d+(?:\.\d+)*[.)]?(?=\s)\s*|"
+    r"\(?[a-h]\)\s+|"
+    r"\d+(?:\.\d+)*\s*[.):]\s*)",
+    re.IGNORECASE,
+)
+_POINTS = re.compile(
+    r"\s*\(\s*\d+(?:[.,]\d+)?\s*(?:p|pt|pts|points?|punt[oi]|punkte?|marks?|puntos?|баллов|балла|балл)\.?\s*\)"
+    r"\s*$",
+    re.IGNORECASE,
+)
+_SOURCE_LINK = re.compile(r"\s*\[\s*\[[^\]]*\]\([^)]*\)\s*\]\s*$")
+
+
+def _is_decoration(ch: str) -> bool:
+    """Emoji, stars and other symbols an author puts after a question to mark it."""
+    category = unicodedata.category(ch)
+    return category in ("So", "Sk", "Mn", "Cf") or ch in "\ufe0f\u200d*"
+
+
+def judged_text(text: str) -> str:
+    """``text`` without numbering, trailing marks, point values or source links."""
+    text = text.strip()
+    for _ in range(2):  # ``Q3: 2.`` style double prefixes
+        stripped = _NUMBERING.sub("", text, count=1)
+        if stripped == text or not stripped:
+            break
+        text = stripped
+    previous = None
+    while previous != text:
+        previous = text
+        text = _SOURCE_LINK.sub("", text)
+        text = _POINTS.sub("", text)
+        text = text.rstrip()
+        while text and _is_decoration(text[-1]):
+            text = text[:-1].rstrip()
+    while text and _is_decoration(text[0]):
+        text = text[1:].lstrip()
+    return text
+
+
+_SHORTCODE = re.compile(r":[a-z0-9_+-]+:")
+_LABEL = re.compile(r"^(?:q|question)?\s*\d*$", re.IGNORECASE)
+
+
+def is_decoration(text: str) -> bool:
+    """A line of status marks only (``:white_check_mark: Q7``, ``⭐️⭐️``): neither answer nor setup."""
+    text = _SHORTCODE.sub("", text)
+    text = "".join(ch for ch in text if not _is_decoration(ch) and ch not in "_~`")
+    return bool(_LABEL.match(text.strip()))
