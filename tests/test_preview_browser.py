@@ -230,3 +230,14 @@ def test_watch_mode_shows_an_edit_of_the_default_deck(phone: Any, tmp_path: Path
     assert server.returncode == 0, err
     assert out.rstrip().endswith("Stopped.")
     assert "Traceback" not in err
+
+
+def test_long_file_names_and_tags_fit_a_phone(phone: Any, tmp_path: Path) -> None:
+    notes = tmp_path / ("a_very_long_notes_file_name_as_exported_by_some_wiki_" * 2 + ".md")
+    notes.write_text("# Klausurvorbereitung\n\n## Was ist das?\n\nDas.\n\n## Leer?\n", encoding="utf-8")
+    out = tmp_path / "long.html"
+    result = CliRunner().invoke(cli, ["preview", str(notes), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    phone.goto(out.resolve().as_uri())
+    assert phone.locator(".nd-warnings li").count() == 1 and phone.locator("article.nd-card").count() == 1
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

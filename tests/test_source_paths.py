@@ -104,3 +104,12 @@ def test_upgrade_from_working_folder_paths_keeps_identities_and_times(
         assert (log["updated"], log["duplicate"]) == (1, 1)
         assert note_by_question(col, "What is a test?")["Source"] == "notes/n.md:3"
         assert note_by_question(col, "Why test?")["Source"] == "decks/notes/n.md:7"
+
+
+def test_check_counts_each_files_cards_from_any_working_folder(
+    deck: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["check", "decks/deck.yaml"])
+    assert result.exit_code == 0, result.output
+    assert "decks/notes/n.md: 2 cards; conventions:" in result.stderr
