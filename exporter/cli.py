@@ -279,8 +279,9 @@ def list_cards(
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return
+    width = max((len(row["source"]) for row in rows), default=0)  # one column, however long the paths
     for row, question in zip(rows, questions, strict=True):
-        click.echo(f"{row['source']:<28} {row['kind']:<15} {_plain(question)[:70]}")
+        click.echo(f"{row['source']:<{width}} {row['kind']:<15} {_plain(question)[:70]}")
     click.echo(f"{len(rows)} cards", err=True)
 
 
@@ -529,9 +530,12 @@ def _front(context: str, question: str) -> str:
 
 
 def _plain(html_text: str) -> str:
+    """One line of text for the table: block tags (options, paragraphs) part words, inline ones do not."""
+    import html
     import re
 
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html_text)).strip()
+    spaced = re.sub(r"</?(?:li|p|div|br|tr|td|th|ul|ol|h\d)\b[^>]*>", " ", html_text, flags=re.IGNORECASE)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", spaced))).strip()
 
 
 def main() -> None:

@@ -66,3 +66,11 @@ def test_list_table_shows_the_question_not_its_context(tmp_path: Path) -> None:
     (card,) = json.loads(as_json.stdout)
     assert card["front"].startswith('<div class="context">') and "build_the_model" in card["front"]
     assert card["front"].endswith("What is the output shape?")
+
+
+def test_list_table_keeps_multiple_choice_options_apart(tmp_path: Path) -> None:
+    notes = tmp_path / "n.md"
+    notes.write_text("Which layers have parameters?\n\n- ☐ Max&Pool\n- ☒ Conv2D\n", encoding="utf-8")
+    table = CliRunner().invoke(cli, ["list", str(notes)])
+    assert table.exit_code == 0, table.output
+    assert table.stdout.rstrip().endswith("multiple-choice Which layers have parameters? ☐ Max&Pool ☐ Conv2D")
