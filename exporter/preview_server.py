@@ -97,9 +97,20 @@ def serve(live: LivePreview, port: int = 0) -> ThreadingHTTPServer:
         def log_message(self, format: str, *args: Any) -> None:
             pass  # one line per poll would drown the terminal
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    server.daemon_threads = True  # an open page must not keep Ctrl-C waiting
-    return server
+    return _QuietServer(("127.0.0.1", port), Handler)
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A threading server that shrugs off clients that hang up (a closed tab, a reload)."""
+
+    daemon_threads = True  # an open page must not keep Ctrl-C waiting
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if isinstance(sys.exc_info()[1], ConnectionError):  # broken pipe, reset: not worth a traceback
+            return
+        super().handle_error(request, client_address)
 
 
 def watched_folders(configs: Iterable[DeckConfig]) -> set[Path]:

@@ -227,3 +227,32 @@ def test_two_decks_on_one_page_have_distinct_card_anchors(tmp_path: Path) -> Non
     assert result.exit_code == 0, result.output
     ids = re.findall(r'<article class="nd-card" id="([^"]+)"', out.read_text(encoding="utf-8"))
     assert ids == ["card-a-1", "card-b-1"]
+
+
+def test_live_server_ignores_clients_that_hang_up(deck: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A closed tab or a reload mid-answer: no traceback in the student's terminal."""
+    import socket
+    import struct
+    import threading
+    import time
+
+    from exporter.preview_server import LivePreview, serve
+
+    live = LivePreview(lambda: load_configs([deck]))
+    live.rebuild()
+    server = serve(live)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        for path in ("/", f"/version?after={live.version}", "/"):
+            client = socket.create_connection(server.server_address[:2])
+            client.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            client.close()  # with a reset, before the answer is read
+        live.rebuild()  # answers the waiting /version request
+        time.sleep(0.5)
+        with urllib.request.urlopen(f"http://127.0.0.1:{server.server_address[1]}/version") as answer:
+            assert answer.read() == b"2"  # still serving
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "Traceback" not in capsys.readouterr().err
