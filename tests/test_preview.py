@@ -256,3 +256,17 @@ def test_live_server_ignores_clients_that_hang_up(deck: Path, capsys: pytest.Cap
         server.shutdown()
         server.server_close()
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_watch_on_a_port_in_use_is_a_clear_error(deck: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, ["preview", str(deck), "--watch", "--port", str(port)])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: 127.0.0.1:{port}: ") and result.output.endswith(
+        " — choose another --port\n"
+    )
