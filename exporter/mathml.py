@@ -21,6 +21,11 @@ from functools import lru_cache
 
 _FORMULA = re.compile(r"\\\((?P<inline>.*?)\\\)|\\\[(?P<display>.*?)\\\]", re.DOTALL)
 _SKIPPED = re.compile(r"<(pre|code|script|style|textarea)\b.*?</\1\s*>", re.DOTALL | re.IGNORECASE)
+_MATHJAX_ONLY = (
+    (re.compile(r"\\arg(?![A-Za-z])"), r"\\operatorname{arg}"),
+    (re.compile(r"\\newline(?![A-Za-z])"), r"\\\\"),
+)
+"""Commands MathJax knows and latex2mathml does not (of ~150 common ones tried), in latex2mathml's terms."""
 _UNKNOWN_COMMAND = re.compile(r">(\\[A-Za-z]+)<")
 """latex2mathml writes a command it does not know as text (``<mi>\\foo</mi>``)."""
 
@@ -95,8 +100,11 @@ def _mathml(tex: str, display: bool) -> tuple[str, str]:
                 return "", "a } without its {"
     if depth:
         return "", "a { without its }"
+    spelled = tex
+    for command, spelling in _MATHJAX_ONLY:
+        spelled = command.sub(spelling, spelled)
     try:
-        mathml = str(convert(tex, display="block" if display else "inline"))
+        mathml = str(convert(spelled, display="block" if display else "inline"))
     except Exception as exc:  # latex2mathml raises many kinds (StopIteration, its own errors)
         return "", f"latex2mathml: {type(exc).__name__}{': ' + str(exc) if str(exc) else ''}"
     unknown = _UNKNOWN_COMMAND.search(mathml)

@@ -60,6 +60,14 @@ def test_formulas_become_mathml_outside_code_only() -> None:
 
 
 @pytest.mark.parametrize(
+    "tex", [r"\arg\max_x f(x)", r"a \newline b", r"\operatorname*{argmax}_x", r"\lVert w \rVert_2^2"]
+)
+def test_formulas_mathjax_knows_render(tex: str) -> None:
+    page, problems = formulas_to_mathml(f"<p>\\({tex}\\)</p>")
+    assert problems == () and page.startswith("<p><math") and "\\" not in page
+
+
+@pytest.mark.parametrize(
     ("tex", "reason"),
     [
         (r"\foo{x}", r"unknown command \foo"),
