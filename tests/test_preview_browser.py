@@ -215,10 +215,18 @@ def test_watch_mode_shows_an_edit_of_the_default_deck(phone: Any, tmp_path: Path
         url = re.search(r"http://127\.0\.0\.1:\d+/", line)
         assert url, line
         phone.goto(url.group(0))
-        assert phone.locator("article.nd-card").count() > 100
+        total = phone.locator("article.nd-card").count()
+        assert total > 100
+        phone.fill("#nd-text", "student just")  # matches no card yet
+        assert _visible_cards(phone) == []
         text = notes.read_text(encoding="utf-8")
         notes.write_text(text + "\n# Watch\n\n## What did the student just write?\n\nThis card.\n", "utf-8")
         phone.locator("text=What did the student just write?").first.wait_for(timeout=15_000)
+        # The reloaded page kept the filter: only the new card shows.
+        assert phone.input_value("#nd-text") == "student just"
+        assert _visible_cards(phone) == [f"notes/anndl-exam-notes.md:{len(text.splitlines()) + 4}"]
+        assert phone.locator("#nd-shown").inner_text() == f"1 of {total + 1} cards"
+        phone.fill("#nd-text", "")
         notes.write_bytes(b"\x00" * 64)  # broken notes: the error on the page, the server still up
         phone.locator(".nd-error:has-text('binary data, not text')").wait_for(timeout=15_000)
         notes.write_text(text, "utf-8")
