@@ -332,6 +332,7 @@ def check(paths: tuple[Path, ...], strict: bool) -> None:
     default=None,
     help="The page to write (default: build/<deck>.html, build/preview.html for several decks).",
 )
+@tag_options
 @click.option("--open", "open_page", is_flag=True, help="Open the page in the web browser.")
 @click.option(
     "--watch",
@@ -341,7 +342,15 @@ def check(paths: tuple[Path, ...], strict: bool) -> None:
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=0, help="Port for --watch (default: a free one)."
 )
-def preview(paths: tuple[Path, ...], out: Path | None, open_page: bool, watch: bool, port: int) -> None:
+def preview(
+    paths: tuple[Path, ...],
+    out: Path | None,
+    include_tags: tuple[str, ...],
+    exclude_tags: tuple[str, ...],
+    open_page: bool,
+    watch: bool,
+    port: int,
+) -> None:
     """Show every card as Anki will, on one page, before importing anything.
 
     Writes a self-contained HTML page (no network needed): each card's front
@@ -353,13 +362,13 @@ def preview(paths: tuple[Path, ...], out: Path | None, open_page: bool, watch: b
     \b
     Example:
         notedeck preview --open
-        notedeck preview decks/anndl.yaml --out build/anndl.html
+        notedeck preview decks/anndl.yaml --out build/anndl.html --tag CNN
         notedeck preview --watch
     """
     if watch:
         if out is not None:
             raise click.UsageError("--out and --watch cannot be used together (--watch serves the page)")
-        _watch_preview(paths, open_page, port)
+        _watch_preview(paths, open_page, port, include_tags, exclude_tags)
         return
     from exporter.build import display_path
     from exporter.preview import write_preview
@@ -367,7 +376,7 @@ def preview(paths: tuple[Path, ...], out: Path | None, open_page: bool, watch: b
     with reported_errors():
         configs = load_configs(paths)
         target = out or Path("build") / (f"{configs[0].stem}.html" if len(configs) == 1 else "preview.html")
-        written, cards, warnings = write_preview(configs, target)
+        written, cards, warnings = write_preview(configs, target, include_tags, exclude_tags)
     click.echo(
         f"{display_path(written)}: {cards} card{'s' if cards != 1 else ''}, "
         f"{warnings} warning{'s' if warnings != 1 else ''}"
@@ -378,7 +387,9 @@ def preview(paths: tuple[Path, ...], out: Path | None, open_page: bool, watch: b
         webbrowser.open(written.resolve().as_uri())
 
 
-def _watch_preview(paths: tuple[Path, ...], open_page: bool, port: int) -> None:
+def _watch_preview(
+    paths: tuple[Path, ...], open_page: bool, port: int, include: tuple[str, ...], exclude: tuple[str, ...]
+) -> None:
     """Serve the live preview until Ctrl-C; errors in the notes show on the page."""
     import signal
     import threading
@@ -386,7 +397,7 @@ def _watch_preview(paths: tuple[Path, ...], open_page: bool, port: int) -> None:
 
     from exporter.preview_server import LivePreview, serve, watch, watched_folders
 
-    live = LivePreview(lambda: load_configs(paths))
+    live = LivePreview(lambda: load_configs(paths), include, exclude)
     first_error = live.rebuild()
     try:
         server = serve(live, port)

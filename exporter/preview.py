@@ -102,12 +102,29 @@ def card_sides(card: Card) -> tuple[str, str]:
     return front, render_template(BACK, {**fields, "FrontSide": front})
 
 
-def deck_preview(config: DeckConfig) -> DeckPreview:
-    """Parse the deck's notes (as ``build`` would) and lay out its cards and warnings."""
+def deck_preview(config: DeckConfig, include: Sequence[str] = (), exclude: Sequence[str] = ()) -> DeckPreview:
+    """Parse the deck's notes (as ``build`` would) and lay out its cards and warnings.
+
+    ``include`` / ``exclude``: tag filters as ``build --tag`` / ``--exclude-tag``
+    (a tag that matches no card is an error); the warnings stay the whole deck's.
+    """
+    from dataclasses import replace
+
+    from exporter.build import check_filters, tag_matches
     from exporter.regen import unique_keys
 
     deck = collect_cards(config)
-    return preview_of(deck, (*deck.warnings, *unique_keys(deck.cards)[1]))
+    warnings = (*deck.warnings, *unique_keys(deck.cards)[1])
+    if include or exclude:
+        check_filters(config, deck.cards, include, exclude)
+        chosen = tuple(
+            card
+            for card in deck.cards
+            if (not include or any(tag_matches(t, w) for t in card.tags for w in include))
+            and not any(tag_matches(t, w) for t in card.tags for w in exclude)
+        )
+        deck = replace(deck, cards=chosen, content=())
+    return preview_of(deck, warnings)
 
 
 def preview_of(deck: DeckCards, warnings: Sequence[NoteWarning]) -> DeckPreview:
@@ -172,9 +189,11 @@ def page_html(decks: Sequence[DeckPreview], *, live: bool = False, version: int 
     )
 
 
-def write_preview(configs: Sequence[DeckConfig], out: Path) -> tuple[Path, int, int]:
+def write_preview(
+    configs: Sequence[DeckConfig], out: Path, include: Sequence[str] = (), exclude: Sequence[str] = ()
+) -> tuple[Path, int, int]:
     """Write the page of ``configs`` to ``out`` atomically; return ``(out, cards, warnings)``."""
-    decks = [deck_preview(config) for config in configs]
+    decks = [deck_preview(config, include, exclude) for config in configs]
     write_text_atomically(out, page_html(decks))
     return out, sum(len(d.cards) for d in decks), sum(len(d.warnings) for d in decks)
 

@@ -32,8 +32,14 @@ LONG_POLL = 20.0
 class LivePreview:
     """The current page and its build number, rebuilt on demand; safe to read from server threads."""
 
-    def __init__(self, load: Callable[[], Sequence[DeckConfig]]) -> None:
+    def __init__(
+        self,
+        load: Callable[[], Sequence[DeckConfig]],
+        include: Sequence[str] = (),
+        exclude: Sequence[str] = (),
+    ) -> None:
         self._load = load
+        self._tags = (tuple(include), tuple(exclude))
         self._lock = threading.Condition()
         self.version = 0
         self.page = b""
@@ -47,7 +53,7 @@ class LivePreview:
         version = self.version + 1  # only the watcher's thread builds
         try:
             configs = tuple(self._load())
-            page = page_html([deck_preview(c) for c in configs], live=True, version=version)
+            page = page_html([deck_preview(c, *self._tags) for c in configs], live=True, version=version)
             error = ""
         except Exception as exc:  # bad notes or deck file: shown on the page, the server goes on
             error = _message(exc)

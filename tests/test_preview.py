@@ -278,3 +278,18 @@ def test_watch_on_a_port_in_use_is_a_clear_error(deck: Path) -> None:
     assert result.output.startswith(f"Error: 127.0.0.1:{port}: ") and result.output.endswith(
         " — choose another --port\n"
     )
+
+
+def test_preview_tag_filters_choose_the_cards(deck: Path, tmp_path: Path) -> None:
+    out = tmp_path / "p.html"
+    result = CliRunner().invoke(cli, ["preview", str(deck), "--out", str(out), "--tag", "Basics"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.endswith("p.html: 3 cards, 2 warnings\n")
+    assert re.findall(r'class="nd-source"[^>]*>([^<]+)<', out.read_text(encoding="utf-8")) == [
+        "notes/notes.md:3",
+        "notes/notes.md:9",
+        "notes/notes.md:15",
+    ]
+    typo = CliRunner().invoke(cli, ["preview", str(deck), "--out", str(out), "--exclude-tag", "Basix"])
+    assert typo.exit_code == 2
+    assert "tag 'Basix' matches no card — use one of the deck's tags: Preview::Basics" in typo.output
