@@ -30,9 +30,15 @@ MARKUP = {
 
 FLOORS = {
     "plain notes": {"found": 201, "matched": 201, "leaks": 0, "false": 0},
-    "all files": {"found": 210, "matched": 210, "leaks": 0, "false": 0},
+    "all files": {"found": 268, "matched": 268, "leaks": 0, "false": 2},
 }
-"""Least cards found and matched, most leaks and false cards allowed, per group."""
+"""Least cards found and matched, most leaks and false cards allowed, per group.
+
+The two "false" cards of all files are the scorer matching by text: the
+Obsidian_to_Anki notes of fibutterfly's file ask "Wiener folyamat" and
+"Wiener folyamat tulajdonságai" (labelled cards, lines 91 and 106), which are
+also the texts of two topic headings labelled as no card (lines 6 and 19). No
+card is made from those headings."""
 
 
 def main() -> int:

@@ -20,13 +20,16 @@ the reader. The conventions found here decide the ambiguous cases, and
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 
 from markdown_it.token import Token
 
+from cards import markup
 from cards.blocks import Block, block_is_link_only
 from cards.lexicon import QUESTION_DOCUMENT_TITLES, SOLUTION_HEADINGS, alternation
+from cards.markup import MarkupCounts
+from cards.options import DEFAULT, ReaderOptions
 from cards.questions import (
     asks_heading,
     asks_paragraph,
@@ -64,6 +67,8 @@ class Evidence:
     """One-line ``>`` quotes followed by prose."""
     quote_asks: bool = False
     """One of those quotes asks."""
+    markup: MarkupCounts = field(default_factory=MarkupCounts)
+    """Marks of the Obsidian spaced-repetition plugin."""
 
 
 @dataclass(frozen=True)
@@ -74,12 +79,16 @@ class Conventions:
     """Heading levels whose headings are questions (when they have an answer)."""
     quoted: bool = False
     """One-line ``>`` quotes followed by prose are sub-questions."""
+    obsidian: bool = False
+    """Obsidian spaced-repetition markup (``::``, ``?`` lines, ``==highlights==``) makes cards."""
 
     def names(self) -> list[str]:
         """The conventions found, as ``notedeck check`` prints them."""
         found = [f"question headings (level {level})" for level in sorted(self.question_levels)]
         if self.quoted:
             found.append("quoted sub-questions")
+        if self.obsidian:
+            found.append("Obsidian spaced-repetition markup")
         return found
 
 
@@ -122,7 +131,12 @@ class Reading:
         return [*names, "headings with <details> answers"] if self.hidden_answers else names
 
 
-def read_conventions(tokens: Sequence[Token], blocks: Sequence[Block]) -> Reading:
+def read_conventions(
+    tokens: Sequence[Token],
+    blocks: Sequence[Block],
+    tags: Sequence[str] = (),
+    options: ReaderOptions = DEFAULT,
+) -> Reading:
     """Look at the whole document once and say how its author marks questions."""
     headings = [(i, b) for i, b in enumerate(blocks) if b.kind == "heading"]
     counts = [0] * 7
@@ -139,12 +153,20 @@ def read_conventions(tokens: Sequence[Token], blocks: Sequence[Block]) -> Readin
     )
     quotes = frozenset(i for i, b in enumerate(blocks) if _is_quote_prompt(tokens, blocks, i, b))
     quote_asks = any(asks_paragraph(_quote_text(tokens, blocks[i])) for i in quotes)
-    evidence = Evidence(tuple(counts), tuple(answered), tuple(asking), title, len(quotes), quote_asks)
+    evidence = Evidence(
+        tuple(counts),
+        tuple(answered),
+        tuple(asking),
+        title,
+        len(quotes),
+        quote_asks,
+        markup.count(tokens, tags, options.separators()),
+    )
     hidden = frozenset(i for i, _ in headings if _next_is_details(tokens, blocks, i))
     containers = frozenset(
         i for i, b in headings if _asks_inside(tokens, blocks, i, b.level) and not _answers_first(blocks, i)
     )
-    conventions = decide(evidence)
+    conventions = decide(evidence, options)
     grouped: set[int] = set()
     for i, b in headings:
         children = _sub_headings(blocks, i, b.level)
@@ -159,8 +181,8 @@ def read_conventions(tokens: Sequence[Token], blocks: Sequence[Block]) -> Readin
     )
 
 
-def decide(evidence: Evidence) -> Conventions:
-    """The conventions the evidence shows."""
+def decide(evidence: Evidence, options: ReaderOptions = DEFAULT) -> Conventions:
+    """The conventions the evidence shows, as far as the deck's options let them."""
     levels = {
         level
         for level in range(2, 7)
@@ -172,7 +194,11 @@ def decide(evidence: Evidence) -> Conventions:
         )
         if declared is not None:
             levels.add(declared)
-    return Conventions(frozenset(levels), evidence.quotes >= _MIN_RUN and evidence.quote_asks)
+    quoted = evidence.quotes >= _MIN_RUN and evidence.quote_asks
+    obsidian = options.markup == "on" or (options.markup == "auto" and evidence.markup.obsidian)
+    if options.conventions == "off":
+        return Conventions(obsidian=obsidian)
+    return Conventions(frozenset(levels), quoted, obsidian)
 
 
 def combine(parts: Sequence[Evidence]) -> Evidence:
@@ -184,12 +210,23 @@ def combine(parts: Sequence[Evidence]) -> Evidence:
         next((p.title for p in parts if p.title is not None), None),
         sum(p.quotes for p in parts),
         any(p.quote_asks for p in parts),
+        MarkupCounts(
+            any(p.markup.tagged for p in parts),
+            sum(p.markup.separators for p in parts),
+            sum(p.markup.question_marks for p in parts),
+        ),
     )
+
+
+def _after(blocks: Sequence[Block], index: int) -> Iterator[Block]:
+    """The blocks after ``index``, without copying the list (it is walked from every heading)."""
+    for k in range(index + 1, len(blocks)):
+        yield blocks[k]
 
 
 def _has_answer(tokens: Sequence[Token], blocks: Sequence[Block], index: int) -> bool:
     """Something other than blanks, rules and links follows the heading before the next one."""
-    for block in blocks[index + 1 :]:
+    for block in _after(blocks, index):
         if block.kind == "heading":
             return False
         if block.blank or block.kind in ("hr", "front_matter") or is_decoration(block.text):
@@ -203,7 +240,7 @@ def _has_answer(tokens: Sequence[Token], blocks: Sequence[Block], index: int) ->
 
 def _asks_inside(tokens: Sequence[Token], blocks: Sequence[Block], index: int, level: int) -> bool:
     """The heading's section holds a question: a paragraph, deeper heading or list item that asks."""
-    for block in blocks[index + 1 :]:
+    for block in _after(blocks, index):
         if block.kind == "heading":
             if block.level <= level:
                 return False
@@ -232,7 +269,7 @@ def _sub_headings(blocks: Sequence[Block], index: int, level: int) -> list[int]:
 
 def _answers_first(blocks: Sequence[Block], index: int) -> bool:
     """The heading's intro is prose of its own (``## GIL`` then its definition), not a setup."""
-    for block in blocks[index + 1 :]:
+    for block in _after(blocks, index):
         if block.kind == "heading" or block.kind != "paragraph":
             return False
         if block.blank or is_decoration(block.text):
@@ -243,7 +280,7 @@ def _answers_first(blocks: Sequence[Block], index: int) -> bool:
 
 
 def _next_is_details(tokens: Sequence[Token], blocks: Sequence[Block], index: int) -> bool:
-    following = next((b for b in blocks[index + 1 :] if not b.blank), None)
+    following = next((b for b in _after(blocks, index) if not b.blank), None)
     return (
         following is not None
         and following.kind == "html_block"
@@ -257,7 +294,7 @@ def _is_quote_prompt(tokens: Sequence[Token], blocks: Sequence[Block], index: in
     text = _quote_text(tokens, block)
     if not text or "\n" in text.strip() or len(text) > _QUOTE_MAX_CHARS or text.startswith("[!"):
         return False
-    following = next((b for b in blocks[index + 1 :] if not b.blank), None)
+    following = next((b for b in _after(blocks, index) if not b.blank), None)
     return following is not None and following.kind in ("paragraph", "bullet_list", "ordered_list", "fence")
 
 

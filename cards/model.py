@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-CardKind = Literal["basic", "multiple-choice", "generated"]
+CardKind = Literal["basic", "multiple-choice", "generated", "cloze", "reversed"]
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,8 @@ class Card:
     chapter: tuple[str, ...] = ()
     """Chapter path, outermost first (the ``#`` heading, possibly nested)."""
     kind: CardKind = "basic"
-    """``basic``, ``multiple-choice`` or ``generated``."""
+    """``basic``, ``multiple-choice``, ``generated``, ``cloze`` (``question`` holds Anki's
+    ``{{c1::…}}`` markers) or ``reversed`` (studied in both directions)."""
     source: str = ""
     """Path of the notes file the card comes from."""
     line: int = 0

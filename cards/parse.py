@@ -36,14 +36,22 @@ from typing import Literal
 import yaml
 from markdown_it.token import Token
 
-from cards import glossary, mcq, numbered
-from cards.blocks import Block, block_is_link_only, looks_like_code_line, plain_text, split_blocks
+from cards import glossary, markup, mcq, numbered
+from cards.blocks import (
+    Block,
+    block_is_link_only,
+    inline_lines,
+    looks_like_code_line,
+    plain_text,
+    split_blocks,
+)
 from cards.conventions import Conventions, Evidence, Reading, combine, decide, read_conventions
 from cards.formulas import formula_problems
 from cards.ids import normalise_question
 from cards.lexicon import EXERCISE_HEADINGS, alternation
 from cards.model import Card, CardKind, CodeBlock, NoteWarning, ParseResult
 from cards.oddities import fence_is_closed, structure_problems
+from cards.options import DEFAULT, ReaderOptions
 from cards.questions import (
     asks_heading,
     asks_paragraph,
@@ -75,6 +83,7 @@ _FOLD = re.compile(
 _EXERCISE = re.compile(rf"^(?:{alternation(EXERCISE_HEADINGS)})\b", re.IGNORECASE)
 _NO_ANSWER = "write the answer below it or add <!-- no-card -->"
 _CODE_BLOCKS = frozenset({"fence", "code_block"})
+_CONTAINERS = frozenset({"bullet_list_open", "ordered_list_open", "list_item_open", "blockquote_open"})
 
 DraftKind = Literal["heading", "paragraph", "group", "quote"]
 
@@ -84,7 +93,9 @@ def parse_notes(text: str, *, source: str, deck: str = "") -> list[Card]:
     return list(parse_document(text, source=source, deck=deck).cards)
 
 
-def parse_document(text: str, *, source: str, deck: str = "") -> ParseResult:
+def parse_document(
+    text: str, *, source: str, deck: str = "", options: ReaderOptions = DEFAULT
+) -> ParseResult:
     """Parse Markdown notes into cards, warnings and code blocks.
 
     ``source`` only labels cards and warnings; ``deck`` prefixes the chapter
@@ -94,7 +105,7 @@ def parse_document(text: str, *, source: str, deck: str = "") -> ParseResult:
     text = _LINE_ENDINGS.sub("\n", text.removeprefix("\ufeff"))
     with _gc_paused():
         tokens = markdown_parser().parse(text)
-        walker = _Walker(tokens, source, deck)
+        walker = _Walker(tokens, source, deck, options=options)
         walker.run()
         return ParseResult(tuple(walker.cards), tuple(walker.warnings), walker.code_blocks(text))
 
@@ -207,7 +218,9 @@ def _chapter_before(text: str, offset: int) -> tuple[str, ...]:
     return (title,) if title else ()
 
 
-def parse_section(job: SectionJob, *, source: str, deck: str = "") -> Section:
+def parse_section(
+    job: SectionJob, *, source: str, deck: str = "", options: ReaderOptions = DEFAULT
+) -> Section:
     """Parse one section of a document as :func:`parse_document` would parse it in place."""
     with _gc_paused():
         tokens = markdown_parser().parse(job.text)
@@ -215,7 +228,7 @@ def parse_section(job: SectionJob, *, source: str, deck: str = "") -> Section:
             for token in tokens:
                 if token.map is not None:
                     token.map = [token.map[0] + job.first_line, token.map[1] + job.first_line]
-        walker = _Walker(tokens, source, deck, job.chapter)
+        walker = _Walker(tokens, source, deck, job.chapter, options=options)
         if job.conventions is not None:
             walker.reading = replace(walker.reading, conventions=job.conventions)
         first = walker.blocks[0] if walker.blocks else None
@@ -279,12 +292,12 @@ def _formula_may_run_on(walker: _Walker, job: SectionJob) -> bool:
     return False
 
 
-def merge_sections(sections: Sequence[Section]) -> ParseResult | None:
+def merge_sections(sections: Sequence[Section], options: ReaderOptions = DEFAULT) -> ParseResult | None:
     """The document's parse result from its sections, or None if a cut was not safe."""
     for before, after in itertools.pairwise(sections):
         if not (before.ends_clean and after.starts_clean and before.chapter_out == after.chapter_in):
             return None
-    if any(section.conventions != whole_conventions(sections) for section in sections):
+    if any(section.conventions != whole_conventions(sections, options) for section in sections):
         return None  # a section read the author's conventions differently from the whole document
     seen: set[str] = set()
     for section in sections:
@@ -304,15 +317,16 @@ def merge_sections(sections: Sequence[Section]) -> ParseResult | None:
     )
 
 
-def whole_conventions(sections: Sequence[Section]) -> Conventions:
+def whole_conventions(sections: Sequence[Section], options: ReaderOptions = DEFAULT) -> Conventions:
     """The conventions the whole document shows, from what its sections showed."""
-    return decide(combine([section.evidence for section in sections]))
+    return decide(combine([section.evidence for section in sections]), options)
 
 
-def document_conventions(text: str) -> list[str]:
+def document_conventions(text: str, options: ReaderOptions = DEFAULT) -> list[str]:
     """The names of the conventions the reader detects in ``text`` (for ``notedeck check``)."""
     tokens = markdown_parser().parse(_LINE_ENDINGS.sub("\n", text.removeprefix("\ufeff")))
-    return read_conventions(tokens, split_blocks(tokens)).names()
+    blocks = split_blocks(tokens)
+    return read_conventions(tokens, blocks, _tag_texts(tokens, blocks), options).names()
 
 
 def chapter_tag(deck: str, chapter: Sequence[str]) -> str:
@@ -378,10 +392,16 @@ class _Walker:
         deck: str,
         chapter: tuple[str, ...] = (),
         reading: Reading | None = None,
+        *,
+        options: ReaderOptions = DEFAULT,
     ) -> None:
         self.tokens = tokens
         self.blocks = split_blocks(tokens)
-        self.reading = reading if reading is not None else read_conventions(tokens, self.blocks)
+        tags = _tag_texts(tokens, self.blocks)
+        self.options = options
+        self.reading = (
+            reading if reading is not None else read_conventions(tokens, self.blocks, tags, options)
+        )
         """How this document's author marks questions (decided before the walk)."""
         self.solutions = find_solutions(tokens, self.blocks)
         """An exam sheet's solutions part, paired with its lettered questions."""
@@ -445,6 +465,9 @@ class _Walker:
     def _step(self, i: int) -> int:
         block = self.blocks[i]
         kind = block.kind
+        marked = self._markup(i, block)
+        if marked is not None:
+            return marked
         solutions = self.solutions
         if solutions is not None and solutions.start <= i < solutions.end:
             self._close()  # the solutions part answers the questions above it: no cards of its own
@@ -814,6 +837,200 @@ class _Walker:
             self._emit(draft, draft.question, answer, "basic", env)
         return True
 
+    # -- flashcard markup -----------------------------------------------------------------
+
+    def _markup(self, i: int, block: Block) -> int | None:
+        """Cards written in flashcard-plugin markup at block ``i``: the next block to read, or None."""
+        kind = block.kind
+        if kind == "html_block":
+            return i + 1 if markup.is_scheduling_comment(self.tokens[block.start].content) else None
+        if kind == "paragraph" and block.inline is not None:
+            note = markup.obsidian_to_anki(self.tokens, self.blocks, i)
+            if note is not None:
+                self._note(note, block.line)
+                return note.end + 1
+            children = block.inline.children or ()
+            if markup.has_anki_cloze(children):
+                self._cloze(list(children), block.line)
+                return i + 1
+            if self.reading.conventions.obsidian:
+                return self._obsidian(i, block)
+        elif kind in ("bullet_list", "ordered_list"):
+            return self._marked_items(i, block)
+        elif kind == "heading" and self.reading.conventions.obsidian:
+            return self._heading_card(i, block)
+        return None
+
+    def _obsidian(self, i: int, block: Block) -> int | None:
+        """A paragraph of Obsidian spaced-repetition cards: ``?`` lines, separators, highlights."""
+        assert block.inline is not None
+        lines = markup_lines(block.inline.children or ())
+        mark = next((k for k, line in enumerate(lines) if markup.is_question_mark_line(line)), None)
+        if mark is not None and mark > 0:
+            rest, j = self._adjacent(i)
+            answer_env: dict[str, object] = {}
+            back = _lines_html(lines[mark + 1 :], answer_env)
+            back = "\n".join(p for p in (back, self._render(rest, answer_env)) if p)
+            kind = markup.question_mark_kind(lines[mark])
+            self._flashcard(lines[:mark], back, kind, block.line, answer_env)
+            return j
+        if mark is None and self._items_answer(i):
+            return self._items_answer(i, take=True)
+        found = False
+        for k, line in enumerate(lines):
+            split = markup.split_line(line, self.options.separators())
+            line_no = block.line + k
+            if split is not None:
+                env: dict[str, object] = {}
+                front, back_tokens, kind = split
+                self._flashcard([front], render_inline(back_tokens, env), kind, line_no, env)
+                found = True
+            elif markup.has_highlight(line):
+                self._cloze(markup.as_cloze(line), line_no)
+                found = True
+        return i + 1 if found else None
+
+    def _items_answer(self, i: int, *, take: bool = False) -> int | None:
+        """``Question?`` then a list whose first item starts with ``?``: a multi-line card."""
+        block = self.blocks[i]
+        following = self.blocks[i + 1] if i + 1 < len(self.blocks) else None
+        if following is None or following.kind not in ("bullet_list", "ordered_list"):
+            return None
+        inline = self.tokens[following.start + 3] if following.start + 3 < len(self.tokens) else None
+        if inline is None or inline.type != "inline":
+            return None
+        lines = markup_lines(inline.children or ())
+        if not lines or not markup.is_question_mark_line(lines[0]):
+            return None
+        if take:
+            assert block.inline is not None
+            env: dict[str, object] = {}
+            back = _lines_html(lines[1:], env)
+            kind = markup.question_mark_kind(lines[0])
+            self._flashcard(markup_lines(block.inline.children or ()), back, kind, block.line, env)
+        return i + 2
+
+    def _heading_card(self, i: int, block: Block) -> int | None:
+        """``## Définition`` then a paragraph starting with a ``?`` line: the heading asks."""
+        following = self.blocks[i + 1] if i + 1 < len(self.blocks) else None
+        if following is None or following.kind != "paragraph" or following.inline is None:
+            return None
+        lines = markup_lines(following.inline.children or ())
+        if not lines or not markup.is_question_mark_line(lines[0]) or block.inline is None:
+            return None
+        self._heading(i, replace(block, kind="heading"))  # the heading still opens its section
+        self._close()
+        rest, j = self._adjacent(i + 1)
+        env: dict[str, object] = {}
+        back = "\n".join(p for p in (_lines_html(lines[1:], env), self._render(rest, env)) if p)
+        kind = markup.question_mark_kind(lines[0])
+        self._flashcard([list(block.inline.children or ())], back, kind, block.line, env)
+        return j
+
+    def _marked_items(self, i: int, block: Block) -> int | None:
+        """List items that are cards: Logseq ``#card`` blocks, separator lines in a plugin document."""
+        found = False
+        depth = 0
+        for index in range(block.start, block.end):
+            token = self.tokens[index]
+            depth += token.nesting
+            if token.type != "inline" or self.tokens[index - 2].type != "list_item_open":
+                continue
+            children = token.children or ()
+            question = markup.logseq_card(children)
+            if question is not None:
+                self._logseq(question, index, token)
+                found = True
+            elif self.reading.conventions.obsidian:
+                for k, line in enumerate(markup_lines(children)):
+                    split = markup.split_line(line, self.options.separators())
+                    if split is not None:
+                        env: dict[str, object] = {}
+                        front, back_tokens, kind = split
+                        line_no = (token.map[0] + 1 if token.map else block.line) + k
+                        self._flashcard([front], render_inline(back_tokens, env), kind, line_no, env)
+                        found = True
+        return i + 1 if found else None
+
+    def _logseq(self, question: list[Token], index: int, inline: Token) -> None:
+        """A Logseq ``#card`` block: the answer is its child blocks (properties left out)."""
+        item_start = index - 2
+        depth, end = 0, item_start
+        for end in range(item_start, len(self.tokens)):
+            depth += self.tokens[end].nesting
+            if depth == 0:
+                break
+        env: dict[str, object] = {}
+        lines = [
+            line for line in markup_lines(inline.children or ())[1:] if not markup.is_property_line(line)
+        ]
+        back = "\n".join(
+            p for p in (_lines_html(lines, env), render_tokens(self.tokens[index + 2 : end], env)) if p
+        )
+        line_no = inline.map[0] + 1 if inline.map else 0
+        self._flashcard([question], back, "basic", line_no, env)
+
+    def _note(self, note: markup.Note, line: int) -> None:
+        """An Obsidian_to_Anki ``START`` … ``END`` note."""
+        env: dict[str, object] = {}
+        back = "\n".join(
+            p for p in (_lines_html(note.back_lines, env), self._render(note.back_blocks, env)) if p
+        )
+        if note.kind == "cloze":
+            front = [t for line_tokens in note.front for t in (*line_tokens, Token("softbreak", "br", 0))][
+                :-1
+            ]
+            self._cloze(front, line, extra=back)
+            return
+        self._flashcard(note.front, back, note.kind, line, env)
+
+    def _adjacent(self, i: int) -> tuple[list[Block], int]:
+        """The blocks right after block ``i`` with no blank line between (a multi-line card's back)."""
+        taken: list[Block] = []
+        end = self._end_line(self.blocks[i])
+        j = i + 1
+        while j < len(self.blocks) and self.blocks[j].line - 1 == end and self.blocks[j].kind != "heading":
+            taken.append(self.blocks[j])
+            end = self._end_line(self.blocks[j])
+            j += 1
+        return taken, j
+
+    def _end_line(self, block: Block) -> int:
+        """The line after the block's last line of text (a list's own end counts a blank line after it)."""
+        ends = [
+            t.map[1]
+            for t in self.tokens[block.start : block.end]
+            if t.map is not None and t.type not in _CONTAINERS
+        ]
+        return max(ends, default=-1)
+
+    def _flashcard(
+        self, front: Sequence[Sequence[Token]], back: str, kind: CardKind, line: int, env: dict[str, object]
+    ) -> None:
+        """Emit a card written in flashcard markup (front lines as written, back as HTML)."""
+        self._close()
+        skip, self.skip = self.skip, False
+        front_html = _lines_html(front, env)
+        plain = clean(" ".join(plain_text(part) for part in front))
+        if skip or not plain or not back.strip():
+            return
+        draft = _Draft("paragraph", front_html, plain, line, 0, [], pinned=self.pinned)
+        self.pinned = ""
+        self._emit(draft, front_html, back, kind, env)
+
+    def _cloze(self, children: Sequence[Token], line: int, *, extra: str = "") -> None:
+        """A cloze sentence: Anki's ``{{c1::…}}`` markers in the question, the extra on the back."""
+        self._close()
+        skip, self.skip = self.skip, False
+        env: dict[str, object] = {}
+        question = render_inline(children, env)
+        plain = markup.cloze_plain(clean(plain_text(children)))
+        if skip or not plain:
+            return
+        draft = _Draft("paragraph", question, plain, line, 0, [], pinned=self.pinned)
+        self.pinned = ""
+        self._emit(draft, question, extra, "cloze", env)
+
     def _group(self, block: Block) -> None:
         draft = self.draft
         if draft is not None and draft.kind != "heading":
@@ -1050,6 +1267,7 @@ class _Walker:
         elif block.kind == "html_block" and (
             _DIRECTIVE.match(self.tokens[block.start].content.strip())
             or _FOLD.match(self.tokens[block.start].content)
+            or markup.is_scheduling_comment(self.tokens[block.start].content)
         ):
             return ""  # a directive, or the fold around a hidden answer: the back shows the answer
         return None
@@ -1098,6 +1316,23 @@ def code_blocks(tokens: Sequence[Token], text: str) -> tuple[CodeBlock, ...]:
     walker = _Walker(tokens, "", "")
     walker.run()
     return walker.code_blocks(text)
+
+
+def markup_lines(children: Sequence[Token]) -> list[list[Token]]:
+    """Inline tokens split into lines at line breaks (the lines the plugins read)."""
+    return inline_lines(children)
+
+
+def _lines_html(lines: Sequence[Sequence[Token]], env: dict[str, object]) -> str:
+    """Lines of inline tokens as HTML, joined by ``<br>``."""
+    return "<br>\n".join(render_inline(line, env) for line in lines if clean(plain_text(line)))
+
+
+def _tag_texts(tokens: Sequence[Token], blocks: Sequence[Block]) -> list[str]:
+    """Where a document's tags are: its front matter, and inline ``#flashcards`` tags."""
+    texts = [tokens[b.start].content for b in blocks[:1] if b.kind == "front_matter"]
+    texts += [t.content for t in tokens if t.type == "inline" and "#flashcards" in t.content]
+    return texts
 
 
 def _without_page_numbers(blocks: list[Block]) -> list[Block]:

@@ -100,6 +100,7 @@ def is_imperative(sentence: str) -> bool:
     return bool(_IMPERATIVE.match(sentence) or _FOR_EACH.match(sentence) or _LEAD_CLAUSE.match(sentence))
 
 
+@lru_cache(maxsize=8192)
 def asks_heading(text: str, *, nested: bool = False) -> bool:
     """A heading that asks: it has a ``?``, or starts with a prompt verb or a wh-word.
 
@@ -117,6 +118,7 @@ def asks_heading(text: str, *, nested: bool = False) -> bool:
     return 1 < len(sentences) <= 4 and is_imperative(sentences[-1])
 
 
+@lru_cache(maxsize=8192)
 def asks_paragraph(text: str) -> bool:
     """A stand-alone paragraph that asks, the way exam prompts are written in notes.
 

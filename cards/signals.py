@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _NUMBERING = re.compile(
     r"^(?:(?:q|question|domanda|frage|pregunta|вопрос)\s*\d+\s*[.):]?\s*|"
@@ -34,9 +35,19 @@ def _is_decoration(ch: str) -> bool:
     return category in ("So", "Sk", "Mn", "Cf") or ch in "\ufe0f\u200d*"
 
 
+@lru_cache(maxsize=8192)
 def judged_text(text: str) -> str:
-    """``text`` without numbering, trailing marks, point values or source links."""
+    """``text`` without numbering, trailing marks, point values or source links.
+
+    Cached: the conventions and the walker judge the same heading several times.
+    """
     text = text.strip()
+    if not text:
+        return text
+    last, first = text[-1], text[0]
+    plain_end = last not in ")]" and not _is_decoration(last)
+    if plain_end and not (first.isdigit() or first in "(QqВвDdFfPp" or text[1:2] == ")"):
+        return text  # the usual line: nothing to take off (checked without a regular expression)
     for _ in range(2):  # ``Q3: 2.`` style double prefixes
         stripped = _NUMBERING.sub("", text, count=1)
         if stripped == text or not stripped:
@@ -55,12 +66,15 @@ def judged_text(text: str) -> str:
     return text
 
 
+_MAX_DECORATION = 80
 _SHORTCODE = re.compile(r":[a-z0-9_+-]+:")
 _LABEL = re.compile(r"^(?:q|question)?\s*\d*$", re.IGNORECASE)
 
 
 def is_decoration(text: str) -> bool:
     """A line of status marks only (``:white_check_mark: Q7``, ``⭐️⭐️``): neither answer nor setup."""
+    if len(text) > _MAX_DECORATION:
+        return False  # a line that says something (and the usual case: checked in constant time)
     text = _SHORTCODE.sub("", text)
     text = "".join(ch for ch in text if not _is_decoration(ch) and ch not in "_~`")
     return bool(_LABEL.match(text.strip()))

@@ -252,7 +252,7 @@ def parse_job(job: ParseJob, workers: int = 1) -> bytes:
     back and the cache keeps). With ``workers``, a big file is parsed in sections on that many cores."""
     sectioned = _parse_in_sections(job, workers) if workers > 1 else None
     if sectioned is None:
-        result = parse_document(job.text, source=job.source, deck=job.config.name)
+        result = parse_document(job.text, source=job.source, deck=job.config.name, options=job.config.reading)
         sectioned = result, _finish(job.config, job.source, result)
     result, (ready, generated, content) = sectioned
     warnings = (*result.warnings, *generated)
@@ -320,19 +320,19 @@ def _parse_in_sections(job: ParseJob, workers: int) -> tuple[ParseResult, Finish
     else:
         with ProcessPoolExecutor(workers, mp_context=fork_context()) as pool:
             done = list(pool.map(parse, sections))
-    whole = whole_conventions([section for section, _ in done])
+    whole = whole_conventions([section for section, _ in done], job.config.reading)
     done = [  # a section that alone read the author's conventions otherwise is read again
         pair if pair[0].conventions == whole else parse(replace(job_, conventions=whole))
         for pair, job_ in zip(done, sections, strict=True)
     ]
-    result = merge_sections([section for section, _ in done])
+    result = merge_sections([section for section, _ in done], job.config.reading)
     if result is None:
         return None
     return result, _joined([finished for _, finished in done])
 
 
 def _ready_section(job: SectionJob, *, source: str, config: DeckConfig) -> tuple[Section, Finished]:
-    section = parse_section(job, source=source, deck=config.name)
+    section = parse_section(job, source=source, deck=config.name, options=config.reading)
     return section, _finish(config, source, ParseResult(section.cards, (), section.code_blocks))
 
 

@@ -317,7 +317,8 @@ def check(paths: tuple[Path, ...], strict: bool) -> None:
             for path in deck.files:
                 source = source_name(path, config.folder)  # as the cards name their file
                 count = sum(1 for c in deck.cards if c.source == source)
-                found = document_conventions(load_notes(path, source)[0]) or ["plain questions"]
+                text = load_notes(path, source)[0]
+                found = document_conventions(text, config.reading) or ["plain questions"]
                 click.echo(f"{display_path(path)}: {count} cards; conventions: {', '.join(found)}", err=True)
             click.echo(f"{config.path}: {len(deck.cards)} cards, {len(warnings)} warnings", err=True)
     if strict and total:

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from cards.errors import CardsError
+from cards.options import DEFAULT as DEFAULT_READING
+from cards.options import ReaderOptions
 
 
 class ConfigError(CardsError):
@@ -41,6 +43,8 @@ class DeckConfig:
     """Drop cards with one of these tags."""
     exercises: int = 4
     """Generated exercise cards per Keras model in the notes; 0 turns the generator off."""
+    reading: ReaderOptions = DEFAULT_READING
+    """How the notes are read (``reading:``): conventions, flashcard markup, separators."""
 
     @property
     def stem(self) -> str:
@@ -109,7 +113,17 @@ def _unique_key_loader() -> type[Any]:
 
 def _validate(path: Path, data: dict[Any, Any]) -> DeckConfig:
     where = str(path)
-    known = {"name", "id", "notes", "tags", "subdecks", "include_tags", "exclude_tags", "exercises"}
+    known = {
+        "name",
+        "id",
+        "notes",
+        "tags",
+        "subdecks",
+        "include_tags",
+        "exclude_tags",
+        "exercises",
+        "reading",
+    }
     for key in data:
         if key not in known:
             raise ConfigError(
@@ -143,7 +157,57 @@ def _validate(path: Path, data: dict[Any, Any]) -> DeckConfig:
         include_tags=_string_list(path, data, "include_tags"),
         exclude_tags=_string_list(path, data, "exclude_tags"),
         exercises=_exercises(path, data.get("exercises", True)),
+        reading=_reading(path, data.get("reading", {})),
     )
+
+
+_READING_KEYS = {"conventions": ("auto", "off"), "markup": ("auto", "on", "off")}
+
+
+def _reading(path: Path, value: Any) -> ReaderOptions:
+    """``reading:`` with ``conventions`` (auto/off), ``markup`` (auto/on/off) and ``separators``."""
+    if not isinstance(value, dict):
+        raise ConfigError(
+            f"{path}: reading",
+            f"expected a mapping, got {_type_name(type(value))}",
+            "write e.g. 'reading: {markup: on}'",
+        )
+    options: dict[str, Any] = {}
+    for key, item in value.items():
+        if key in _READING_KEYS:
+            if item not in _READING_KEYS[key] and not (isinstance(item, bool) and key == "markup"):
+                raise ConfigError(
+                    f"{path}: reading: {key}",
+                    f"expected one of {', '.join(_READING_KEYS[key])}, got {_shown(item)}",
+                    "fix the value",
+                )
+            options[key] = ("on" if item else "off") if isinstance(item, bool) else item
+        elif key == "separators":
+            options.update(_separators(path, item))
+        else:
+            raise ConfigError(
+                f"{path}: reading: {key}", "unknown key", "use conventions, markup or separators"
+            )
+    return ReaderOptions(**options)
+
+
+def _separators(path: Path, value: Any) -> dict[str, tuple[str, ...]]:
+    """``separators: {one_way: ["::", ";;"], both_ways: [":::"]}``: the vault's plugin settings."""
+    where = f"{path}: reading: separators"
+    if not isinstance(value, dict) or not set(value) <= {"one_way", "both_ways"}:
+        raise ConfigError(where, "expected a mapping with one_way and/or both_ways", "see the README")
+    found: dict[str, tuple[str, ...]] = {}
+    for key, items in value.items():
+        if not isinstance(items, list) or not all(
+            isinstance(i, str) and i.strip() == i and len(i) >= 2 for i in items
+        ):
+            raise ConfigError(
+                f"{where}: {key}",
+                "expected a list of separators of two or more characters without spaces",
+                "write e.g. one_way: ['::', ';;']",
+            )
+        found[key] = tuple(items)
+    return found
 
 
 def _exercises(path: Path, value: Any) -> int:

@@ -36,7 +36,14 @@ _NOT_IN_ID = re.compile(r"[^A-Za-z0-9_-]+")
 _ALT = re.compile(r'\balt="([^"]*)"', re.IGNORECASE)
 OPEN_WARNINGS = 5
 """Up to this many warnings are listed open at the top; more are folded under their count."""
-KIND_LABELS = {"basic": "basic", "multiple-choice": "multiple choice", "generated": "generated exercise"}
+KIND_LABELS = {
+    "basic": "basic",
+    "multiple-choice": "multiple choice",
+    "generated": "generated exercise",
+    "cloze": "cloze",
+    "reversed": "reversed",
+}
+"""How the page names each kind of card (an unknown kind shows as it is)."""
 
 
 @dataclass(frozen=True)
@@ -176,11 +183,16 @@ def page_html(decks: Sequence[DeckPreview], *, live: bool = False, version: int 
 
     total = sum(len(d.cards) for d in decks)
     tags = sorted({t for d in decks for c in d.cards for t in c.card.tags}, key=str.casefold)
+    present = {c.card.kind for d in decks for c in d.cards}
+    kinds = [k for k in KIND_LABELS if k in present] + sorted(present - KIND_LABELS.keys())
     return _page_template().substitute(
         title=html.escape(" + ".join(d.config.name for d in decks) or "notedeck preview"),
         card_css=note_type_css(),
         summary=html.escape(f"{total} card{'s' if total != 1 else ''}"),
         tag_options="".join(f'<option value="{html.escape(t)}">{html.escape(t)}</option>' for t in tags),
+        kind_options="".join(
+            f'<option value="{html.escape(k)}">{html.escape(KIND_LABELS.get(k, k))}</option>' for k in kinds
+        ),
         error=f'<div class="nd-error" role="alert">{html.escape(error)}</div>' if error else "",
         warnings=_warnings_html(decks),
         decks="".join(_deck_html(d) for d in decks),

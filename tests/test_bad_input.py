@@ -25,7 +25,7 @@ def run(*args: str | Path) -> tuple[int, str]:
         (
             "name: D\nid: 1\nnotes: [notes.md]\ncolour: red\n",
             "{deck}: colour: unknown key — use one of: "
-            "exclude_tags, exercises, id, include_tags, name, notes, subdecks, tags",
+            "exclude_tags, exercises, id, include_tags, name, notes, reading, subdecks, tags",
         ),
         ("id: 1\nnotes: [notes.md]\n", "{deck}: name: missing required key — add 'name:' to the deck file"),
         (

@@ -54,9 +54,9 @@ def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
     real = exporter.cache.parse_document
 
-    def counting(text: str, *, source: str, deck: str = "") -> exporter.cache.ParseResult:
+    def counting(text: str, *, source: str, deck: str = "", **options: Any) -> exporter.cache.ParseResult:
         calls.append(Path(source).name)
-        return real(text, source=source, deck=deck)
+        return real(text, source=source, deck=deck, **options)
 
     monkeypatch.setattr(exporter.cache, "parse_document", counting)
     return calls
@@ -198,8 +198,8 @@ def test_one_big_file_parsed_in_sections_writes_the_same_bytes(
     merged: list[bool] = []
     real = exporter.cache.merge_sections
 
-    def counting(parts: Any) -> Any:
-        result = real(parts)
+    def counting(parts: Any, *options: Any) -> Any:
+        result = real(parts, *options)
         merged.append(len(parts) >= sections and result is not None)
         return result
 
@@ -303,10 +303,10 @@ def fail_on_part_2(monkeypatch: pytest.MonkeyPatch) -> None:
 
     real = exporter.cache.parse_document
 
-    def failing(text: str, *, source: str, deck: str = "") -> exporter.cache.ParseResult:
+    def failing(text: str, *, source: str, deck: str = "", **options: Any) -> exporter.cache.ParseResult:
         if source.endswith("part-2.md"):
             raise CardParseError(f"{source}:3", "cannot read this", "fix line 3")
-        return real(text, source=source, deck=deck)
+        return real(text, source=source, deck=deck, **options)
 
     monkeypatch.setattr(exporter.cache, "parse_document", failing)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from cards import Card
 from exporter.build import collect_cards
 from exporter.cli import cli, load_configs
 from exporter.mathml import formula_problems, formulas_to_mathml
@@ -23,16 +24,43 @@ def deck(tmp_path: Path) -> Path:
     return write_preview_deck(tmp_path)
 
 
+FLASHCARD_NOTES = """---
+tags: [flashcards]
+---
+# Markup
+
+The capital of France is {{c1::Paris}}, of Italy {{c2::Rome::a city}}.
+
+Dog:::Hund
+
+What is 2+2?::Four
+"""
+
+
 def test_card_sides_are_what_anki_renders_from_the_package(deck: Path, tmp_path: Path) -> None:
     """The preview fills the note type's templates exactly as Anki does (fields, sections, FrontSide)."""
+    cards = _anki_renders_as_the_preview(deck, tmp_path)
+    assert any(card.context for card in cards)  # the {{#Context}} section both ways
+    assert {card.kind for card in cards} == {"basic", "multiple-choice", "generated"}
+
+
+def test_cloze_and_reversed_cards_show_as_anki_shows_them_today(tmp_path: Path) -> None:
+    """Read from flashcard markup, packaged (for now) with the one notedeck note type."""
+    notes = tmp_path / "markup.md"
+    notes.write_text(FLASHCARD_NOTES, encoding="utf-8")
+    cards = _anki_renders_as_the_preview(notes, tmp_path)
+    assert {card.kind for card in cards} == {"basic", "cloze", "reversed"}
+
+
+def _anki_renders_as_the_preview(deck: Path, tmp_path: Path) -> tuple[Card, ...]:
+    """Build ``deck``, import it into a fresh Anki collection, compare every card's two sides."""
     result = CliRunner().invoke(cli, ["build", str(deck), "--out", str(tmp_path / "out"), "--no-lock"])
     assert result.exit_code == 0, result.output
     (config,) = load_configs([deck])
     cards = collect_cards(config).cards
     by_question = {card.question: card_sides(card) for card in cards}
-    assert any(card.context for card in cards)  # the {{#Context}} section both ways
     with collection(tmp_path / "col.anki2") as col:
-        import_package(col, tmp_path / "out" / "deck.apkg")
+        import_package(col, tmp_path / "out" / f"{deck.stem}.apkg")
         seen = 0
         for cid in col.find_cards(""):
             shown = col.get_card(cid)
@@ -41,6 +69,7 @@ def test_card_sides_are_what_anki_renders_from_the_package(deck: Path, tmp_path:
             assert shown.answer().split("</style>", 1)[1] == back
             seen += 1
     assert seen == len(cards)
+    return cards
 
 
 def test_template_sections_follow_anki_rules() -> None:
@@ -101,6 +130,8 @@ def test_page_groups_cards_by_chapter_and_links_them(deck: Path) -> None:
     assert f'href="{notes_url}">notes/notes.md:3</a>' in page
     generated = sum(c.card.kind == "generated" for c in shown.cards)
     assert page.count('class="nd-kind nd-generated">generated exercise<') == generated > 0
+    kinds = re.search(r'<select id="nd-kind".*?</select>', page, re.DOTALL).group(0)  # type: ignore[union-attr]
+    assert re.findall(r'<option value="([^"]*)">', kinds) == ["", "basic", "multiple-choice", "generated"]
     assert '<img src="data:image/png;base64,' in page  # the image travels inside the page
     assert "<img src=\"https:" not in page and 'href="https://example.org/remote.png"' in page
 
