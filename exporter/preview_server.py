@@ -1,8 +1,10 @@
 """``notedeck preview --watch``: the preview page, served live while the student edits.
 
-A small HTTP server on 127.0.0.1 serves the latest page (``/``) and a build
-number (``/version``) that the page polls; a watcher (watchfiles) rebuilds the
-page on every save of a notes file, a deck file or an image next to them. A
+A small HTTP server on 127.0.0.1 serves the latest page (``/``) and its build
+number (``/version?after=N``, answered as soon as there is a newer build: a long
+poll, so the open page reloads without waiting for a timer); a watcher
+(watchfiles) rebuilds the page on every save of a notes file, a deck file or an
+image next to them. A
 build that fails shows its error on the page instead of stopping the server:
 the student fixes the notes, saves, and the cards come back.
 """
