@@ -324,3 +324,31 @@ def test_preview_tag_filters_choose_the_cards(deck: Path, tmp_path: Path) -> Non
     typo = CliRunner().invoke(cli, ["preview", str(deck), "--out", str(out), "--exclude-tag", "Basix"])
     assert typo.exit_code == 2
     assert "tag 'Basix' matches no card — use one of the deck's tags: Preview::Basics" in typo.output
+
+
+def test_watch_serves_until_ctrl_c_and_stops_cleanly(deck: Path) -> None:
+    """The real command in its own process: the printed address answers, SIGINT ends it with 0."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parent.parent
+    server = subprocess.Popen(
+        [sys.executable, "-m", "exporter", "preview", str(deck), "--watch"],
+        env={**os.environ, "PYTHONPATH": str(repo)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = server.stdout.readline()  # type: ignore[union-attr]
+        url = re.search(r"http://127\.0\.0\.1:\d+/", line)
+        assert url, line
+        with urllib.request.urlopen(url.group(0)) as answer:
+            assert b"What is the softmax of" in answer.read()
+    finally:
+        server.send_signal(signal.SIGINT)
+        out, err = server.communicate(timeout=20)
+    assert server.returncode == 0, err
+    assert out.rstrip().endswith("Stopped.") and err == ""
