@@ -30,7 +30,7 @@ MARKUP = {
 
 FLOORS = {
     "plain notes": {"found": 201, "matched": 201, "leaks": 0, "false": 0},
-    "all files": {"found": 268, "matched": 268, "leaks": 0, "false": 2},
+    "all files": {"found": 275, "matched": 275, "leaks": 0, "false": 2},
 }
 """Least cards found and matched, most leaks and false cards allowed, per group.
 

@@ -40,6 +40,7 @@ _PROPERTY = re.compile(r"^[a-z][a-z0-9_-]*$")
 _SHORTCODE = re.compile(r":[a-z0-9_+-]+:")
 """``:exclamation::exclamation:``: emoji shortcodes, whose colons are no separator."""
 _HIGHLIGHT = re.compile(r"==(?=\S)(.+?)(?<=\S)==")
+_OPENING = re.compile(r"==(?=\S)")
 _ANKI_CLOZE = re.compile(r"\{\{c\d+::")
 _SCHEDULING = re.compile(r"^\s*<!--\s*(?:SR:|ID:)[^>]*-->\s*$", re.IGNORECASE)
 _CARD_TAG = re.compile(r"^\s*#card\b\s*", re.IGNORECASE)
@@ -123,8 +124,13 @@ def question_mark_kind(line: Sequence[Token]) -> MarkupKind:
 
 
 def has_highlight(children: Sequence[Token]) -> bool:
-    """``==deleted part==`` in plain text: an Obsidian cloze."""
-    return any(t.type == "text" and _HIGHLIGHT.search(t.content) for t in children)
+    """``==deleted part==`` in plain text: an Obsidian cloze (it may span emphasis and code)."""
+    return bool(_OPENING.search(_flat(children)))
+
+
+def _flat(children: Sequence[Token]) -> str:
+    """The line as one string, other inline tokens as a letter (only ``==`` positions matter)."""
+    return "".join(t.content if t.type == "text" else "x" for t in children if t.type != "softbreak")
 
 
 def has_anki_cloze(children: Sequence[Token]) -> bool:
@@ -133,21 +139,67 @@ def has_anki_cloze(children: Sequence[Token]) -> bool:
 
 
 def as_cloze(children: Sequence[Token]) -> list[Token]:
-    """The tokens with each ``==highlight==`` turned into Anki's ``{{cN::…}}``, numbered in order."""
+    """The tokens with each ``==highlight==`` turned into Anki's ``{{cN::…}}``, numbered in order.
+
+    A highlight may hold emphasis or code (its ``==`` marks then sit in
+    different text tokens); one left open closes at the end of the line.
+    """
     number = 0
-
-    def cloze(match: re.Match[str]) -> str:
-        nonlocal number
-        number += 1
-        return f"{{{{c{number}::{match.group(1)}}}}}"
-
-    return [t.copy(content=_HIGHLIGHT.sub(cloze, t.content)) if t.type == "text" else t for t in children]
+    open_ = False
+    out: list[Token] = []
+    for k, token in enumerate(children):
+        if token.type != "text" or "==" not in token.content:
+            out.append(token)
+            continue
+        parts = token.content.split("==")
+        following = _flat(children[k + 1 :])[:1] or " "
+        text = parts[0]
+        for n, part in enumerate(parts[1:], 1):
+            after = part[:1] or (following if n == len(parts) - 1 else "=")
+            if open_:
+                text += "}}" + part
+                open_ = False
+            elif after.strip() and after != "=":  # ``==x``: opens (``a == b`` does not)
+                number += 1
+                text += f"{{{{c{number}::" + part
+                open_ = True
+            else:
+                text += "==" + part
+        out.append(token.copy(content=text))
+    if open_:
+        out.append(Token("text", "", 0, content="}}"))
+    return out
 
 
 def cloze_plain(text: str) -> str:
     """The sentence a cloze asks about, without markers (its identity)."""
     text = _HIGHLIGHT.sub(r"\1", text)
     return re.sub(r"\{\{c\d+::(.*?)(?:::[^}]*)?\}\}", r"\1", text)
+
+
+_Q_PREFIX = re.compile(r"^\s*(?:q|question|domanda|frage|pregunta|вопрос)\s*\d*\s*[:.)]\s+", re.IGNORECASE)
+_A_PREFIX = re.compile(r"^\s*(?:a|answer|risposta|antwort|respuesta|ответ)\s*\d*\s*[:.)]\s+", re.IGNORECASE)
+
+
+def strip_prefix(line: Sequence[Token], prefix: re.Pattern[str]) -> list[Token] | None:
+    """The line without its ``Q:``/``A:`` label, or None when it has none."""
+    head = line[0] if line else None
+    if head is None or head.type != "text":
+        return None
+    match = prefix.match(head.content)
+    if match is None:
+        return None
+    return [head.copy(content=head.content[match.end() :]), *line[1:]]
+
+
+def question_line(line: Sequence[Token]) -> list[Token] | None:
+    """``Q: What is…?`` → the question."""
+    return strip_prefix(line, _Q_PREFIX)
+
+
+def answer_line(line: Sequence[Token]) -> list[Token] | None:
+    """``A: Because…`` → the answer."""
+    return strip_prefix(line, _A_PREFIX)
 
 
 def is_scheduling_comment(html: str) -> bool:

@@ -412,6 +412,8 @@ class _Walker:
         self.first_chapter = chapter
         """The chapter the tokens start in (a section of a split document may start inside one)."""
         self.chapter = chapter
+        self.chapter_heading: Block | None = None
+        """The ``#`` heading of the chapter being read (spaced-repetition cards show it)."""
         self.extra_tags: tuple[str, ...] = ()
         self.sections: list[_Section] = [_Section(1)]
         self.draft: _Draft | None = None
@@ -564,6 +566,7 @@ class _Walker:
     def _chapter(self, i: int, block: Block) -> None:
         self._close()
         self.chapter = (clean(block.text),) if clean(block.text) else ()
+        self.chapter_heading = block
         self.sections = [_Section(1)]
         self.chapter_marks.append((block.start, self.chapter))
         if block.line:
@@ -850,6 +853,9 @@ class _Walker:
                 self._note(note, block.line)
                 return note.end + 1
             children = block.inline.children or ()
+            qa = self._question_answer(i, block)
+            if qa is not None:
+                return qa
             if markup.has_anki_cloze(children):
                 self._cloze(list(children), block.line)
                 return i + 1
@@ -865,15 +871,10 @@ class _Walker:
         """A paragraph of Obsidian spaced-repetition cards: ``?`` lines, separators, highlights."""
         assert block.inline is not None
         lines = markup_lines(block.inline.children or ())
-        mark = next((k for k, line in enumerate(lines) if markup.is_question_mark_line(line)), None)
+        marks = [k for k, line in enumerate(lines) if markup.is_question_mark_line(line)]
+        mark = marks[0] if marks else None
         if mark is not None and mark > 0:
-            rest, j = self._adjacent(i)
-            answer_env: dict[str, object] = {}
-            back = _lines_html(lines[mark + 1 :], answer_env)
-            back = "\n".join(p for p in (back, self._render(rest, answer_env)) if p)
-            kind = markup.question_mark_kind(lines[mark])
-            self._flashcard(lines[:mark], back, kind, block.line, answer_env)
-            return j
+            return self._question_mark_cards(i, block, lines, marks)
         if mark is None and self._items_answer(i):
             return self._items_answer(i, take=True)
         found = False
@@ -889,6 +890,50 @@ class _Walker:
                 self._cloze(markup.as_cloze(line), line_no)
                 found = True
         return i + 1 if found else None
+
+    def _question_mark_cards(self, i: int, block: Block, lines: list[list[Token]], marks: list[int]) -> int:
+        """``front`` / ``?`` / ``back`` cards of one paragraph; with several ``?`` lines and no
+        blank line between the cards, each later card's front is the line right above its ``?``."""
+        rest, j = self._adjacent(i)
+        starts = [0, *(m - 1 for m in marks[1:])]
+        for n, mark in enumerate(marks):
+            stop = starts[n + 1] if n + 1 < len(marks) else len(lines)
+            env: dict[str, object] = {}
+            back = _lines_html(lines[mark + 1 : stop], env)
+            if n + 1 == len(marks):
+                back = "\n".join(p for p in (back, self._render(rest, env)) if p)
+            kind = markup.question_mark_kind(lines[mark])
+            self._flashcard(lines[starts[n] : mark], back, kind, block.line + starts[n], env)
+        return j
+
+    def _question_answer(self, i: int, block: Block) -> int | None:
+        """``Q: …`` then ``A: …`` (on the next line or in the next paragraph): one card."""
+        assert block.inline is not None
+        lines = markup_lines(block.inline.children or ())
+        first = markup.question_line(lines[0]) if lines else None
+        if first is None:
+            return None
+        cut = next((k for k, line in enumerate(lines) if k and markup.answer_line(line) is not None), None)
+        env: dict[str, object] = {}
+        if cut is not None:
+            front = [first, *lines[1:cut]]
+            answer = [markup.answer_line(lines[cut]) or [], *lines[cut + 1 :]]
+            rest, j = self._adjacent(i)
+        else:
+            following = self.blocks[i + 1] if i + 1 < len(self.blocks) else None
+            answer_lines = (
+                markup_lines(following.inline.children or ())
+                if following is not None and following.kind == "paragraph" and following.inline is not None
+                else []
+            )
+            opening = markup.answer_line(answer_lines[0]) if answer_lines else None
+            if opening is None:
+                return None
+            front, answer = [first, *lines[1:]], [opening, *answer_lines[1:]]
+            rest, j = self._adjacent(i + 1)
+        back = "\n".join(p for p in (_lines_html(answer, env), self._render(rest, env)) if p)
+        self._flashcard(front, back, "basic", block.line, env)
+        return j
 
     def _items_answer(self, i: int, *, take: bool = False) -> int | None:
         """``Question?`` then a list whose first item starts with ``?``: a multi-line card."""
@@ -1014,9 +1059,20 @@ class _Walker:
         plain = clean(" ".join(plain_text(part) for part in front))
         if skip or not plain or not back.strip():
             return
-        draft = _Draft("paragraph", front_html, plain, line, 0, [], pinned=self.pinned)
+        draft = _Draft("paragraph", front_html, plain, line, 0, self._breadcrumb(line), pinned=self.pinned)
         self.pinned = ""
         self._emit(draft, front_html, back, kind, env)
+
+    def _breadcrumb(self, line: int) -> list[Block]:
+        """The heading a spaced-repetition card sits under, which the plugin shows as its context.
+
+        Only the nearest one: the card's own section. A card that is the heading itself has none.
+        """
+        if not self.reading.conventions.obsidian:
+            return []
+        headings = [self.chapter_heading, *(s.heading for s in self.sections)]
+        nearest = next((h for h in reversed(headings) if h is not None), None)
+        return [nearest] if nearest is not None and nearest.line != line else []
 
     def _cloze(self, children: Sequence[Token], line: int, *, extra: str = "") -> None:
         """A cloze sentence: Anki's ``{{c1::…}}`` markers in the question, the extra on the back."""
@@ -1027,7 +1083,7 @@ class _Walker:
         plain = markup.cloze_plain(clean(plain_text(children)))
         if skip or not plain:
             return
-        draft = _Draft("paragraph", question, plain, line, 0, [], pinned=self.pinned)
+        draft = _Draft("paragraph", question, plain, line, 0, self._breadcrumb(line), pinned=self.pinned)
         self.pinned = ""
         self._emit(draft, question, extra, "cloze", env)
 

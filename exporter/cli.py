@@ -444,8 +444,8 @@ def _watch_preview(
 def exercises(path: Path, as_json: bool) -> None:
     """Analyse the Keras models in notes: output shapes, parameters, receptive fields.
 
-    PATH is a notes .md or a deck .yaml. Code that Keras would reject is
-    reported on stderr and left out.
+    PATH is a notes .md or a deck .yaml. Code that Keras would reject, or
+    that notedeck cannot follow exactly, is reported on stderr and left out.
 
     \b
     Example:

@@ -208,3 +208,85 @@ def test_conventions_off_reads_only_explicit_questions() -> None:
     auto = parse_document(notes, source="n.md")
     off = parse_document(notes, source="n.md", options=ReaderOptions(conventions="off"))
     assert len(auto.cards) == 4 and len(off.cards) == 3
+
+
+def test_q_and_a_lines() -> None:
+    notes = """
+    Q: What is bagging?
+    A: Training models on bootstrap samples
+    and averaging them.
+
+    Q2. Why does it reduce variance?
+
+    A2. Errors of independent models cancel out.
+    - mostly
+
+    Q: Unanswered question here?
+
+    Plain paragraph.
+    """
+    cards = parse(notes).cards
+    assert [c.question for c in cards[:2]] == ["What is bagging?", "Why does it reduce variance?"]
+    assert "averaging them" in cards[0].answer and "Q2" not in cards[0].answer
+    assert "cancel out" in cards[1].answer and "mostly" in cards[1].answer and "A2" not in cards[1].answer
+
+
+def test_several_question_mark_cards_without_blank_lines() -> None:
+    notes = """
+    ---
+    tags: [flashcards]
+    ---
+    Even parity, even number of ones?
+    ?
+    0
+    Even parity, odd number of ones?
+    ?
+    1
+    """
+    cards = parse(notes).cards
+    assert [(c.line, c.question, c.answer) for c in cards] == [
+        (4, "Even parity, even number of ones?", "0"),
+        (7, "Even parity, odd number of ones?", "1"),
+    ]
+
+
+def test_highlights_may_hold_emphasis_and_code_or_stay_open() -> None:
+    notes = """
+    ---
+    tags: [flashcards]
+    ---
+    SOP restricts ==how one *origin* can reach another==
+
+    Sent to URLs of the form ==`http://*.domain/path*`==
+
+    If a cookie is HttpOnly ==scripts cannot read it
+
+    Here a == b is a comparison.
+    """
+    cards = parse(notes).cards
+    assert [c.question for c in cards] == [
+        "SOP restricts {{c1::how one <em>origin</em> can reach another}}",
+        "Sent to URLs of the form {{c1::<code>http://*.domain/path*</code>}}",
+        "If a cookie is HttpOnly {{c1::scripts cannot read it}}",
+    ]
+
+
+def test_a_spaced_repetition_card_shows_the_heading_it_sits_under() -> None:
+    notes = """
+    ---
+    tags: [flashcards]
+    ---
+    ## Limits of the CPI
+
+    They are (4):
+    ?
+    - basket choice
+    - quality changes
+
+    ## Causes
+    ?
+    Demand and costs.
+    """
+    cards = parse(notes).cards
+    assert "Limits of the CPI" in cards[0].context
+    assert cards[1].question == "Causes" and not cards[1].context
