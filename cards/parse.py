@@ -909,6 +909,8 @@ class _Walker:
     def _question_answer(self, i: int, block: Block) -> int | None:
         """``Q: …`` then ``A: …`` (on the next line or in the next paragraph): one card."""
         assert block.inline is not None
+        if not markup.may_ask_with_label(block.inline.content):
+            return None
         lines = markup_lines(block.inline.children or ())
         first = markup.question_line(lines[0]) if lines else None
         if first is None:

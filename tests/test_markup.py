@@ -290,3 +290,15 @@ def test_a_spaced_repetition_card_shows_the_heading_it_sits_under() -> None:
     cards = parse(notes).cards
     assert "Limits of the CPI" in cards[0].context
     assert cards[1].question == "Causes" and not cards[1].context
+
+
+def test_obsidian_to_anki_settings_lines_are_not_cards() -> None:
+    notes = """
+    ---
+    tags: [flashcards]
+    ---
+    TARGET DECK: Biology::Cells
+
+    Osmosis::diffusion of water
+    """
+    assert [c.question for c in parse(notes).cards] == ["Osmosis"]
