@@ -9,12 +9,20 @@ the reader. The conventions found here decide the ambiguous cases, and
 - **Question headings at a level**: most headings of one level ask (at least
   three, three in four), or the document's title declares a list of questions
   (``Interview questions``, ``Domande``, ``FAQ``…). Every heading of that level
-  with an answer under it is then a question, even one phrased as a topic.
+  with an answer of its own under it is then a question, even one phrased as a
+  topic. A heading of the run that only groups sub-headings hands the role to
+  them when one of them asks; otherwise its sub-sections are its answer.
+  A heading over questions of its own (an exercise) is never a question.
 - **Hidden answers**: a heading followed by a ``<details>`` block is a task
   whose answer the author folded away.
 - **Quoted questions**: short one-line ``> quotes`` followed by prose, at
   least three of them and one that asks: each is a sub-question of the heading
   above it, which the card shows as context.
+- **Flashcard markup**: the Obsidian spaced-repetition plugin's marks
+  (:mod:`cards.markup`), when the document uses them.
+
+The evidence is counted so that sections of a big document, read on several
+cores, can check they decided as the whole document would (:func:`combine`).
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ from markdown_it.token import Token
 
 from cards import markup
 from cards.blocks import Block, block_is_link_only
-from cards.lexicon import QUESTION_DOCUMENT_TITLES, SOLUTION_HEADINGS, alternation
+from cards.lexicon import QUESTION_DOCUMENT_TITLES, alternation
 from cards.markup import MarkupCounts
 from cards.options import DEFAULT, ReaderOptions
 from cards.questions import (
@@ -36,12 +44,11 @@ from cards.questions import (
     clean,
     is_instruction,
     is_setup_cue,
-    is_subheading_name,
 )
 from cards.signals import is_decoration
+from cards.tree import Section, build_tree
 
 _QUESTION_TITLE = re.compile(rf"(?:^|\W)(?:{alternation(QUESTION_DOCUMENT_TITLES)})(?:\W|$)", re.IGNORECASE)
-_SOLUTION_TITLE = re.compile(rf"^(?:{alternation(SOLUTION_HEADINGS)})\W*$", re.IGNORECASE)
 _DETAILS = re.compile(r"^\s*<details\b", re.IGNORECASE)
 _MIN_RUN = 3
 _QUOTE_MAX_CHARS = 160
@@ -81,6 +88,8 @@ class Conventions:
     """One-line ``>`` quotes followed by prose are sub-questions."""
     obsidian: bool = False
     """Obsidian spaced-repetition markup (``::``, ``?`` lines, ``==highlights==``) makes cards."""
+    declared: frozenset[int] = frozenset()
+    """Question levels declared by the title (``# Interview questions``), not only seen."""
 
     def names(self) -> list[str]:
         """The conventions found, as ``notedeck check`` prints them."""
@@ -138,19 +147,17 @@ def read_conventions(
     options: ReaderOptions = DEFAULT,
 ) -> Reading:
     """Look at the whole document once and say how its author marks questions."""
-    headings = [(i, b) for i, b in enumerate(blocks) if b.kind == "heading"]
-    counts = [0] * 7
-    answered = [0] * 7
-    asking = [0] * 7
-    with_answer = {i for i, _ in headings if _has_answer(tokens, blocks, i)}
+    sections = [s for s in build_tree(blocks).walk() if s.heading is not None]
+    headings = [(s.heading, blocks[s.heading]) for s in sections if s.heading is not None]
+    with_answer = {s.heading for s in sections if s.heading is not None and _has_answer(tokens, blocks, s)}
+    counts, answered, asking = [0] * 7, [0] * 7, [0] * 7
     for i, b in headings:
         counts[b.level] += 1
         if i in with_answer:
             answered[b.level] += 1
             asking[b.level] += asks_heading(b.text)
-    title = (
-        (headings[0][1].level, bool(_QUESTION_TITLE.search(clean(headings[0][1].text)))) if headings else None
-    )
+    first = min(headings, default=None, key=lambda pair: pair[0])
+    title = (first[1].level, bool(_QUESTION_TITLE.search(clean(first[1].text)))) if first else None
     quotes = frozenset(i for i, b in enumerate(blocks) if _is_quote_prompt(tokens, blocks, i, b))
     quote_asks = any(asks_paragraph(_quote_text(tokens, blocks[i])) for i in quotes)
     evidence = Evidence(
@@ -162,20 +169,27 @@ def read_conventions(
         quote_asks,
         markup.count(tokens, tags, options.separators()),
     )
-    hidden = frozenset(i for i, _ in headings if _next_is_details(tokens, blocks, i))
+    hidden = frozenset(
+        s.heading for s in sections if s.heading is not None and _intro_is_details(tokens, blocks, s)
+    )
     containers = frozenset(
-        i for i, b in headings if _asks_inside(tokens, blocks, i, b.level) and not _answers_first(blocks, i)
+        s.heading
+        for s in sections
+        if s.heading is not None and _asks_inside(tokens, blocks, s) and not _answers_first(blocks, s)
     )
     conventions = decide(evidence, options)
     grouped: set[int] = set()
-    for i, b in headings:
-        children = _sub_headings(blocks, i, b.level)
-        if b.level not in conventions.question_levels or i in with_answer or not children:
+    for section in sections:
+        head = section.heading
+        children = [c.heading for c in section.children if c.heading is not None]
+        if head is None or head in with_answer or not children:
+            continue
+        if blocks[head].level not in conventions.question_levels:
             continue
         if any(asks_heading(blocks[k].text) for k in children):
             grouped.update(children)  # it groups questions: they are the cards
-        elif any(k in with_answer for k in children):
-            with_answer |= {i}  # its sub-sections are its answer (``## CI/CD`` then ``### CI``, ``### CD``)
+        elif blocks[head].level in conventions.declared and any(k in with_answer for k in children):
+            with_answer.add(head)  # a declared question whose sub-sections answer it (``### CI/CD``: CI, CD)
     return Reading(
         conventions, evidence, hidden, quotes, containers, frozenset(with_answer), frozenset(grouped)
     )
@@ -183,22 +197,22 @@ def read_conventions(
 
 def decide(evidence: Evidence, options: ReaderOptions = DEFAULT) -> Conventions:
     """The conventions the evidence shows, as far as the deck's options let them."""
-    levels = {
+    seen = {
         level
         for level in range(2, 7)
         if evidence.asking[level] >= _MIN_RUN and evidence.asking[level] * 4 >= evidence.answered[level] * 3
     }
+    declared: set[int] = set()
     if evidence.title is not None and evidence.title[1]:
-        declared = next(
+        level = next(
             (lv for lv in range(evidence.title[0] + 1, 7) if evidence.headings[lv] >= _MIN_RUN), None
         )
-        if declared is not None:
-            levels.add(declared)
+        declared = {level} if level is not None else set()
     quoted = evidence.quotes >= _MIN_RUN and evidence.quote_asks
     obsidian = options.markup == "on" or (options.markup == "auto" and evidence.markup.obsidian)
     if options.conventions == "off":
         return Conventions(obsidian=obsidian)
-    return Conventions(frozenset(levels), quoted, obsidian)
+    return Conventions(frozenset(seen | declared), quoted, obsidian, frozenset(declared))
 
 
 def combine(parts: Sequence[Evidence]) -> Evidence:
@@ -219,17 +233,23 @@ def combine(parts: Sequence[Evidence]) -> Evidence:
 
 
 def _after(blocks: Sequence[Block], index: int) -> Iterator[Block]:
-    """The blocks after ``index``, without copying the list (it is walked from every heading)."""
+    """The blocks after ``index``, without copying the list."""
     for k in range(index + 1, len(blocks)):
         yield blocks[k]
 
 
-def _has_answer(tokens: Sequence[Token], blocks: Sequence[Block], index: int) -> bool:
-    """Something other than blanks, rules and links follows the heading before the next one."""
-    for block in _after(blocks, index):
-        if block.kind == "heading":
-            return False
-        if block.blank or block.kind in ("hr", "front_matter") or is_decoration(block.text):
+def _intro(blocks: Sequence[Block], section: Section) -> Iterator[Block]:
+    """The section's intro blocks that show something (blanks and status lines left out)."""
+    for k in section.intro:
+        block = blocks[k]
+        if not (block.blank or (block.kind == "paragraph" and is_decoration(block.text))):
+            yield block
+
+
+def _has_answer(tokens: Sequence[Token], blocks: Sequence[Block], section: Section) -> bool:
+    """Its intro holds something other than rules, links and HTML (a ``<details>`` answer counts)."""
+    for block in _intro(blocks, section):
+        if block.kind in ("hr", "front_matter"):
             continue
         if block.kind == "html_block" and not _DETAILS.match(tokens[block.start].content):
             continue
@@ -238,12 +258,11 @@ def _has_answer(tokens: Sequence[Token], blocks: Sequence[Block], index: int) ->
     return False
 
 
-def _asks_inside(tokens: Sequence[Token], blocks: Sequence[Block], index: int, level: int) -> bool:
-    """The heading's section holds a question: a paragraph, deeper heading or list item that asks."""
-    for block in _after(blocks, index):
+def _asks_inside(tokens: Sequence[Token], blocks: Sequence[Block], section: Section) -> bool:
+    """The section holds a question: a paragraph, sub-heading or list item that asks, or an instruction."""
+    for k in section.body():
+        block = blocks[k]
         if block.kind == "heading":
-            if block.level <= level:
-                return False
             if asks_heading(block.text):
                 return True
         elif (block.kind == "paragraph" and (asks_paragraph(block.text) or is_instruction(block.text))) or (
@@ -254,37 +273,20 @@ def _asks_inside(tokens: Sequence[Token], blocks: Sequence[Block], index: int, l
     return False
 
 
-def _sub_headings(blocks: Sequence[Block], index: int, level: int) -> list[int]:
-    """The direct sub-headings of a heading (one level down), up to its next sibling."""
-    found: list[int] = []
-    for k in range(index + 1, len(blocks)):
-        block = blocks[k]
-        if block.kind == "heading":
-            if block.level <= level:
-                break
-            if block.level == level + 1:
-                found.append(k)
-    return found
+def _answers_first(blocks: Sequence[Block], section: Section) -> bool:
+    """The intro starts with prose of its own (``## GIL`` then its definition), not a setup."""
+    first = next(_intro(blocks, section), None)
+    if first is None or first.kind != "paragraph":
+        return False
+    text = first.text
+    return not (asks_paragraph(text) or is_instruction(text) or is_setup_cue(text))
 
 
-def _answers_first(blocks: Sequence[Block], index: int) -> bool:
-    """The heading's intro is prose of its own (``## GIL`` then its definition), not a setup."""
-    for block in _after(blocks, index):
-        if block.kind == "heading" or block.kind != "paragraph":
-            return False
-        if block.blank or is_decoration(block.text):
-            continue
-        text = block.text
-        return not (asks_paragraph(text) or is_instruction(text) or is_setup_cue(text))
-    return False
-
-
-def _next_is_details(tokens: Sequence[Token], blocks: Sequence[Block], index: int) -> bool:
-    following = next((b for b in _after(blocks, index) if not b.blank), None)
+def _intro_is_details(tokens: Sequence[Token], blocks: Sequence[Block], section: Section) -> bool:
+    """The heading is followed by a ``<details>`` block: the author folded its answer away."""
+    first = next(_intro(blocks, section), None)
     return (
-        following is not None
-        and following.kind == "html_block"
-        and bool(_DETAILS.match(tokens[following.start].content))
+        first is not None and first.kind == "html_block" and bool(_DETAILS.match(tokens[first.start].content))
     )
 
 
@@ -301,13 +303,3 @@ def _is_quote_prompt(tokens: Sequence[Token], blocks: Sequence[Block], index: in
 def _quote_text(tokens: Sequence[Token], block: Block) -> str:
     inline = tokens[block.start + 2]
     return inline.content.strip() if inline.type == "inline" else ""
-
-
-def is_solution_heading(text: str) -> bool:
-    """``### Lösungen``: the heading of an exam sheet's answer part."""
-    return bool(_SOLUTION_TITLE.match(clean(text).strip("*_: ")))
-
-
-def is_structure_heading(text: str) -> bool:
-    """Headings that never ask, whatever the convention (``Summary``, ``References``)."""
-    return is_subheading_name(text)

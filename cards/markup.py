@@ -37,6 +37,9 @@ MIN_QUESTION_MARK_LINES = 2
 
 _PROPERTY = re.compile(r"^[a-z][a-z0-9_-]*$")
 """``collapsed:: true``: a Logseq property, not a card (its key is one lower-case word)."""
+_SETTING = re.compile(r"^(?:TARGET DECK|FILE TAGS|DELETE)\b")
+"""Obsidian_to_Anki's settings lines (``TARGET DECK: Bio::Cells``): never cards."""
+_MARK_LINE = re.compile(r"^\s*\?\??\s*$", re.MULTILINE)
 _SHORTCODE = re.compile(r":[a-z0-9_+-]+:")
 """``:exclamation::exclamation:``: emoji shortcodes, whose colons are no separator."""
 _HIGHLIGHT = re.compile(r"==(?=\S)(.+?)(?<=\S)==")
@@ -74,9 +77,11 @@ class MarkupCounts:
 def count(tokens: Sequence[Token], tags: Sequence[str], separators: Separators = SEPARATORS) -> MarkupCounts:
     """Count the plugin's marks in a document."""
     lines = questions = 0
+    marks = [separator for separator, _ in separators]
     for token in tokens:
-        if token.type != "inline":
-            continue
+        content = token.content
+        if token.type != "inline" or not (_MARK_LINE.search(content) or any(m in content for m in marks)):
+            continue  # the usual paragraph: no mark at all, checked without splitting it
         for line in inline_lines(token.children or ()):
             if split_line(line, separators) is not None:
                 lines += 1
@@ -106,7 +111,7 @@ def split_line(
             front = [*line[:k], before]
             back = [after, *line[k + 1 :]]
             front_text = clean(plain_text(front))
-            if not front_text or not clean(plain_text(back)):
+            if not front_text or not clean(plain_text(back)) or _SETTING.match(front_text):
                 return None
             if separator == "::" and _PROPERTY.match(front_text) and after.content.startswith(" "):
                 return None
@@ -192,6 +197,11 @@ def strip_prefix(line: Sequence[Token], prefix: re.Pattern[str]) -> list[Token] 
     return [head.copy(content=head.content[match.end() :]), *line[1:]]
 
 
+def may_ask_with_label(text: str) -> bool:
+    """``Q: …`` at the start of a paragraph's text (a quick check before splitting it)."""
+    return bool(_Q_PREFIX.match(text))
+
+
 def question_line(line: Sequence[Token]) -> list[Token] | None:
     """``Q: What is…?`` → the question."""
     return strip_prefix(line, _Q_PREFIX)
@@ -238,7 +248,7 @@ class Note:
 def obsidian_to_anki(tokens: Sequence[Token], blocks: Sequence[Block], index: int) -> Note | None:
     """The ``START`` … ``END`` note starting at block ``index``, or None."""
     block = blocks[index]
-    if block.kind != "paragraph" or block.inline is None:
+    if block.kind != "paragraph" or block.inline is None or not block.inline.content.startswith("START"):
         return None
     lines = inline_lines(block.inline.children or ())
     words = [clean(plain_text(line)) for line in lines]
@@ -265,7 +275,8 @@ def obsidian_to_anki(tokens: Sequence[Token], blocks: Sequence[Block], index: in
     else:
         front = [line for line in body if clean(plain_text(line)) not in ("Front:", "Text:")]
         back = []
-    if end > index and len(inline_lines(blocks[end].inline.children or ())) > 1:  # type: ignore[union-attr]
+    closing = blocks[end].inline
+    if end > index and closing is not None and len(inline_lines(closing.children or ())) > 1:
         return None  # END must stand on its own line after a blank line, or close the START paragraph
     later = [b for b in blocks[index + 1 : end] if not b.blank]
     return Note(kind, front, back, later, end) if front else None

@@ -343,9 +343,10 @@ def item_choice(tokens: Sequence[Token], blocks: Sequence[Block]) -> Choice | No
                 text = _block_text(tokens, later)
                 correct = answer_letters(text, len(options))
                 if correct:
-                    if _only_letters(text):  # a folded ``<details>`` with just the letters
+                    line = _ANSWER_LETTERS.search(text)
+                    if line is not None and _only_letters(text):  # a folded ``<details>``: just the letters
                         del rest[j]
-                        solution = clean(_ANSWER_LETTERS.search(text).group(0))  # type: ignore[union-attr]
+                        solution = clean(line.group(0))
                     break
         return Choice(options, correct, rest, solution) if correct else None
     return None

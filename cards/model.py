@@ -10,6 +10,36 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 CardKind = Literal["basic", "multiple-choice", "generated", "cloze", "reversed"]
+"""What a card is, which decides its Anki note type (see :data:`NoteFamily`).
+
+- ``basic``: ``question`` → ``answer``.
+- ``multiple-choice``: a basic card whose question lists the options.
+- ``generated``: a basic card made by a generator (Keras exercises, …).
+- ``cloze``: ``question`` is the cloze sentence as HTML with Anki's own
+  markers ``{{c1::text}}`` / ``{{c1::text::hint}}`` (``c1``, ``c2``, …);
+  Anki makes one card per distinct number. ``answer`` is extra text shown
+  on the back (may be empty); ``context`` is shown above, as on basic cards.
+- ``reversed``: ``question`` is the front, ``answer`` the back; Anki makes
+  two cards, front → back and back → front.
+"""
+
+NoteFamily = Literal["basic", "cloze", "reversed"]
+"""The Anki note type a card goes into. Anki cannot change a note's type on
+import, so a card that moves to another family is a new note (a new GUID)."""
+
+FAMILY_OF_KIND: dict[str, NoteFamily] = {
+    "basic": "basic",
+    "multiple-choice": "basic",
+    "generated": "basic",
+    "cloze": "cloze",
+    "reversed": "reversed",
+}
+"""The note type family of each card kind (:func:`note_family` as a table, for hot loops)."""
+
+
+def note_family(kind: CardKind) -> NoteFamily:
+    """The note type family of a card kind (basic, multiple-choice and generated share one)."""
+    return FAMILY_OF_KIND[kind]
 
 
 @dataclass(frozen=True)
@@ -52,7 +82,8 @@ class Card:
     """Chapter path, outermost first (the ``#`` heading, possibly nested)."""
     kind: CardKind = "basic"
     """``basic``, ``multiple-choice``, ``generated``, ``cloze`` (``question`` holds Anki's
-    ``{{c1::…}}`` markers) or ``reversed`` (studied in both directions)."""
+    ``{{c1::…}}`` markers) or ``reversed`` (studied in both directions); it decides the
+    card's Anki note type, see :data:`CardKind`."""
     source: str = ""
     """Path of the notes file the card comes from."""
     line: int = 0

@@ -412,6 +412,8 @@ class _Walker:
         self.first_chapter = chapter
         """The chapter the tokens start in (a section of a split document may start inside one)."""
         self.chapter = chapter
+        self.chapter_heading: Block | None = None
+        """The ``#`` heading of the chapter being read (spaced-repetition cards show it)."""
         self.extra_tags: tuple[str, ...] = ()
         self.sections: list[_Section] = [_Section(1)]
         self.draft: _Draft | None = None
@@ -564,6 +566,7 @@ class _Walker:
     def _chapter(self, i: int, block: Block) -> None:
         self._close()
         self.chapter = (clean(block.text),) if clean(block.text) else ()
+        self.chapter_heading = block
         self.sections = [_Section(1)]
         self.chapter_marks.append((block.start, self.chapter))
         if block.line:
@@ -906,6 +909,8 @@ class _Walker:
     def _question_answer(self, i: int, block: Block) -> int | None:
         """``Q: …`` then ``A: …`` (on the next line or in the next paragraph): one card."""
         assert block.inline is not None
+        if not markup.may_ask_with_label(block.inline.content):
+            return None
         lines = markup_lines(block.inline.children or ())
         first = markup.question_line(lines[0]) if lines else None
         if first is None:
@@ -1056,9 +1061,20 @@ class _Walker:
         plain = clean(" ".join(plain_text(part) for part in front))
         if skip or not plain or not back.strip():
             return
-        draft = _Draft("paragraph", front_html, plain, line, 0, [], pinned=self.pinned)
+        draft = _Draft("paragraph", front_html, plain, line, 0, self._breadcrumb(line), pinned=self.pinned)
         self.pinned = ""
         self._emit(draft, front_html, back, kind, env)
+
+    def _breadcrumb(self, line: int) -> list[Block]:
+        """The heading a spaced-repetition card sits under, which the plugin shows as its context.
+
+        Only the nearest one: the card's own section. A card that is the heading itself has none.
+        """
+        if not self.reading.conventions.obsidian:
+            return []
+        headings = [self.chapter_heading, *(s.heading for s in self.sections)]
+        nearest = next((h for h in reversed(headings) if h is not None), None)
+        return [nearest] if nearest is not None and nearest.line != line else []
 
     def _cloze(self, children: Sequence[Token], line: int, *, extra: str = "") -> None:
         """A cloze sentence: Anki's ``{{c1::…}}`` markers in the question, the extra on the back."""
@@ -1069,7 +1085,7 @@ class _Walker:
         plain = markup.cloze_plain(clean(plain_text(children)))
         if skip or not plain:
             return
-        draft = _Draft("paragraph", question, plain, line, 0, [], pinned=self.pinned)
+        draft = _Draft("paragraph", question, plain, line, 0, self._breadcrumb(line), pinned=self.pinned)
         self.pinned = ""
         self._emit(draft, question, extra, "cloze", env)
 

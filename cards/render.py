@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
@@ -63,6 +64,7 @@ def markdown_parser() -> MarkdownIt:
     md.add_render_rule("fence", _render_fence)
     md.add_render_rule("code_block", _render_fence)
     md.add_render_rule("image", _render_image)
+    md.add_render_rule("text", _render_text)
     return md
 
 
@@ -210,6 +212,23 @@ def _inline_cleanup(state: StateCore) -> None:
                 if child.type == "softbreak":
                     child.type = "hardbreak"
                     child.tag = "br"
+
+
+_WIKILINK = re.compile(r"\[\[([^\[\]|#]+)?(?:#([^\[\]|]+))?(?:\|([^\[\]]+))?\]\]")
+"""Obsidian's ``[[page]]``, ``[[page#heading]]`` and ``[[page|shown text]]`` links."""
+
+
+def _render_text(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    """Text, with Obsidian wiki links shown as the words they display (Anki cannot follow them)."""
+    content = tokens[idx].content
+    if "[[" in content:
+        content = _WIKILINK.sub(_wikilink_words, content)
+    return escapeHtml(content)  # markdown-it's own escaping: the bytes of every other card stay as they were
+
+
+def _wikilink_words(match: re.Match[str]) -> str:
+    page, heading, shown = match.groups()
+    return (shown or heading or page or match.group(0)).strip()
 
 
 def _render_math_inline(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -132,6 +133,30 @@ def _refuse_binary(path: Path, data: bytes) -> None:
         )
 
 
+def source_name(path: Path, folder: Path) -> str:
+    """How cards, ``list`` and the lock name a notes file: relative to the deck file's folder.
+
+    Not relative to the working folder, so that a build gives the same bytes
+    wherever it is started; ``/`` on every system for the same reason. A file
+    outside the deck's folder (a ``../`` glob) gets a ``../`` path. Lexical, not
+    resolved: a symlinked notes file keeps the name the deck gives it.
+    """
+    try:
+        return Path(os.path.relpath(path, folder)).as_posix()
+    except ValueError:  # another drive on Windows
+        return path.as_posix()
+
+
+def shown_source(source: str, folder: Path) -> str:
+    """A card's ``source`` as the student's shell sees it (relative to the working folder)."""
+    return display_path(folder / source) if source and not Path(source).is_absolute() else source
+
+
+def shown_warning(warning: NoteWarning, folder: Path) -> str:
+    """``path:line: message`` with the path relative to the working folder, for the terminal."""
+    return str(NoteWarning(shown_source(warning.source, folder), warning.line, warning.message))
+
+
 def collect_cards(
     config: DeckConfig,
     *,
@@ -159,7 +184,7 @@ def collecting(
     """:func:`collect_cards` in two steps: changed files start parsing in other processes
     while the body does other work, then the body calls what it is given for the cards."""
     files = notes_files(config)
-    sources = [display_path(path) for path in files]
+    sources = [source_name(path, config.folder) for path in files]
     loaded = [load_notes(path, source) for path, source in zip(files, sources, strict=True)]
     jobs = [ParseJob(text, source, config) for (text, _), source in zip(loaded, sources, strict=True)]
     tick = progress(len(jobs), sum(len(job.text) for job in jobs)) if progress else None
@@ -330,7 +355,7 @@ def _build(
         read_lock,
         write_lock,
     )
-    from exporter.package import note_type_fingerprint, prepare_writer, read_apkg
+    from exporter.package import note_type_fingerprints, prepare_writer, read_apkg
     from exporter.recovery import look_back
     from exporter.regen import notes_summary, plan, unique_keys
 
@@ -345,7 +370,7 @@ def _build(
         if lock == "use":
             read = read_lock(where.read, shown=display_path(where.read), deck_id=config.id)
             on_disk = file_digest(where.read) if read is not None else None
-        fingerprint = note_type_fingerprint()
+        fingerprints = note_type_fingerprints()
         prepare_writer()
         deck = cards()
     output = out_dir / f"{config.stem}.apkg"
@@ -366,9 +391,10 @@ def _build(
         root_deck=config.name,
         previous=past.lock,
         now=wall_clock() if now is None else now,
-        fingerprint=fingerprint,
+        fingerprint=fingerprints["basic"],
         recover=lambda gone: {n.guid: n for n in (past.package.notes if past.package else read_apkg(output))},
         content=deck.content,
+        fingerprints=fingerprints,
         times=past.times,
         renamed_from=past.renamed_from,
     )
@@ -500,6 +526,9 @@ __all__ = [
     "notes_files",
     "planned_guids",
     "read_notes",
+    "shown_source",
+    "shown_warning",
+    "source_name",
     "tag_matches",
     "wall_clock",
 ]

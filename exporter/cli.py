@@ -225,7 +225,7 @@ def build(
         notedeck build --reset-lock      # after a broken lock file
         notedeck build decks/anndl.yaml --from old/anndl.apkg   # lock lost, package elsewhere
     """
-    from exporter.build import LockMode, build_deck, display_path
+    from exporter.build import LockMode, build_deck, display_path, shown_warning
 
     if reset_lock and no_lock:
         raise click.UsageError("--reset-lock and --no-lock cannot be used together")
@@ -249,7 +249,7 @@ def build(
             for notice in report.notices:
                 click.echo(notice, err=True)
             for warning in report.warnings:
-                click.echo(f"{warning}", err=True)
+                click.echo(shown_warning(warning, config.folder), err=True)
             for message in report.messages:
                 click.echo(message)
             click.echo(
@@ -340,6 +340,7 @@ def list_cards(
         return not any(tag_matches(t, w) for t in tags for w in exclude_tags)
 
     rows: list[dict[str, Any]] = []
+    questions: list[str] = []  # the table shows the question, not the context above it
     with reported_errors():
         for config in load_configs(paths):
             deck = collect_cards(config)
@@ -358,11 +359,13 @@ def list_cards(
                 for c, guid in zip(deck.cards, guids, strict=True)
                 if wanted(c.tags)
             )
+            questions.extend(c.question for c in deck.cards if wanted(c.tags))
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return
-    for row in rows:
-        click.echo(f"{row['source']:<28} {row['kind']:<15} {_plain(row['front'])[:70]}")
+    width = max((len(row["source"]) for row in rows), default=0)  # one column, however long the paths
+    for row, question in zip(rows, questions, strict=True):
+        click.echo(f"{row['source']:<{width}} {row['kind']:<15} {_plain(question)[:70]}")
     click.echo(f"{len(rows)} cards", err=True)
 
 
@@ -382,26 +385,146 @@ def check(paths: tuple[Path, ...], strict: bool) -> None:
         notedeck check decks/anndl.yaml --strict
     """
     from cards.parse import document_conventions
-    from exporter.build import collect_cards, display_path, load_notes
-    from exporter.regen import unique_keys
+    from exporter.build import collect_cards, display_path, load_notes, shown_warning, source_name
+    from exporter.preview import formula_warnings
+    from exporter.regen import cardless_warnings, unique_keys
 
     total = 0
     with reported_errors():
         for config in load_configs(paths):
             deck = collect_cards(config)
-            warnings = (*deck.warnings, *unique_keys(deck.cards)[1])  # + repeats across files
+            # + repeats across files, cloze cards Anki would show no card of, formulas that cannot be rendered
+            warnings = (
+                *deck.warnings,
+                *unique_keys(deck.cards)[1],
+                *cardless_warnings(deck.cards),
+                *formula_warnings(deck.cards),
+            )
             for warning in warnings:
-                click.echo(str(warning))
+                click.echo(shown_warning(warning, config.folder))
             total += len(warnings)
             for path in deck.files:
-                source = display_path(path)
+                source = source_name(path, config.folder)  # as the cards name their file
                 count = sum(1 for c in deck.cards if c.source == source)
                 text = load_notes(path, source)[0]
                 found = document_conventions(text, config.reading) or ["plain questions"]
-                click.echo(f"{source}: {count} cards; conventions: {', '.join(found)}", err=True)
+                click.echo(f"{display_path(path)}: {count} cards; conventions: {', '.join(found)}", err=True)
             click.echo(f"{config.path}: {len(deck.cards)} cards, {len(warnings)} warnings", err=True)
     if strict and total:
         raise NotedeckError(f"{total} warning{'s' if total != 1 else ''} (--strict)", EXIT_FAILED)
+
+
+@cli.command()
+@paths_argument
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The page to write (default: build/<deck>.html, build/preview.html for several decks).",
+)
+@tag_options
+@click.option("--open", "open_page", is_flag=True, help="Open the page in the web browser.")
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Serve the page on 127.0.0.1 and rebuild it on every save of the notes (Ctrl-C stops).",
+)
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=0, help="Port for --watch (default: a free one)."
+)
+def preview(
+    paths: tuple[Path, ...],
+    out: Path | None,
+    include_tags: tuple[str, ...],
+    exclude_tags: tuple[str, ...],
+    open_page: bool,
+    watch: bool,
+    port: int,
+) -> None:
+    """Show every card as Anki will, on one page, before importing anything.
+
+    Writes a self-contained HTML page (no network needed): each card's front
+    and back with the deck's own templates and CSS, grouped by chapter, with a
+    filter, night-mode and phone-width switches, the build's warnings at the
+    top and each card's file:line. With --watch, serves the page and reloads
+    it whenever you save a notes file.
+
+    \b
+    Example:
+        notedeck preview --open
+        notedeck preview decks/anndl.yaml --out build/anndl.html --tag CNN
+        notedeck preview --watch
+    """
+    if watch:
+        if out is not None:
+            raise click.UsageError("--out and --watch cannot be used together (--watch serves the page)")
+        _watch_preview(paths, open_page, port, include_tags, exclude_tags)
+        return
+    from exporter.build import display_path
+    from exporter.preview import write_preview
+
+    with reported_errors():
+        configs = load_configs(paths)
+        target = out or Path("build") / (f"{configs[0].stem}.html" if len(configs) == 1 else "preview.html")
+        written, cards, warnings = write_preview(configs, target, include_tags, exclude_tags)
+    click.echo(
+        f"{display_path(written)}: {cards} card{'s' if cards != 1 else ''}, "
+        f"{warnings} warning{'s' if warnings != 1 else ''}"
+    )
+    if open_page:
+        import webbrowser
+
+        webbrowser.open(written.resolve().as_uri())
+
+
+def _watch_preview(
+    paths: tuple[Path, ...], open_page: bool, port: int, include: tuple[str, ...], exclude: tuple[str, ...]
+) -> None:
+    """Serve the live preview until Ctrl-C; errors in the notes show on the page."""
+    import signal
+    import threading
+    import time
+
+    from exporter.preview_server import LivePreview, serve, watch, watched_folders
+
+    live = LivePreview(lambda: load_configs(paths), include, exclude)
+    first_error = live.rebuild()
+    try:
+        server = serve(live, port)
+    except OSError as exc:
+        raise NotedeckError(
+            f"127.0.0.1:{port}: {exc.strerror or exc} — choose another --port", EXIT_FAILED
+        ) from None
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    threading.Thread(target=server.serve_forever, name="preview-server", daemon=True).start()
+    click.echo(f"Serving the preview on {url} — Ctrl-C stops", err=False)
+    if first_error:
+        click.echo(f"Error: {first_error}", err=True)
+    if open_page:
+        import webbrowser
+
+        webbrowser.open(url)
+
+    def built(error: str, seconds: float) -> None:
+        stamp = time.strftime("%H:%M:%S")
+        click.echo(f"{stamp} page rebuilt in {seconds:.2f} s{': ' + error if error else ''}", err=bool(error))
+
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C: stop the loops, not os._exit
+    folders = watched_folders(live.configs) or {p.resolve().parent for p in paths} or {Path.cwd() / "decks"}
+    folders = {folder for folder in folders if folder.is_dir()}
+    if not folders:
+        server.server_close()
+        raise NotedeckError(f"{first_error or 'nothing to watch'}", EXIT_USAGE)
+    try:
+        watch(live, folders, stop, built)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        server.shutdown()
+        server.server_close()
+    click.echo("Stopped.")
 
 
 @cli.command()
@@ -410,8 +533,8 @@ def check(paths: tuple[Path, ...], strict: bool) -> None:
 def exercises(path: Path, as_json: bool) -> None:
     """Analyse the Keras models in notes: output shapes, parameters, receptive fields.
 
-    PATH is a notes .md or a deck .yaml. Code that Keras would reject is
-    reported on stderr and left out.
+    PATH is a notes .md or a deck .yaml. Code that Keras would reject, or
+    that notedeck cannot follow exactly, is reported on stderr and left out.
 
     \b
     Example:
@@ -510,9 +633,12 @@ def _front(context: str, question: str) -> str:
 
 
 def _plain(html_text: str) -> str:
+    """One line of text for the table: block tags (options, paragraphs) part words, inline ones do not."""
+    import html
     import re
 
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html_text)).strip()
+    spaced = re.sub(r"</?(?:li|p|div|br|tr|td|th|ul|ol|h\d)\b[^>]*>", " ", html_text, flags=re.IGNORECASE)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", spaced))).strip()
 
 
 def main() -> None:

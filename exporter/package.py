@@ -15,6 +15,7 @@ import io
 import itertools
 import json
 import os
+import re
 import shutil
 import sqlite3
 import struct
@@ -28,12 +29,25 @@ from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
 from cards.errors import CardsError
+from cards.model import NoteFamily
 
 NOTE_TYPE_ID = 1_607_392_319_001
 """Id of the notedeck note type. Fixed forever: a new schema needs a new id."""
 NOTE_TYPE_NAME = "notedeck"
 FIELDS = ("Question", "Context", "Answer", "Source")
 """Field names of the note type. Never rename or reorder them (ANKI_FACTS 8)."""
+
+CLOZE_TYPE_ID = 1_607_392_319_002
+"""Id of the cloze note type (cards of kind ``cloze``). Fixed forever, never reused."""
+CLOZE_TYPE_NAME = "notedeck cloze"
+CLOZE_FIELDS = ("Text", "Context", "Extra", "Source")
+"""Never rename or reorder them. Same slots as :data:`FIELDS`: question, context, answer, source."""
+
+REVERSED_TYPE_ID = 1_607_392_319_003
+"""Id of the two-way note type (cards of kind ``reversed``). Fixed forever, never reused."""
+REVERSED_TYPE_NAME = "notedeck (and reversed)"
+REVERSED_FIELDS = ("Front", "Context", "Back", "Source")
+"""Never rename or reorder them. Same slots as :data:`FIELDS`: question, context, answer, source."""
 
 FRONT = """\
 {{#Context}}<div class="context">{{Context}}</div>{{/Context}}
@@ -43,6 +57,47 @@ BACK = """\
 <hr id="answer">
 <div class="answer">{{Answer}}</div>
 {{#Source}}<div class="source">{{Source}}</div>{{/Source}}"""
+
+CLOZE_FRONT = """\
+{{#Context}}<div class="context">{{Context}}</div>{{/Context}}
+<div class="question">{{cloze:Text}}</div>"""
+# Anki's own cloze back repeats {{cloze:Text}}: {{FrontSide}} would keep the deletion hidden.
+CLOZE_BACK = """\
+{{#Context}}<div class="context">{{Context}}</div>{{/Context}}
+<div class="question">{{cloze:Text}}</div>
+{{#Extra}}<hr id="answer">
+<div class="answer">{{Extra}}</div>{{/Extra}}
+{{#Source}}<div class="source">{{Source}}</div>{{/Source}}"""
+CLOZE_CSS = """\
+.cloze { font-weight: 700; color: #0a58ca; }
+.nightMode .cloze { color: #79b8ff; }
+"""
+
+REVERSED_TEMPLATES = (
+    (
+        "Card 1",
+        """\
+{{#Context}}<div class="context">{{Context}}</div>{{/Context}}
+<div class="question">{{Front}}</div>""",
+        """\
+{{FrontSide}}
+<hr id="answer">
+<div class="answer">{{Back}}</div>
+{{#Source}}<div class="source">{{Source}}</div>{{/Source}}""",
+    ),
+    (
+        "Card 2",
+        """\
+{{#Context}}<div class="context">{{Context}}</div>{{/Context}}
+<div class="question">{{Back}}</div>""",
+        """\
+{{FrontSide}}
+<hr id="answer">
+<div class="answer">{{Front}}</div>
+{{#Source}}<div class="source">{{Source}}</div>{{/Source}}""",
+    ),
+)
+"""(name, front, back) of the two cards of a reversed note: front → back, back → front."""
 
 BASE_CSS = """\
 .card { font-family: -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
@@ -93,6 +148,8 @@ class PackagedNote(NamedTuple):
     """Modification time (seconds); Anki updates a note only when it is newer."""
     due: int
     """Position among new cards, so they are studied in notes order."""
+    family: NoteFamily = "basic"
+    """The note type: ``question``/``context``/``answer``/``source`` fill its four fields in order."""
 
 
 @dataclass(frozen=True)
@@ -111,13 +168,32 @@ def note_type_css() -> str:
 
 
 def note_type_fingerprint() -> str:
-    """Hash of everything Anki stores for the note type (templates and CSS)."""
+    """Hash of everything Anki stores for the (basic) note type (templates and CSS)."""
     return _fingerprint(NOTE_TYPE_NAME, FIELDS, FRONT, BACK, note_type_css())
 
 
 def _fingerprint(name: str, fields: Sequence[str], front: str, back: str, css: str) -> str:
     text = "\x1e".join((name, *fields, front, back, css))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def note_type_fingerprints() -> dict[NoteFamily, str]:
+    """:func:`note_type_fingerprint` of each note type, by family.
+
+    A build's lock combines only the families its package uses (see
+    :func:`exporter.regen.plan`), so a deck of basic cards keeps the
+    fingerprint, note type time and package bytes it had before cloze and
+    reversed note types existed.
+    """
+    css = note_type_css()
+    cloze = "\x1e".join((CLOZE_TYPE_NAME, *CLOZE_FIELDS, CLOZE_FRONT, CLOZE_BACK, css + CLOZE_CSS))
+    templates = (part for template in REVERSED_TEMPLATES for part in template)
+    reversed_ = "\x1e".join((REVERSED_TYPE_NAME, *REVERSED_FIELDS, *templates, css))
+    return {
+        "basic": note_type_fingerprint(),
+        "cloze": hashlib.sha256(cloze.encode()).hexdigest(),
+        "reversed": hashlib.sha256(reversed_.encode()).hexdigest(),
+    }
 
 
 def prepare_writer() -> None:
@@ -259,9 +335,29 @@ def remove_temporaries() -> None:
                     entry.unlink(missing_ok=True)
 
 
-def _note_type() -> Any:
+def _note_type(family: NoteFamily = "basic") -> Any:
+    """The genanki model of a note family's note type."""
     import genanki
 
+    if family == "cloze":
+        return genanki.Model(
+            CLOZE_TYPE_ID,
+            CLOZE_TYPE_NAME,
+            fields=[{"name": name} for name in CLOZE_FIELDS],
+            templates=[{"name": "Cloze", "qfmt": CLOZE_FRONT, "afmt": CLOZE_BACK}],
+            css=note_type_css() + CLOZE_CSS,
+            model_type=genanki.Model.CLOZE,
+            sort_field_index=0,
+        )
+    if family == "reversed":
+        return genanki.Model(
+            REVERSED_TYPE_ID,
+            REVERSED_TYPE_NAME,
+            fields=[{"name": name} for name in REVERSED_FIELDS],
+            templates=[{"name": n, "qfmt": q, "afmt": a} for n, q, a in REVERSED_TEMPLATES],
+            css=note_type_css(),
+            sort_field_index=0,
+        )
     return genanki.Model(
         NOTE_TYPE_ID,
         NOTE_TYPE_NAME,
@@ -270,6 +366,58 @@ def _note_type() -> Any:
         css=note_type_css(),
         sort_field_index=0,
     )
+
+
+_TYPE_IDS: dict[NoteFamily, int] = {
+    "basic": NOTE_TYPE_ID,
+    "cloze": CLOZE_TYPE_ID,
+    "reversed": REVERSED_TYPE_ID,
+}
+_FAMILIES = {v: k for k, v in _TYPE_IDS.items()}
+_CLOZE_TOKEN = re.compile(r"\{\{c([\d,]+)::|\}\}")
+"""An opening ``{{c1::`` (or ``{{c1,2::``) or a closing ``}}`` of a cloze deletion."""
+_MAX_CLOZE = 65535
+"""Anki reads cloze numbers as 16-bit: a bigger one makes the deletion plain text."""
+
+
+def cloze_numbers(text: str) -> set[int]:
+    """The cloze numbers of ``text`` as Anki reads them (genanki's regex misses some).
+
+    Deletions nest, may be empty and may carry several numbers (``{{c1,2::…}}``);
+    ``c0`` and a deletion never closed make no card. Tests hold this against
+    the engine's own ``cloze_numbers_in_fields``.
+    """
+    open_: list[list[int]] = []
+    found: set[int] = set()
+    for match in _CLOZE_TOKEN.finditer(text):
+        if match.group(1) is None:
+            if open_:
+                found.update(open_.pop())
+            continue
+        numbers = [int(n) for n in match.group(1).split(",") if n]
+        if all(n <= _MAX_CLOZE for n in numbers):
+            open_.append(numbers)
+    found.discard(0)
+    return found
+
+
+def card_ords(family: NoteFamily, question: str, answer: str) -> tuple[int, ...]:
+    """Template ordinals of the cards Anki makes for a note (``ord`` column of its cards).
+
+    Basic: one card. Cloze: one per distinct ``{{cN::…}}`` number, ord N-1
+    (none when the text has no deletion, as in Anki). Reversed: front → back,
+    and back → front unless the back is empty as Anki counts it (Anki makes
+    no card whose front would be empty).
+    """
+    if family == "cloze":
+        return tuple(n - 1 for n in sorted(cloze_numbers(question)))
+    if family == "reversed":
+        return (0,) if _EMPTY_FIELD.match(answer) else (0, 1)
+    return (0,)
+
+
+_EMPTY_FIELD = re.compile(r"(?:[ \t\n\r\f\v]|</?(?:br|div) ?/?>)*\Z", re.IGNORECASE)
+"""A field Anki counts as empty (its ``field_is_empty``): only ASCII spaces, ``<br>`` and ``<div>`` tags."""
 
 
 PAGE_SIZE = 65536
@@ -290,6 +438,9 @@ def _write_collection(
 
     decks: dict[str, Any] = {deck_name: genanki.Deck(deck_id, deck_name)}
     decks[deck_name].add_model(_note_type())
+    # The other note types only when used: a deck of basic cards keeps its bytes.
+    for family in sorted({n.family for n in notes} - {"basic"}):
+        decks[deck_name].add_model(_note_type(family))
     by_deck: dict[str, list[PackagedNote]] = {deck_name: []}
     for note in notes:
         if note.deck not in decks:
@@ -328,10 +479,10 @@ def _write_collection(
         conn.close()
 
 
-_NOTES_INSERT = f"INSERT INTO notes VALUES(?, ?, {NOTE_TYPE_ID}, ?, -1, ?, ?, ?, 0, 0, '')"
-_CARDS_INSERT = "INSERT INTO cards VALUES(?, ?, ?, 0, ?, -1, 0, 0, ?, 0, 0, 0, 0, 0, 0, 0, 0, '')"
+_NOTES_INSERT = "INSERT INTO notes VALUES(?, ?, ?, ?, -1, ?, ?, ?, 0, 0, '')"
+_CARDS_INSERT = "INSERT INTO cards VALUES(?, ?, ?, ?, ?, -1, 0, 0, ?, 0, 0, 0, 0, 0, 0, 0, 0, '')"
 """Rows as genanki writes them, the columns that never change written out once:
-binding 6 and 5 values a row instead of 11 and 18 makes the inserts faster."""
+binding 7 and 6 values a row instead of 11 and 18 makes the inserts faster."""
 
 
 def _rows(
@@ -343,19 +494,26 @@ def _rows(
     """The varying columns of the ``notes`` rows, adding the matching ``cards`` rows to ``card_rows``.
 
     See :data:`_NOTES_INSERT`. Ids go as genanki's id generator gives them:
-    note, card, next note, ...
+    note, its cards (by ord), next note, ...
     """
     add_card = card_rows.append
     nid = first_id
     for name, deck_notes in by_deck.items():
         did = decks[name].deck_id
-        for guid, question, context, answer, source, tags, _, mod, due in deck_notes:
+        for guid, question, context, answer, source, tags, _, mod, due, family in deck_notes:
             if " " in "".join(tags):
                 raise ValueError(f"tag with a space in {source}: {tags}")
             fields = f"{question}\x1f{context}\x1f{answer}\x1f{source}"
-            yield nid, guid, mod, f" {' '.join(tags)} ", fields, question
-            add_card((nid + 1, nid, did, mod, due))
-            nid += 2
+            yield nid, guid, _TYPE_IDS[family], mod, f" {' '.join(tags)} ", fields, question
+            if family == "basic":  # most notes: one card, no need to look for more
+                add_card((nid + 1, nid, did, 0, mod, due))
+                nid += 2
+                continue
+            cid = nid
+            for ord_ in card_ords(family, question, answer):
+                cid += 1
+                add_card((cid, nid, did, ord_, mod, due))
+            nid = cid + 1
 
 
 _STAMP = (1980, 1, 1, 0, 0, 0)
@@ -601,26 +759,34 @@ def _read_collection(db_path: Path) -> PackageContents | None:
     conn = sqlite3.connect(db_path)
     try:
         decks_json, models_json = conn.execute("SELECT decks, models FROM col").fetchone()
+        # One row per note: a cloze or reversed note has several cards, all in one deck with one due.
         rows = conn.execute(
-            "SELECT n.guid, n.flds, n.tags, n.mod, c.did, c.due FROM notes n JOIN cards c ON c.nid = n.id "
-            "WHERE n.mid = ? ORDER BY c.due, n.id",
-            (NOTE_TYPE_ID,),
+            "SELECT n.guid, n.flds, n.tags, n.mod, n.mid, MIN(c.did), MIN(c.due) FROM notes n "
+            "JOIN cards c ON c.nid = n.id WHERE n.mid IN (?, ?, ?) GROUP BY n.id ORDER BY MIN(c.due), n.id",
+            tuple(_TYPE_IDS.values()),
         ).fetchall()
     finally:
         conn.close()
     decks = {int(k): v["name"] for k, v in json.loads(decks_json).items()}
-    model = json.loads(models_json).get(str(NOTE_TYPE_ID))
-    if model is None:
+    models = json.loads(models_json)
+    if not any(str(mid) in models for mid in _TYPE_IDS.values()):
         return None
+    model = models.get(str(NOTE_TYPE_ID))
     notes = []
-    for guid, flds, tags, mod, did, due in rows:
+    for guid, flds, tags, mod, mid, did, due in rows:
         fields = flds.split("\x1f")
         if len(fields) != len(FIELDS):
             continue
         question, context, answer, source = fields
+        family = _FAMILIES[mid]
         notes.append(
-            PackagedNote(guid, question, context, answer, source, tuple(tags.split()), decks[did], mod, due)
+            PackagedNote(
+                guid, question, context, answer, source, tuple(tags.split()), decks[did], mod, due, family
+            )
         )
+    if model is None:  # cloze or reversed notes only: their note types' time, no basic fingerprint
+        newest = max(int(models[str(mid)]["mod"]) for mid in _TYPE_IDS.values() if str(mid) in models)
+        return PackageContents(tuple(notes), decks, "", newest)
     (template,) = model["tmpls"]
     fingerprint = _fingerprint(
         model["name"], [f["name"] for f in model["flds"]], template["qfmt"], template["afmt"], model["css"]

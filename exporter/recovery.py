@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cards import guid_for, normalise_question
+from cards.ids import identity_key
 from exporter.config import ConfigError, DeckConfig
 from exporter.lock import Lock, LockEntry, Tombstone
 from exporter.package import PackageContents, PackagedNote
@@ -59,8 +60,8 @@ def lock_from_package(
         text = plain_text(note.question)
         if before is not None and normalise_question(_text(before)) == normalise_question(text):
             key = before.key  # the same question: the lock's key (a pinned id, a repeat's number)
-        else:  # reworded since the lock was written
-            key = natural.get(note.guid) or normalise_question(text) or note.guid
+        else:  # reworded since the lock was written; the key carries its note family (cards.ids)
+            key = natural.get(note.guid) or identity_key(normalise_question(text) or note.guid, note.family)
         chosen[note.guid] = _item(note, key)
     for guid, item in known.items():
         chosen.setdefault(guid, item)

@@ -13,6 +13,9 @@ package must say so that re-importing is always safe:
   to them in Anki, are left alone;
 - a card that left the notes becomes a tombstone: same GUID, last content,
   tag ``notedeck::removed``;
+- a card whose note type changes (basic ↔ cloze ↔ reversed, see
+  :func:`cards.ids.identity_key`) is a new card, and the old one a tombstone:
+  Anki cannot change a note's type on import;
 - the note type's time moves forward exactly when its templates or CSS change.
 
 Pure: no files are read here; the caller hands in the previous package's
@@ -24,13 +27,16 @@ from __future__ import annotations
 import hashlib
 import html
 import marshal
+import operator
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from cards import Card, NoteWarning, guid_for, normalise_question
+from cards.ids import identity_key, key_family, split_identity
+from cards.model import FAMILY_OF_KIND, NoteFamily, note_family
 from exporter.lock import Lock, LockEntry, Tombstone, paused_gc
-from exporter.package import PackagedNote
+from exporter.package import PackagedNote, cloze_numbers
 from exporter.rematch import rematch
 
 REMOVED_TAG = "notedeck::removed"
@@ -74,6 +80,7 @@ def plan(
     fingerprint: str,
     recover: Recover = lambda gone: {},
     content: Sequence[str] = (),
+    fingerprints: Mapping[NoteFamily, str] | None = None,
     times: Mapping[str, tuple[str, int]] | None = None,
     renamed_from: str | None = None,
 ) -> Plan:
@@ -81,6 +88,8 @@ def plan(
 
     ``content[i]``, when given and not empty, is the :func:`content_hash` of
     ``cards[i]`` in ``decks[i]``, already computed where the notes were parsed.
+    ``fingerprint`` is the basic note type's; ``fingerprints`` those of the
+    others by family (see :func:`combined_fingerprint`).
     ``times`` (GUID → content hash and time, from the previous package) keeps
     the package's time for a card whose content did not change when the lock
     does not know better (``--reset-lock``, ``--no-lock``). ``renamed_from`` is
@@ -89,7 +98,11 @@ def plan(
     """
     changes = _Changes(times or {}, renamed_from, root_deck)
     with paused_gc():
-        return _plan(cards, decks, deck_id, root_deck, previous, now, fingerprint, recover, content, changes)
+        result = _plan(cards, decks, deck_id, root_deck, previous, now, recover, content, changes)
+        families = {FAMILY_OF_KIND[k] for k in set(map(_KIND, cards))}
+        families |= {key_family(t.key) for t in result.tombstones}
+        combined = combined_fingerprint(fingerprint, fingerprints, families)
+        return with_note_type(result, previous, combined, now)
 
 
 def _plan(
@@ -99,38 +112,94 @@ def _plan(
     root_deck: str,
     previous: Lock | None,
     now: int,
-    fingerprint: str,
     recover: Recover,
     content: Sequence[str],
     changes: _Changes,
 ) -> Plan:
+    """The plan, its note type fingerprint and time still to be set by :func:`with_note_type`."""
     keys, warnings = unique_keys(cards)
     known = content if len(content) == len(cards) else [""] * len(cards)
     hashes = [
         h or content_hash(c.question, c.context, c.answer, c.tags, d)
         for c, d, h in zip(cards, decks, known, strict=True)
     ]
-    old = previous or Lock(deck_id, fingerprint, now, ())
+    old = previous or Lock(deck_id, "", now, ())
     match = _match(keys, old)
     gone, rematches = _continue_gone(cards, keys, match, [e for e in old.cards if e.key not in match.used])
     entries = _entries(cards, keys, hashes, match.found, deck_id, now, (*old.removed, *gone))
+    family_of = FAMILY_OF_KIND  # a table, not a call per card: 50,000 per build
     if changes.active:
         entries = [changes.time_of(e, match.found.get(i), cards[i], decks[i]) for i, e in enumerate(entries)]
     notes = tuple(
         _new_tuple(
             PackagedNote,
-            (e.guid, c.question, c.context, c.answer, f"{c.source}:{c.line}", c.tags, d, e.mod, i),
+            (
+                e.guid,
+                c.question,
+                c.context,
+                c.answer,
+                f"{c.source}:{c.line}",
+                c.tags,
+                d,
+                e.mod,
+                i,
+                family_of[c.kind],
+            ),
         )
         for i, (c, d, e) in enumerate(zip(cards, decks, entries, strict=True))
     )
     kept = [t for t in old.removed if t.key not in match.used]
     fresh, unrecovered = _bury(gone, recover(gone) if gone else {}, root_deck, now)
     tombstones = tuple(sorted((*kept, *fresh)))
+    lock = Lock(deck_id, "", 0, tuple(sorted(entries)), tombstones, root_deck)
+    warnings += cardless_warnings(cards)
+    return Plan(notes, tombstones, 0, lock, tuple(rematches), tuple(warnings), unrecovered, tuple(hashes))
+
+
+def cardless_warnings(cards: Sequence[Card]) -> list[NoteWarning]:
+    """A warning for each cloze card Anki would make no card of (no ``{{c1::…}}`` it can read).
+
+    The note is still sent (its identity stays, and a deletion added later
+    gives it a card), but the student would never see it: say so.
+    """
+    if "cloze" not in set(map(_KIND, cards)):
+        return []
+    return [
+        NoteWarning(
+            c.source,
+            c.line,
+            "cloze card without a deletion Anki can read, so Anki shows no card for it — "
+            "mark the hidden text as {{c1::text}}",
+        )
+        for c in cards
+        if c.kind == "cloze" and not cloze_numbers(c.question)
+    ]
+
+
+def with_note_type(plan: Plan, previous: Lock | None, fingerprint: str, now: int) -> Plan:
+    """``plan`` with the note types' fingerprint and time (moved forward when the fingerprint changed)."""
     nt_mod = _note_type_mod(previous, fingerprint, now)
-    lock = Lock(deck_id, fingerprint, nt_mod, tuple(sorted(entries)), tombstones, root_deck)
-    return Plan(
-        notes, tombstones, nt_mod, lock, tuple(rematches), tuple(warnings), unrecovered, tuple(hashes)
-    )
+    lock = plan.lock._replace(note_type_fingerprint=fingerprint, note_type_mod=nt_mod)
+    return replace(plan, note_type_mod=nt_mod, lock=lock)
+
+
+def combined_fingerprint(
+    basic: str, others: Mapping[NoteFamily, str] | None, families: Iterable[NoteFamily]
+) -> str:
+    """The fingerprint the lock records for the note types a package uses.
+
+    Only ``basic`` when the package has basic notes alone: a deck that never
+    used cloze or reversed cards keeps the fingerprint, note type time and
+    package bytes earlier notedecks gave it. Otherwise a hash over the
+    fingerprints of every family used, so a change to any of their templates
+    moves the note types' time forward (ANKI_FACTS 7).
+    """
+    extra = sorted(set(families) - {"basic"})
+    if not extra:
+        return basic
+    known = others or {}
+    text = "\x1e".join((basic, *(f"{family}:{known.get(family, '')}" for family in extra)))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _continue_gone(
@@ -141,22 +210,44 @@ def _continue_gone(
     Updates ``match.found``; returns the cards still gone (the new tombstones)
     and ``(old question, new question)`` for each rewording.
     """
-    continued = set()
+    continued: set[int] = set()
     # Generated exercise cards are the same exercise only while their key (the model's
     # code and the layer) is the same: a changed model is a new exercise.
     written = [i for i in match.unmatched if cards[i].kind != "generated"]
-    for index, j in _same_text(cards, written, gone):
-        match.found[index] = gone[j]
-        continued.add(j)
+    rematches: list[tuple[str, str]] = []
+    # A card continues only a card of its own note type: Anki cannot change a note's type.
+    for family in sorted({note_family(cards[i].kind) for i in written}):
+        mine = [i for i in written if note_family(cards[i].kind) == family]
+        theirs = [j for j in range(len(gone)) if key_family(gone[j].key) == family]
+        _continue_family(cards, keys, match, gone, mine, theirs, continued, rematches)
+    return [e for j, e in enumerate(gone) if j not in continued], rematches
+
+
+def _continue_family(
+    cards: Sequence[Card],
+    keys: Sequence[str],
+    match: _Match,
+    gone: Sequence[LockEntry],
+    written: Sequence[int],
+    theirs: Sequence[int],
+    continued: set[int],
+    rematches: list[tuple[str, str]],
+) -> None:
+    """:func:`_continue_gone` for the cards ``written`` and the gone entries ``theirs`` of one note family."""
+    if not written or not theirs:
+        return
+    for index, j in _same_text(cards, written, [gone[j] for j in theirs]):
+        match.found[index] = gone[theirs[j]]
+        continued.add(theirs[j])
     waiting = [i for i in written if i not in match.found]
-    candidates = [j for j in range(len(gone)) if j not in continued]
-    rematches = []
-    for i, j, _ in rematch([keys[i] for i in waiting], [gone[j].key for j in candidates]):
+    candidates = [j for j in theirs if j not in continued]
+    # Keys without their family mark: a shared suffix would make any two keys look alike.
+    wanted = [split_identity(keys[i])[0] for i in waiting]
+    for i, j, _ in rematch(wanted, [split_identity(gone[j].key)[0] for j in candidates]):
         index, entry = waiting[i], gone[candidates[j]]
         match.found[index] = entry
         continued.add(candidates[j])
         rematches.append((entry.text, plain_text(cards[index].question)))
-    return [e for j, e in enumerate(gone) if j not in continued], rematches
 
 
 def _same_text(
@@ -289,7 +380,7 @@ def _bury(
             )
         else:
             missing += 1
-            question = html.escape(entry.text or entry.key, quote=False)
+            question = html.escape(entry.text or split_identity(entry.key)[0], quote=False)
             result.append(
                 Tombstone(entry.key, entry.guid, mod, root_deck, (), "", question, "", MISSING_ANSWER)
             )
@@ -297,9 +388,16 @@ def _bury(
 
 
 def tombstone_note(tombstone: Tombstone, due: int) -> PackagedNote:
-    """The package note of a tombstone: last content, only the ``notedeck::removed`` tag."""
+    """The package note of a tombstone: last content, only the ``notedeck::removed`` tag.
+
+    It keeps the note type it had alive (the family in its key): Anki matches
+    the GUID and cannot change the type.
+    """
     t = tombstone
-    return PackagedNote(t.guid, t.question, t.context, t.answer, t.source, (REMOVED_TAG,), t.deck, t.mod, due)
+    family = key_family(t.key)
+    return PackagedNote(
+        t.guid, t.question, t.context, t.answer, t.source, (REMOVED_TAG,), t.deck, t.mod, due, family
+    )
 
 
 def notes_summary(notes: Sequence[PackagedNote], content: Sequence[str]) -> bytes:
@@ -308,7 +406,9 @@ def notes_summary(notes: Sequence[PackagedNote], content: Sequence[str]) -> byte
     Equal digests mean equal notes, as far as the 64-bit content hashes tell,
     at a tenth of the cost of hashing every field of 50,000 notes again.
     """
-    rows = [(n.guid, fields, n.source, n.mod, n.due) for n, fields in zip(notes, content, strict=True)]
+    rows = [
+        (n.guid, fields, n.source, n.mod, n.due, n.family) for n, fields in zip(notes, content, strict=True)
+    ]
     return hashlib.sha256(marshal.dumps(rows, 2)).digest()  # version 2: equal rows, equal bytes
 
 
@@ -327,36 +427,46 @@ def unique_keys(cards: Sequence[Card]) -> tuple[list[str], list[NoteWarning]]:
     question in two files of a deck. Returns the keys and a warning for each
     repeat naming where the question first appeared.
     """
-    taken = {c.key for c in cards}
+    # Basic cards (nearly all) use their key as it is: see cards.ids.identity_key.
+    if set(map(_KIND, cards)) <= _BASIC_KINDS:
+        idents = list(map(_KEY, cards))
+    else:
+        idents = [c.key if c.kind in _BASIC_KINDS else identity_key(c.key, c.kind) for c in cards]
+    taken = set(idents)
     if len(taken) == len(cards):
-        return [c.key for c in cards], []
+        return idents, []
     first: dict[str, Card] = {}
     count: dict[str, int] = {}
     keys = []
     warnings = []
-    for card in cards:
-        if card.key not in first:
-            first[card.key] = card
-            count[card.key] = 1
-            keys.append(card.key)
+    for card, ident in zip(cards, idents, strict=True):
+        if ident not in first:
+            first[ident] = card
+            count[ident] = 1
+            keys.append(ident)
             continue
-        n = count[card.key]
-        key = card.key
+        n = count[ident]
+        key = ident
         while key in taken:
             n += 1
-            key = f"{card.key} #{n}"
-        count[card.key] = n
+            key = identity_key(f"{card.key} #{n}", card.kind)
+        count[ident] = n
         taken.add(key)
         keys.append(key)
         warnings.append(
             NoteWarning(
                 card.source,
                 card.line,
-                f"same question as {first[card.key].location} — reword one or pin an id with "
+                f"same question as {first[ident].location} — reword one or pin an id with "
                 "<!-- card id: NAME --> (until then the copies keep their identities by order)",
             )
         )
     return keys, warnings
+
+
+_BASIC_KINDS = frozenset(("basic", "multiple-choice", "generated"))
+_KIND = operator.attrgetter("kind")
+_KEY = operator.attrgetter("key")
 
 
 def fresh_guid(deck_id: int, key: str, taken: set[str]) -> str:

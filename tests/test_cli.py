@@ -47,3 +47,30 @@ def test_every_deck_in_decks_builds(tmp_path: Path) -> None:
         result = CliRunner().invoke(cli, ["build", str(deck), "--out", str(tmp_path), "--no-lock"])
         assert result.exit_code == 0, result.output
         assert (tmp_path / f"{deck.stem}.apkg").stat().st_size > 0
+
+
+def test_list_table_shows_the_question_not_its_context(tmp_path: Path) -> None:
+    notes = tmp_path / "n.md"
+    notes.write_text(
+        "# Chap\n\n## Exercise 1\n\n```python\nmodel = build_the_model(42)\n```\n\n"
+        "What is the output shape?\n\n(None, 10)\n",
+        encoding="utf-8",
+    )
+    table = CliRunner().invoke(cli, ["list", str(notes)])
+    assert table.exit_code == 0, table.output
+    (line,) = table.stdout.splitlines()
+    assert line.split() == ["n.md:9", "basic", "What", "is", "the", "output", "shape?"]
+    import json
+
+    as_json = CliRunner().invoke(cli, ["list", str(notes), "--json"])
+    (card,) = json.loads(as_json.stdout)
+    assert card["front"].startswith('<div class="context">') and "build_the_model" in card["front"]
+    assert card["front"].endswith("What is the output shape?")
+
+
+def test_list_table_keeps_multiple_choice_options_apart(tmp_path: Path) -> None:
+    notes = tmp_path / "n.md"
+    notes.write_text("Which layers have parameters?\n\n- ☐ Max&Pool\n- ☒ Conv2D\n", encoding="utf-8")
+    table = CliRunner().invoke(cli, ["list", str(notes)])
+    assert table.exit_code == 0, table.output
+    assert table.stdout.rstrip().endswith("multiple-choice Which layers have parameters? ☐ Max&Pool ☐ Conv2D")

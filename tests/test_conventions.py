@@ -498,3 +498,28 @@ def test_a_heading_of_the_run_that_groups_questions() -> None:
     cards = parse(notes).cards
     assert [c.line for c in cards] == [4, 10, 14, 18]
     assert "Ship often" in cards[-1].answer
+
+
+def test_a_miscellany_heading_in_a_seen_question_run_is_no_card() -> None:
+    notes = """
+    ## What is a generator?
+
+    Yields.
+
+    ## What is an iterator?
+
+    Next.
+
+    ## What is a closure?
+
+    Cells.
+
+    ## Other notes
+
+    ### Conversions
+
+    ```python
+    list(x)
+    ```
+    """
+    assert [c.line for c in parse(notes).cards] == [2, 6, 10]

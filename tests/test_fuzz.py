@@ -42,8 +42,10 @@ def test_any_bytes_build_or_fail_cleanly(data: bytes) -> None:
 @SETTINGS
 @given(MARKDOWNISH)
 def test_markdownish_text_builds_a_deck_anki_imports(text: str) -> None:
-    code = _build_and_import(text.encode("utf-8"))
-    assert code == 0
+    data = text.encode("utf-8")
+    code = _build_and_import(data)
+    # Text that is mostly NUL bytes is refused as binary, by design (exit 1, checked above).
+    assert code == 0 or data[:8192].count(0) > max(4, len(data[:8192]) // 20)
 
 
 @settings(max_examples=200, deadline=None)

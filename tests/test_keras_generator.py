@@ -312,9 +312,16 @@ def test_which_receptive_fields_the_notes_ask_for(text: str, asked: list[str]) -
 
 
 def test_valid_keras_that_is_not_analysed_says_so() -> None:
-    notes = "# A\n\n```\ni = tfkl.Input((8,))\nd = tfkl.Dense(8)\nx = d(i)\ny = d(x)\n```\n"
+    code = "import cfg\ni = tfkl.Input((8,))\nx = tfkl.Dense(8)(i)\nif cfg.deep:\n    x = tfkl.Dense(8)(x)\n"
+    notes = f"# A\n\n```\n{code}```\n"
     (warning,) = generate(notes).warnings
     assert warning.message == (
-        "layer 'dense' is used twice (shared layers are not analysed) — "
-        "notedeck cannot analyse this (valid Keras), so it gets no exercise cards"
+        "notedeck cannot follow `if cfg.deep:` (line 7): whether the condition holds is not known — "
+        "the code may well be valid, but it gets no exercise cards"
     )
+
+
+def test_a_shared_layer_is_analysed_now() -> None:
+    notes = "# A\n\n```\ni = tfkl.Input((8,))\nd = tfkl.Dense(8)\nx = d(i)\ny = d(x)\n```\n"
+    generated = generate(notes)
+    assert not generated.warnings and generated.cards

@@ -591,6 +591,28 @@ _FRAGMENTS = [
     "y = tfkl.Dense(2)(x) 2x2",
     "y = tfkl.Conv2D(filters=2, kernel=3)(x)",
     "y = tfkl.Dropout(2)(x)",
+    "while n < 5:\n    n += 1\n    y = tfkl.Dense(n)(y)",
+    "for i in range(9):\n    if i > 2:\n        break\n    continue",
+    "ys = [tfkl.Dense(k)(x) for k in (1, 2) if k]",
+    "z = tfkl.concatenate(ys)",
+    "cfg = {'units': 2, **{'name': f'd{n}'}}",
+    "y = tfkl.Dense(**cfg)(y)",
+    "s = '{:{}}'.format('a', 10**9)",
+    "s = '%*d' % (10**9, 1)",
+    "r = range(10**12)",
+    "y = shared(x)",
+    "shared = tfkl.Dense(2)",
+    "m = model(x)",
+    "model.trainable = False",
+    "x = ...",
+    "def g(*a, k=1, **kw):\n    return a, kw",
+    "y = g(x, k=2, z=3)",
+    "y = tfkl.TimeDistributed(tfkl.Dense(2))(x)",
+    "break",
+    "return y",
+    "class Net(tfk.Model):\n    pass",
+    "net = Net()",
+    "y = x.shape[1:]",
 ]
 
 
@@ -604,3 +626,21 @@ def test_any_mix_of_keras_code_and_junk_analyses_without_raising(lines: list[str
                     assert model.total == sum(layer.params for layer in model.layers)
             else:
                 assert all(p.message for p in unit.problems)
+
+
+# ---------------------------------------------------------------- formulas written once
+
+
+def test_a_formula_evaluates_and_prints_itself() -> None:
+    from cards.generators.keras.formula import largest, lit, product
+
+    assert (lit(16) * (product(5, 5, 3) + 1)).shown() == "16·(5·5·3 + 1) = 1,216"
+    assert ((lit(32) - 3).floor_div(1) + 1).shown(thousands=False) == "⌊(32 − 3)/1⌋ + 1 = 30"
+    assert (lit(8) * 2 + largest(lit(3) - 2, 0)).shown() == "8·2 + max(3 − 2, 0) = 17"
+
+
+def test_the_shape_note_of_a_dilated_transposed_conv_agrees_with_its_size() -> None:
+    conv = on("(8, 8, 2)", "Conv2DTranspose(2, 3, dilation_rate=2)")
+    # k_eff = 2·(3 − 1) + 1 = 5; 'valid': 8·1 + max(5 − 1, 0) = 12 (the note once said 3 − 1 and 10)
+    assert conv.output_shape == (12, 12, 2)
+    assert conv.shape_note == "'valid' padding: 8·1 + max(5 − 1, 0) = 12 per axis"

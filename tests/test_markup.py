@@ -269,3 +269,36 @@ def test_highlights_may_hold_emphasis_and_code_or_stay_open() -> None:
         "Sent to URLs of the form {{c1::<code>http://*.domain/path*</code>}}",
         "If a cookie is HttpOnly {{c1::scripts cannot read it}}",
     ]
+
+
+def test_a_spaced_repetition_card_shows_the_heading_it_sits_under() -> None:
+    notes = """
+    ---
+    tags: [flashcards]
+    ---
+    ## Limits of the CPI
+
+    They are (4):
+    ?
+    - basket choice
+    - quality changes
+
+    ## Causes
+    ?
+    Demand and costs.
+    """
+    cards = parse(notes).cards
+    assert "Limits of the CPI" in cards[0].context
+    assert cards[1].question == "Causes" and not cards[1].context
+
+
+def test_obsidian_to_anki_settings_lines_are_not_cards() -> None:
+    notes = """
+    ---
+    tags: [flashcards]
+    ---
+    TARGET DECK: Biology::Cells
+
+    Osmosis::diffusion of water
+    """
+    assert [c.question for c in parse(notes).cards] == ["Osmosis"]

@@ -11,7 +11,17 @@ from typing import Any
 
 import genanki
 
-from exporter.package import NOTE_TYPE_ID, PackagedNote, _note_type, _write_collection, deck_id_for
+from exporter.package import (
+    CLOZE_TYPE_ID,
+    NOTE_TYPE_ID,
+    REVERSED_TYPE_ID,
+    PackagedNote,
+    _note_type,
+    _write_collection,
+    deck_id_for,
+    read_apkg,
+    write_apkg,
+)
 from tests.anki_engine import collection, import_package
 from tests.test_package import ROOT, build
 
@@ -23,10 +33,22 @@ NOTES = [
 ]
 
 
+KINDS = [
+    *NOTES[:2],
+    PackagedNote("c1", "A {{c2::b}} {{c1::c::hint}}", "", "x", "n.md:12", (), "D", 1_700_000_012, 2, "cloze"),
+    PackagedNote("r1", "Hund", "<p>de</p>", "dog", "n.md:14", (), "D::One", 1_700_000_014, 3, "reversed"),
+    PackagedNote("r2", "Katze", "", "", "n.md:16", (), "D", 1_700_000_016, 4, "reversed"),
+    *NOTES[2:],
+]
+"""Every note type; the second reversed note has no back, so no back-to-front card."""
+
+
 def genanki_rows(db: Path, deck_id: int, deck_name: str, notes: list[PackagedNote]) -> None:
     """The collection as genanki writes it note by note, each note with its own time."""
     decks = {deck_name: genanki.Deck(deck_id, deck_name)}
     decks[deck_name].add_model(_note_type())
+    for family in sorted({n.family for n in notes} - {"basic"}):
+        decks[deck_name].add_model(_note_type(family))
     for note in notes:
         if note.deck not in decks:
             decks[note.deck] = genanki.Deck(deck_id_for(deck_id, note.deck, deck_name), note.deck)
@@ -38,7 +60,7 @@ def genanki_rows(db: Path, deck_id: int, deck_name: str, notes: list[PackagedNot
         for note in (n for n in notes if n.deck == name):
             fields = [note.question, note.context, note.answer, note.source]
             g_note = genanki.Note(
-                _note_type(),
+                _note_type(note.family),
                 fields,
                 guid=note.guid,
                 tags=list(note.tags),
@@ -75,6 +97,23 @@ def test_bulk_rows_equal_genanki_note_by_note(tmp_path: Path) -> None:
     # The same tables and indexes (ours are built after the rows go in).
     assert schema(ours) == schema(theirs)
     assert {row[2] for row in table(ours, "notes")} == {NOTE_TYPE_ID}
+
+
+def test_bulk_rows_of_every_note_type_equal_genanki_note_by_note(tmp_path: Path) -> None:
+    ours, theirs = tmp_path / "ours.anki2", tmp_path / "theirs.anki2"
+    _write_collection(ours, 7, "D", KINDS, 1_700_000_000)
+    genanki_rows(theirs, 7, "D", KINDS)
+    for name in ("notes", "cards", "col"):
+        assert table(ours, name) == table(theirs, name)
+    assert {row[2] for row in table(ours, "notes")} == {NOTE_TYPE_ID, CLOZE_TYPE_ID, REVERSED_TYPE_ID}
+    ords = [(row[1], row[3]) for row in table(ours, "cards")]  # (note id, ord)
+    assert len(ords) == len(KINDS) + 1 + 1  # c1 and c2; Hund both ways; Katze one way
+
+
+def test_read_apkg_gives_back_every_note_type_once(tmp_path: Path) -> None:
+    write_apkg(tmp_path / "k.apkg", deck_id=7, deck_name="D", notes=KINDS, note_type_mod=1_700_000_000)
+    back = read_apkg(tmp_path / "k.apkg")
+    assert len(back) == len(KINDS) and {n.guid: n for n in back} == {n.guid: n for n in KINDS}
 
 
 def test_chapter_subdecks_import_with_every_card_in_its_chapter(tmp_path: Path) -> None:

@@ -266,6 +266,7 @@ def test_the_notes_summary_tells_every_field_of_a_note_apart() -> None:
         "deck": "E",
         "mod": 2,
         "due": 1,
+        "family": "cloze",
     }
     assert set(changes) == set(PackagedNote._fields)
     variants = [base._replace(**{name: value}) for name, value in changes.items()]

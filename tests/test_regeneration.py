@@ -243,7 +243,7 @@ def test_identical_questions_get_distinct_stable_identities(d: Desk) -> None:
     assert new == 1
     warnings = [str(w) for w in d.build().warnings if "same question" in w.message]
     assert warnings == [
-        "decks/notes/extra.md:3: same question as decks/notes/anndl-exam-notes.md:981 — reword one or "
+        "notes/extra.md:3: same question as notes/anndl-exam-notes.md:981 — reword one or "
         "pin an id with <!-- card id: NAME --> (until then the copies keep their identities by order)"
     ]
     # Editing the second copy updates the second note only; the first keeps its review.

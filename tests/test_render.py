@@ -55,3 +55,12 @@ def test_images_are_recorded_relative_and_decoded() -> None:
 )
 def test_math_and_dollars(source: str, html: str) -> None:
     assert render_markdown(source) == html
+
+
+def test_obsidian_wiki_links_show_the_words_they_display() -> None:
+    from cards.render import markdown_parser
+
+    html = markdown_parser().render(
+        '[[Gauss|Gauss process]], [[Web#Cookies|cookie]], [[BPMS]], [[]] "q" <b>\n'
+    )
+    assert html == "<p>Gauss process, cookie, BPMS, [[]] &quot;q&quot; <b></p>\n"

@@ -1,8 +1,11 @@
 """Keras exercise cards: parameter counts, output shapes and receptive fields from model code.
 
-``extract`` reads the code (never runs it), ``layers`` knows Keras 3's
-arithmetic, ``cards`` picks the exercises, ``check`` compares the notes'
-claims, ``drill`` invents fresh networks to practise on.
+The code is read, never run: ``units`` groups fences into code units,
+``interpreter`` follows the Python, ``api`` models Keras' API on top of it,
+``layers`` knows Keras 3's arithmetic per layer class (``formula`` writes each
+formula once, ``receptive`` works out exact receptive fields) and ``extract``
+turns it all into model reports. ``cards`` picks the exercises, ``check``
+compares the notes' claims, ``drill`` invents fresh networks to practise on.
 """
 
 from __future__ import annotations
@@ -12,11 +15,12 @@ from collections.abc import Sequence
 from cards.generators import Generated, GeneratorOptions
 from cards.generators.keras.cards import asked_receptive_fields, make_cards
 from cards.generators.keras.check import check_claims, text_lines, window
-from cards.generators.keras.extract import Problem, UnitAnalysis, analyse_blocks
+from cards.generators.keras.extract import UnitAnalysis, analyse_blocks
+from cards.generators.keras.units import Problem
 from cards.model import Card, CodeBlock, NoteWarning
 
 REJECTED = "Keras would reject this code, so it gets no exercise cards"
-UNSUPPORTED = "notedeck cannot analyse this (valid Keras), so it gets no exercise cards"
+UNSUPPORTED = "the code may well be valid, but it gets no exercise cards"
 
 
 class KerasExercises:

@@ -237,14 +237,23 @@ def _rf_answer(model: ModelReport, target: LayerReport) -> str:
     size, jump = rf_text(target.rf)
     steps = []
     by_name = {layer.name: layer for layer in model.layers}
-    for layer in _ancestors(model, target, by_name):
+    ancestors = _ancestors(model, target, by_name)
+    for layer in ancestors:
         if layer.rf_note:
             steps.append(f"<li>{html.escape(layer.name)}: {html.escape(layer.rf_note, quote=False)}</li>")
     listing = "<ol>\n" + "\n".join(steps) + "\n</ol>" if steps else ""
+    uneven = any(layer.cls.endswith("Transpose") or layer.cls.startswith("UpSampling") for layer in ancestors)
+    apart = "on average " if uneven else ""
+    after = (
+        " After upsampling or a transposed convolution neighbouring units step unevenly, so the "
+        "field is counted unit by unit and the largest is given."
+        if uneven
+        else ""
+    )
     return (
-        f"<p>{size} pixels (neighbouring outputs are {jump} input pixels apart). "
+        f"<p>{size} pixels (neighbouring outputs are {apart}{jump} input pixels apart). "
         "Start from r = 1, j = 1 at the input; each window of size k and stride s gives "
-        "r ← r + (k − 1)·j, j ← j·s.</p>\n" + listing
+        f"r ← r + (k − 1)·j, j ← j·s.{after}</p>\n" + listing
     )
 
 

@@ -271,6 +271,101 @@ def claims_in_code(analysis: UnitAnalysis) -> list[Claim]:
     return claims
 
 
+_RF_WORDS = r"(?:receptive\s+field|\bRF\b)"
+_RF_NUM = r"(?P<num>\d+(?:\s*[x×X]\s*\d+)*)\b"
+_RF_IN_CODE = re.compile(_RF_WORDS + r"\s*(?:of|=|:|is)?\s*" + _RF_NUM, re.IGNORECASE)
+_ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": -1}
+_ORDINAL_CONV = r"(?P<ord>first|second|third|fourth|fifth|last)\s+conv(?:olution(?:al)?)?\s+layer"
+
+
+@dataclass(frozen=True)
+class FieldClaim:
+    """A receptive-field size the notes state for one layer (``receptive field 5x5``, ``RF = 12``)."""
+
+    line: int
+    layer: LayerReport
+    sizes: tuple[int, ...]
+
+
+def field_claims(analysis: UnitAnalysis) -> list[FieldClaim]:
+    """Receptive-field claims that name exactly one layer, in the code's comments or the text after it.
+
+    A comment on a layer's line speaks of that layer (``# RF = 5``). In the text,
+    a claim names its layer right next to the number: ``the receptive field of
+    conv2 is 10x10``, ``after the second conv layer is 20x20``, ``conv2 has a
+    receptive field of 10``. Lines that do not mention the receptive field are
+    not read.
+    """
+    claims: list[FieldClaim] = []
+    for code_line, text in _comments(analysis):
+        found = [layer for layer in analysis.layers if layer.code_line == code_line]
+        match = _RF_IN_CODE.search(text)
+        if match and len(found) == 1:
+            claims.append(
+                FieldClaim(analysis.unit.file_line(code_line), found[0], _sizes(match.group("num")))
+            )
+    start, markdown, own = window(analysis)
+    patterns = _field_patterns(analysis.layers)
+    for offset, text in text_lines(markdown, skip_fences_at=own):
+        if not re.search(_RF_WORDS, text, re.IGNORECASE):
+            continue
+        for pattern in patterns:
+            for match in pattern.finditer(text):
+                layer = _field_layer(match, analysis.layers)
+                if layer is not None:
+                    claims.append(FieldClaim(start + offset, layer, _sizes(match.group("num"))))
+    return claims
+
+
+def _comments(analysis: UnitAnalysis) -> list[tuple[int, str]]:
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(analysis.unit.code).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return []
+    return [(tok.start[0], tok.string) for tok in tokens if tok.type == tokenize.COMMENT]
+
+
+def _field_patterns(layers: Sequence[LayerReport]) -> list[re.Pattern[str]]:
+    names = sorted({layer.name for layer in layers if layer.rf is not None}, key=len, reverse=True)
+    named = "|".join(re.escape(n) for n in names) or r"(?!x)x"
+    ref = rf"(?:(?<![\w.])(?P<name>{named})(?!\w)(?:\s+layer)?|{_ORDINAL_CONV})"
+    return [
+        re.compile(rf"(?:of|after|at)\s+(?:the\s+)?{ref}\s*(?:is|=|:)\s*{_RF_NUM}", re.IGNORECASE),
+        re.compile(rf"{ref}\s*(?:has\s+an?\s+)?{_RF_WORDS}\s*(?:of|=|:|is)?\s*{_RF_NUM}", re.IGNORECASE),
+    ]
+
+
+def _field_layer(match: re.Match[str], layers: Sequence[LayerReport]) -> LayerReport | None:
+    if match.group("name"):
+        found = [layer for layer in layers if layer.name.casefold() == match.group("name").casefold()]
+        return found[0] if len(found) == 1 else None
+    convs = [layer for layer in layers if re.fullmatch(r"Conv[123]D", layer.cls)]
+    n = _ORDINAL[match.group("ord").lower()]
+    if not convs or n > len(convs):
+        return None
+    return convs[n - 1 if n > 0 else -1]
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in re.split(r"\s*[x×X]\s*", text))
+
+
+def _field_message(claim: FieldClaim) -> str | None:
+    """A warning when the claim disagrees with the code; ``None`` when it agrees or cannot be compared."""
+    rf = claim.layer.rf
+    if rf is None:
+        return None
+    actual = tuple(r for r, _ in rf)
+    said = claim.sizes * len(actual) if len(claim.sizes) == 1 else claim.sizes
+    if len(claim.sizes) == 1 and len(set(actual)) > 1:
+        return None  # one number for a field that differs per axis: which axis is meant?
+    if len(said) != len(actual) or all(s == a for s, a in zip(said, actual, strict=True)):
+        return None
+    said_text = "×".join(map(str, claim.sizes))
+    gives = "×".join(num(a) for a in actual)
+    return f"notes say receptive field {said_text} for {claim.layer.name}; the code gives {gives}"
+
+
 # ---------------------------------------------------------------- comparing
 
 
@@ -289,6 +384,10 @@ def check_claims(analysis: UnitAnalysis, *, source: str) -> list[NoteWarning]:
         if layer is None:
             continue
         warnings += [NoteWarning(source, claim.line, m) for m in _compare(claim, layer, label)]
+    for field_claim in field_claims(analysis):
+        message = _field_message(field_claim)
+        if message is not None:
+            warnings.append(NoteWarning(source, field_claim.line, message))
     if len(analysis.models) == 1:
         model = analysis.models[0]
         actual = {"total": model.total, "trainable": model.trainable, "non-trainable": model.non_trainable}
@@ -370,10 +469,12 @@ def _ordinal(n: int) -> str:
 
 __all__ = [
     "Claim",
+    "FieldClaim",
     "check_claims",
     "claims_after",
     "claims_in_code",
     "evaluate",
+    "field_claims",
     "parse_number",
     "parse_params",
     "parse_shape",

@@ -5,16 +5,12 @@ arguments are rejected the way Keras rejects them) and a ``compute`` function
 from the resolved arguments and input tensors to an :class:`Outcome`. Shapes
 never include the batch dimension; ``None`` marks a size Keras leaves open.
 
-Receptive fields are tracked per spatial axis as ``(size, jump)`` in input
-pixels: a layer with effective kernel ``k_eff = dilation·(k − 1) + 1`` and
-stride ``s`` gives ``r_out = r_in + (k_eff − 1)·j_in`` and ``j_out = j_in·s``.
-Merges take the maximum of both. Upsampling by ``s`` divides the jump by ``s``
-(output pixels sit ``j/s`` input pixels apart). A transposed convolution is
-read as that upsampling followed by a stride-1 convolution with its kernel:
-``j_out = j_in/s`` and ``r_out = r_in + (k_eff − 1)·j_out``; this may give
-fractional sizes, which are reported as such. Padding never changes the
-receptive field; layers that mix every position (Flatten, Reshape, global
-pooling, recurrent layers) have none.
+Receptive fields are exact: each tensor carries, per spatial axis, which
+input pixels each of its units sees (:mod:`.receptive`), moved through every
+layer by Keras' index arithmetic, padding offsets included. A layer reports
+the largest field of its units and the average jump between them. Layers that
+mix every position (Flatten, Reshape, global pooling, recurrent layers) have
+none; neither has interpolating upsampling.
 """
 
 from __future__ import annotations
@@ -25,6 +21,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
+
+from cards.generators.keras import receptive
+from cards.generators.keras.formula import Expr, largest, lit, product
+from cards.generators.keras.receptive import Field
 
 Dim = int | None
 Shape = tuple[Dim, ...]
@@ -50,7 +50,15 @@ class TensorInfo:
     """What the analysis knows about a symbolic tensor."""
 
     shape: Shape
-    rf: RF | None = None
+    field: Field | None = None
+    """Which input pixels each unit sees, per spatial axis (None: no spatial field)."""
+
+    @property
+    def rf(self) -> RF | None:
+        """Receptive field per axis as (largest size, average jump)."""
+        if self.field is None:
+            return None
+        return tuple((Fraction(axis.size), axis.jump) for axis in self.field)
 
 
 @dataclass(frozen=True)
@@ -82,8 +90,11 @@ class LayerKind:
     extra: frozenset[str] = field(default_factory=frozenset)
     """Accepted keyword arguments that do not change the arithmetic."""
 
+    lenient: bool = False
+    """Arguments are not checked (layers whose arguments never change shapes or weights)."""
+
     def accepts(self, name: str) -> bool:
-        return name in self.defaults or name in self.extra or name in BASE_KWARGS
+        return self.lenient or name in self.defaults or name in self.extra or name in BASE_KWARGS
 
 
 BASE_KWARGS = frozenset(
@@ -117,8 +128,9 @@ class Args:
         value = self.values[name] if name in self.values else self.defaults.get(name)
         if value is REQUIRED:
             raise KerasError(f"{self.cls}() is missing the required argument '{name}'")
-        if isinstance(value, Unresolved):
-            raise KerasError(f"cannot work out {self.cls}'s '{name}': {value.reason}")
+        unknown = unresolved_in(value)
+        if unknown is not None:
+            raise NotAnalysed(f"its '{name}': {unknown.reason}")
         return value
 
     def given(self, name: str) -> bool:
@@ -172,6 +184,18 @@ class Unresolved:
     reason: str
 
 
+def unresolved_in(value: Any) -> Unresolved | None:
+    """The first value notedeck could not work out inside an argument (tuples and lists included)."""
+    if isinstance(value, Unresolved):
+        return value
+    if isinstance(value, tuple | list):
+        for item in value:
+            found = unresolved_in(item)
+            if found is not None:
+                return found
+    return None
+
+
 @dataclass(frozen=True)
 class LayerConfig:
     """A constructed layer (the object before it is called): kind plus arguments."""
@@ -188,10 +212,6 @@ def num(n: int | Fraction) -> str:
     if isinstance(n, Fraction) and n.denominator != 1:
         return f"{n.numerator}/{n.denominator}"
     return f"{int(n):,}"
-
-
-def prod(*factors: int) -> str:
-    return "·".join(str(f) for f in factors)
 
 
 def shape_text(shape: Shape) -> str:
@@ -227,30 +247,53 @@ def _channels(cls: str, dim: Dim) -> int:
     return dim
 
 
-def _identity_rf(rank: int) -> RF:
-    return tuple((Fraction(1), Fraction(1)) for _ in range(rank))
-
-
 def _window_rf(
-    rf: RF | None, kernel: Sequence[int], strides: Sequence[int], what: str
-) -> tuple[RF | None, str]:
-    """Grow a receptive field through a sliding window (conv or pooling)."""
-    if rf is None or len(rf) != len(kernel):
+    x: TensorInfo,
+    kernel: Sequence[int],
+    strides: Sequence[int],
+    dil: Sequence[int],
+    padding: str,
+    what: str,
+) -> tuple[Field | None, str]:
+    """Grow a receptive field through a sliding window (conv or pooling), with Keras' padding offsets."""
+    if x.field is None or len(x.field) != len(kernel):
         return None, ""
-    new: list[Axis] = []
-    for (r, j), k, s in zip(rf, kernel, strides, strict=True):
-        new.append((r + (k - 1) * j, j * s))
-    note = _rf_step(rf, tuple(new), kernel, what)
-    return tuple(new), note
+    lefts: list[int] = []
+    for n, k, s, d in zip(x.shape[:-1], kernel, strides, dil, strict=True):
+        k_eff = d * (k - 1) + 1
+        left = {"valid": 0, "causal": k_eff - 1}.get(padding, receptive.same_left(n, k_eff, s))
+        if left is None:
+            return None, ""
+        lefts.append(left)
+    field = receptive.window(x.field, kernel, strides, dil, lefts)
+    if field is None:
+        return None, ""
+    steps = [d * (k - 1) + 1 for k, d in zip(kernel, dil, strict=True)]
+    return field, _rf_step(x.field, field, steps, what)
 
 
-def _rf_step(old: RF, new: RF, kernel: Sequence[int], what: str) -> str:
+def _rf_step(old: Field, new: Field, grow: Sequence[int], what: str, *, per: str = "k") -> str:
+    """``r = r_in + (k − 1)·j_in = r_out, j = j_out`` per axis; unit by unit when units step unevenly."""
     parts = []
-    for (r, j), (r2, j2), k in zip(old, new, kernel, strict=True):
-        parts.append(f"r = {num(r)} + ({k} − 1)·{num(j)} = {num(r2)}, j = {num(j2)}")
+    for a, b, k in zip(old, new, grow, strict=True):
+        if a.uniform:
+            label = f"({k} − 1)" if per == "k" else f"({per}{k} − 1)"
+            parts.append(f"r = {num(a.size)} + {label}·{num(a.jump)} = {num(b.size)}, j = {num(b.jump)}")
+        else:
+            parts.append(
+                f"r = {num(b.size)} (counted unit by unit: the units above step unevenly), j = {num(b.jump)}"
+            )
     if len(set(parts)) == 1:
         return f"{what}: {parts[0]}"
     return f"{what}: " + "; ".join(parts)
+
+
+def conv_length_expr(length: int, k: int, s: int, d: int, padding: str) -> Expr:
+    """Keras 3 ``compute_conv_output_shape`` for one axis, as a worked formula."""
+    k_eff = d * (k - 1) + 1
+    if padding == "valid":
+        return (lit(length) - k_eff).floor_div(s) + 1
+    return lit(length).ceil_div(s)
 
 
 def conv_length(length: Dim, k: int, s: int, d: int, padding: str, cls: str) -> Dim:
@@ -258,29 +301,22 @@ def conv_length(length: Dim, k: int, s: int, d: int, padding: str, cls: str) -> 
     if length is None:
         return None
     k_eff = d * (k - 1) + 1
-    if padding == "valid":
-        out = (length - k_eff) // s + 1
-        if length < k_eff or out <= 0:
-            raise KerasError(
-                f"{cls}: the input size {length} is smaller than the (dilated) kernel {k_eff} "
-                "with padding='valid' (the output size would be negative)"
-            )
-        return out
-    return (length + s - 1) // s
+    out = conv_length_expr(length, k, s, d, padding).value
+    if padding == "valid" and (length < k_eff or out <= 0):
+        raise KerasError(
+            f"{cls}: the input size {length} is smaller than the (dilated) kernel {k_eff} "
+            "with padding='valid' (the output size would be negative)"
+        )
+    return out
 
 
 def _conv_note(
     lengths: Shape, kernel: Sequence[int], strides: Sequence[int], dil: Sequence[int], padding: str
 ) -> str:
-    parts = []
-    for length, k, s, d in zip(lengths, kernel, strides, dil, strict=True):
-        k_eff = d * (k - 1) + 1
-        if length is None:
-            parts.append("None")
-        elif padding == "valid":
-            parts.append(f"⌊({length} − {k_eff})/{s}⌋ + 1 = {(length - k_eff) // s + 1}")
-        else:
-            parts.append(f"⌈{length}/{s}⌉ = {(length + s - 1) // s}")
+    parts = [
+        "None" if n is None else conv_length_expr(n, k, s, d, padding).shown(thousands=False)
+        for n, k, s, d in zip(lengths, kernel, strides, dil, strict=True)
+    ]
     return _axes_note(padding, parts)
 
 
@@ -302,11 +338,10 @@ def _data_format(args: Args) -> None:
         raise NotAnalysed(f"{args.cls}: only data_format='channels_last' is analysed")
 
 
-def _bias_formula(filters: int, weights: Sequence[int], bias: bool, total: int) -> str:
-    inner = "·".join(str(w) for w in weights)
-    if bias:
-        return f"{filters}·({inner} + 1) = {num(total)}"
-    return f"{filters}·{inner} = {num(total)} (no bias)"
+def _weights(units: int, inputs: Expr, bias: bool) -> tuple[int, str]:
+    """``units·(inputs + 1)`` parameters (``units·inputs`` without bias) and the worked formula."""
+    expr = lit(units) * (inputs + 1) if bias else lit(units) * inputs
+    return expr.value, expr.shown() + ("" if bias else " (no bias)")
 
 
 # ---------------------------------------------------------------- convolutions
@@ -370,7 +405,9 @@ class _Window:
             conv_length(n, k, s, d, self.padding, cls)
             for n, k, s, d in zip(self.spatial, self.kernel, self.strides, self.dil, strict=True)
         )
-        rf, rf_note = _window_rf(self.x.rf, self.k_eff, self.strides, f"{self.kernel_text} {what}")
+        rf, rf_note = _window_rf(
+            self.x, self.kernel, self.strides, self.dil, self.padding, f"{self.kernel_text} {what}"
+        )
         return Outcome(
             (TensorInfo((*out, channels), rf),),
             trainable=total,
@@ -393,12 +430,8 @@ def _conv(rank: int) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
             raise KerasError(f"{args.cls}: filters={filters} is not divisible by groups={groups}")
         if cin % groups:
             raise KerasError(f"{args.cls}: the {cin} input channels are not divisible by groups={groups}")
-        per_filter = math.prod(win.kernel) * (cin // groups)
-        total = filters * (per_filter + int(bias))
-        formula = _bias_formula(filters, [*win.kernel, cin], bias, total)
-        if groups > 1:
-            inner = "·".join(str(k) for k in win.kernel) + f"·({cin}/{groups})"
-            formula = f"{filters}·({inner}{' + 1' if bias else ''}) = {num(total)}"
+        per_channel = Expr(cin // groups, f"({cin}/{groups})") if groups > 1 else lit(cin)
+        total, formula = _weights(filters, product(*win.kernel) * per_channel, bias)
         what = "conv" + (f", dilation {max(win.dil)}" if max(win.dil) > 1 else "")
         what += f", stride {'×'.join(map(str, win.strides))}" if max(win.strides) > 1 else ""
         return win.outcome(args.cls, filters, total, formula, what)
@@ -406,53 +439,68 @@ def _conv(rank: int) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
     return compute
 
 
-def transpose_length(length: Dim, k: int, s: int, d: int, padding: str, output_padding: int | None) -> Dim:
-    """Keras 3 ``compute_conv_transpose_output_length`` for one axis."""
-    if length is None:
-        return None
-    k_eff = k + (k - 1) * (d - 1)
+def transpose_length_expr(
+    length: int, k: int, s: int, d: int, padding: str, output_padding: int | None
+) -> Expr:
+    """Keras 3 ``compute_conv_transpose_output_length`` for one axis, as a worked formula."""
+    k_eff = d * (k - 1) + 1
     if output_padding is None:
         if padding == "valid":
-            return length * s + max(k_eff - s, 0)
-        return length * s
+            return lit(length) * s + largest(lit(k_eff) - s, 0)
+        return lit(length) * s
     pad = k_eff // 2 if padding == "same" else 0
-    return (length - 1) * s + k_eff - 2 * pad + output_padding
+    return (lit(length) - 1) * s + k_eff - lit(2) * pad + output_padding
 
 
-def _transpose_note(
-    lengths: Shape, kernel: Sequence[int], strides: Sequence[int], padding: str, out_pad: Sequence[int] | None
-) -> str:
-    parts = []
-    for i, (n, k, s) in enumerate(zip(lengths, kernel, strides, strict=True)):
-        if n is None:
-            parts.append("None")
-        elif out_pad is not None:
-            pad = k // 2 if padding == "same" else 0
-            p = out_pad[i]
-            parts.append(f"({n} − 1)·{s} + {k} − 2·{pad} + {p} = {(n - 1) * s + k - 2 * pad + p}")
-        elif padding == "valid":
-            parts.append(f"{n}·{s} + max({k} − {s}, 0) = {n * s + max(k - s, 0)}")
-        else:
-            parts.append(f"{n}·{s} = {n * s}")
-    return _axes_note(padding, parts)
+def transpose_length(length: Dim, k: int, s: int, d: int, padding: str, output_padding: int | None) -> Dim:
+    """Keras 3 ``compute_conv_transpose_output_length`` for one axis."""
+    return None if length is None else transpose_length_expr(length, k, s, d, padding, output_padding).value
 
 
-def _transpose_rf(win: _Window) -> tuple[RF | None, str]:
-    """Upsampling by the stride, then a stride-1 convolution with the kernel (see the module doc)."""
-    rf_in = win.x.rf
-    if rf_in is None or len(rf_in) != len(win.kernel):
+def _transpose_note(win: _Window, out_pad: Sequence[int] | None) -> str:
+    parts = [
+        "None"
+        if n is None
+        else transpose_length_expr(n, k, s, d, win.padding, None if out_pad is None else out_pad[i]).shown(
+            thousands=False
+        )
+        for i, (n, k, s, d) in enumerate(zip(win.spatial, win.kernel, win.strides, win.dil, strict=True))
+    ]
+    return _axes_note(win.padding, parts)
+
+
+def _transpose_rf(win: _Window, out_pad: Sequence[int] | None) -> tuple[Field | None, str]:
+    """Which input units each output unit of a transposed convolution receives (see :mod:`.receptive`).
+
+    The padding is TensorFlow's for the forward convolution the layer is the
+    gradient of: 'same' pads ``(n − 1)·s + k − n_out`` in total, the smaller
+    half on the left; 'valid' pads nothing.
+    """
+    x = win.x
+    if x.field is None or len(x.field) != len(win.kernel):
         return None, ""
-    new = []
-    for (r, j), k, s, d in zip(rf_in, win.kernel, win.strides, win.dil, strict=True):
-        j2 = j / s
-        new.append((r + (d * (k - 1)) * j2, j2))
-    rf = tuple(new)
-    note = (
-        f"{win.kernel_text} transposed conv, stride {'×'.join(map(str, win.strides))}: "
-        f"j = {num(rf_in[0][1])}/{win.strides[0]} = {num(rf[0][1])}, "
-        f"r = {num(rf_in[0][0])} + ({win.kernel[0]} − 1)·{num(rf[0][1])} = {num(rf[0][0])}"
-    )
-    return rf, note
+    lefts = []
+    for i, (k, s) in enumerate(zip(win.k_eff, win.strides, strict=True)):
+        if win.padding == "valid":
+            lefts.append(0)
+        elif out_pad is None:
+            lefts.append(max(k - s, 0) // 2)
+        else:
+            lefts.append(max(2 * (k // 2) - out_pad[i], 0) // 2)
+    field = receptive.transposed(x.field, win.kernel, win.strides, win.dil, lefts)
+    if field is None:
+        return None, ""
+    strides = "×".join(map(str, win.strides))
+    what = f"{win.kernel_text} transposed conv, stride {strides}"
+    reach = [-(-k // s) for k, s in zip(win.k_eff, win.strides, strict=True)]
+    if all(a.uniform for a in x.field):
+        parts = [
+            f"a unit receives up to ⌈{k}/{s}⌉ = {c} input units: r = {num(a.size)} + ({c} − 1)·{num(a.jump)} "
+            f"= {num(b.size)}, j = {num(a.jump)}/{s} = {num(b.jump)}"
+            for a, b, k, s, c in zip(x.field, field, win.k_eff, win.strides, reach, strict=True)
+        ]
+        return field, f"{what}: " + (parts[0] if len(set(parts)) == 1 else "; ".join(parts))
+    return field, _rf_step(x.field, field, reach, what)
 
 
 def _conv_transpose(rank: int) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
@@ -472,13 +520,13 @@ def _conv_transpose(rank: int) -> Callable[[Args, Sequence[TensorInfo]], Outcome
             transpose_length(n, k, s, d, win.padding, None if out_pad is None else out_pad[i])
             for i, (n, k, s, d) in enumerate(zip(win.spatial, win.kernel, win.strides, win.dil, strict=True))
         )
-        total = filters * (math.prod(win.kernel) * cin + int(bias))
-        rf, rf_note = _transpose_rf(win)
+        total, formula = _weights(filters, product(*win.kernel, cin), bias)
+        rf, rf_note = _transpose_rf(win, out_pad)
         return Outcome(
             (TensorInfo((*out, filters), rf),),
             trainable=total,
-            formula=_bias_formula(filters, [*win.kernel, cin], bias, total),
-            shape_note=_transpose_note(win.spatial, win.kernel, win.strides, win.padding, out_pad),
+            formula=formula,
+            shape_note=_transpose_note(win, out_pad),
             rf_note=rf_note,
         )
 
@@ -494,11 +542,9 @@ def _depthwise(rank: int) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
         _data_format(args)
         win.refuse_strided_dilation(args.cls)
         cout = cin * mult
-        total = math.prod(win.kernel) * cin * mult + (cout if bias else 0)
-        formula = (
-            f"{prod(*win.kernel, cin, mult)}" + (f" + {cin}·{mult}" if bias else "") + f" = {num(total)}"
-        )
-        return win.outcome(args.cls, cout, total, formula, "depthwise conv")
+        expr = product(*win.kernel, cin, mult)
+        expr = expr + lit(cin) * mult if bias else expr
+        return win.outcome(args.cls, cout, expr.value, expr.shown(), "depthwise conv")
 
     return compute
 
@@ -512,15 +558,11 @@ def _separable(rank: int) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
         bias = args.flag("use_bias")
         _data_format(args)
         win.refuse_strided_dilation(args.cls)
-        depthwise = math.prod(win.kernel) * cin * mult
-        pointwise = cin * mult * filters
-        total = depthwise + pointwise + (filters if bias else 0)
-        formula = (
-            f"{prod(*win.kernel, cin, mult)} (depthwise) + {prod(cin, mult, filters)} (pointwise)"
-            + (f" + {filters} (bias)" if bias else "")
-            + f" = {num(total)}"
+        expr = product(*win.kernel, cin, mult).labelled("depthwise") + product(cin, mult, filters).labelled(
+            "pointwise"
         )
-        return win.outcome(args.cls, filters, total, formula, "separable conv")
+        expr = expr + lit(filters).labelled("bias") if bias else expr
+        return win.outcome(args.cls, filters, expr.value, expr.shown(), "separable conv")
 
     return compute
 
@@ -529,14 +571,12 @@ def _separable(rank: int) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
 
 
 def pool_length(length: Dim, p: int, s: int, padding: str, cls: str) -> Dim:
+    """Pooling output length: the convolution formula with the pool as kernel."""
     if length is None:
         return None
-    if padding == "valid":
-        out = (length - p) // s + 1
-        if length < p:
-            raise KerasError(f"{cls}: the input size {length} is smaller than the pool size {p}")
-        return out
-    return (length + s - 1) // s
+    if padding == "valid" and length < p:
+        raise KerasError(f"{cls}: the input size {length} is smaller than the pool size {p}")
+    return conv_length_expr(length, p, s, 1, padding).value
 
 
 def _pooling(rank: int, kind: str) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
@@ -551,7 +591,7 @@ def _pooling(rank: int, kind: str) -> Callable[[Args, Sequence[TensorInfo]], Out
             pool_length(n, p, s, padding, args.cls) for n, p, s in zip(spatial, pool, strides, strict=True)
         )
         what = f"{'×'.join(map(str, pool))} {kind} pool, stride {'×'.join(map(str, strides))}"
-        rf, rf_note = _window_rf(x.rf, pool, strides, what)
+        rf, rf_note = _window_rf(x, pool, strides, (1,) * rank, padding, what)
         note = _conv_note(spatial, pool, strides, (1,) * rank, padding)
         if not args.given("strides"):
             note += " (strides default to pool_size)"
@@ -577,15 +617,20 @@ def _upsampling(rank: int) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
         (x,) = inputs
         spatial, channels = _spatial(args.cls, x, rank)
         size = args.ints("size", rank)
+        nearest = True
         if rank == 2:
             _data_format(args)
-            args.choice("interpolation", ["nearest", "bilinear", "bicubic", "lanczos3", "lanczos5", "area"])
+            options = ["nearest", "bilinear", "bicubic", "lanczos3", "lanczos5", "area"]
+            nearest = args.choice("interpolation", options) == "nearest"
         out = tuple(None if n is None else n * f for n, f in zip(spatial, size, strict=True))
-        rf, rf_note = None, ""
-        if x.rf is not None and len(x.rf) == rank:
-            rf = tuple((r, j / f) for (r, j), f in zip(x.rf, size, strict=True))
-            old_j, new_j = num(x.rf[0][1]), num(rf[0][1])
-            rf_note = f"upsampling ×{size[0]}: r = {num(rf[0][0])}, j = {old_j}/{size[0]} = {new_j}"
+        rf: Field | None = None
+        rf_note = ""
+        # Interpolation other than 'nearest' mixes neighbours: its field is not worked out.
+        if nearest and x.field is not None and len(x.field) == rank:
+            rf = receptive.upsampled(x.field, size)
+        if rf is not None and x.field is not None:
+            old_j, new_j = num(x.field[0].jump), num(rf[0].jump)
+            rf_note = f"upsampling ×{size[0]}: r = {num(rf[0].size)}, j = {old_j}/{size[0]} = {new_j}"
         note = " × ".join(f"{n}·{f} = {o}" for n, f, o in zip(spatial, size, out, strict=True))
         return Outcome((TensorInfo((*out, channels), rf),), shape_note=note, rf_note=rf_note)
 
@@ -624,7 +669,8 @@ def _zero_padding(rank: int) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
         pads = _pairs(args, "padding", rank)
         out = tuple(None if n is None else n + a + b for n, (a, b) in zip(spatial, pads, strict=True))
         note = " × ".join(f"{n} + {a} + {b} = {o}" for n, (a, b), o in zip(spatial, pads, out, strict=True))
-        return Outcome((TensorInfo((*out, channels), x.rf),), shape_note=note)
+        field = None if x.field is None else receptive.shifted(x.field, [-a for a, _ in pads])
+        return Outcome((TensorInfo((*out, channels), field),), shape_note=note)
 
     return compute
 
@@ -640,7 +686,8 @@ def _cropping(rank: int) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
                 raise KerasError(f"{args.cls}: cropping {a}+{b} leaves nothing of size {n}")
             out.append(None if n is None else n - a - b)
         note = " × ".join(f"{n} − {a} − {b} = {o}" for n, (a, b), o in zip(spatial, crops, out, strict=True))
-        return Outcome((TensorInfo((*out, channels), x.rf),), shape_note=note)
+        field = None if x.field is None else receptive.shifted(x.field, [a for a, _ in crops])
+        return Outcome((TensorInfo((*out, channels), field),), shape_note=note)
 
     return compute
 
@@ -655,11 +702,10 @@ def _dense(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
     if not x.shape:
         raise KerasError("Dense needs an input with at least one dimension")
     n_in = _channels("Dense", x.shape[-1])
-    total = units * (n_in + int(bias))
-    formula = f"{units}·({n_in} + 1) = {num(total)}" if bias else f"{units}·{n_in} = {num(total)} (no bias)"
+    total, formula = _weights(units, lit(n_in), bias)
     note = "Dense acts on the last axis" if len(x.shape) > 1 else ""
     return Outcome(
-        (TensorInfo((*x.shape[:-1], units), x.rf),), trainable=total, formula=formula, shape_note=note
+        (TensorInfo((*x.shape[:-1], units), x.field),), trainable=total, formula=formula, shape_note=note
     )
 
 
@@ -741,14 +787,14 @@ def _batch_norm(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
     (x,) = inputs
     c = math.prod(_axis_dims(args, x))
     center, scale = args.flag("center"), args.flag("scale")
-    trainable = c * (int(center) + int(scale))
     learned = [n for n, on in (("γ", scale), ("β", center)) if on]
+    weights, moving = lit(len(learned)) * c, lit(2) * c
     formula = (
-        f"{2 + len(learned)}·{c} = {num(trainable + 2 * c)}: "
-        + (f"{', '.join(learned)} ({len(learned)}·{c} = {num(trainable)}, trainable) + " if learned else "")
-        + f"moving mean and variance (2·{c} = {num(2 * c)}, non-trainable)"
+        f"{(lit(2 + len(learned)) * c).shown()}: "
+        + (f"{', '.join(learned)} ({weights.shown()}, trainable) + " if learned else "")
+        + f"moving mean and variance ({moving.shown()}, non-trainable)"
     )
-    return Outcome((x,), trainable=trainable, non_trainable=2 * c, formula=formula)
+    return Outcome((x,), trainable=weights.value, non_trainable=moving.value, formula=formula)
 
 
 def _layer_norm(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
@@ -763,12 +809,12 @@ def _layer_norm(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
     return Outcome((x,), trainable=total, formula=formula)
 
 
-def _merge_rf(inputs: Sequence[TensorInfo]) -> RF | None:
-    rfs = [x.rf for x in inputs]
-    if any(rf is None for rf in rfs) or len({len(rf) for rf in rfs if rf is not None}) != 1:
+def _merge_rf(inputs: Sequence[TensorInfo]) -> Field | None:
+    """Position by position, a merged unit sees what any of its inputs' units sees."""
+    fields = [x.field for x in inputs]
+    if any(f is None for f in fields):
         return None
-    axes = zip(*[rf for rf in rfs if rf is not None], strict=True)
-    return tuple((max(a[0] for a in axis), max(a[1] for a in axis)) for axis in axes)
+    return receptive.merged([f for f in fields if f is not None])
 
 
 def _concatenate(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
@@ -796,7 +842,9 @@ def _concatenate(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
     out = list(inputs[0].shape)
     out[index] = total
     note = " + ".join(str(p) for p in parts) + f" = {total}"
-    return Outcome((TensorInfo(tuple(out), _merge_rf(inputs)),), shape_note=note)
+    # Along a spatial axis the second input's units come after the first's: no position-wise field.
+    field = _merge_rf(inputs) if index == rank - 1 else None
+    return Outcome((TensorInfo(tuple(out), field),), shape_note=note)
 
 
 def _elementwise(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
@@ -816,19 +864,139 @@ def _elementwise(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
                 + ", ".join(shape_text(x.shape) for x in inputs)
             )
         out.append(known.pop() if known else (None if None in sizes else 1))
-    return Outcome((TensorInfo(tuple(out), _merge_rf(inputs)),))
+    # Broadcasting a size-1 axis pairs every unit with the same one: no position-wise field then.
+    same = all(x.shape[:-1] == inputs[0].shape[:-1] for x in inputs)
+    return Outcome((TensorInfo(tuple(out), _merge_rf(inputs) if same else None),))
+
+
+def _rescaling(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
+    args.raw("scale")
+    return _passthrough(args, inputs)
+
+
+def _normalization(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
+    """Keras 3 ``Normalization``: mean and variance per kept axis plus a count, none of them trainable.
+
+    Given ``mean`` and ``variance``, the statistics are constants, not weights.
+    """
+    (x,) = inputs
+    if args.raw("mean") is not None or args.raw("variance") is not None:
+        return Outcome((x,), formula="0 (mean and variance given as constants)")
+    if args.raw("axis") is None:
+        c, text = 1, "1"
+    else:
+        dims = _axis_dims(args, x)
+        c, text = math.prod(dims), "·".join(map(str, dims))
+    total = 2 * c + 1
+    formula = f"2·{text} + 1 = {num(total)}: mean and variance per channel, and a count (non-trainable)"
+    return Outcome((x,), non_trainable=total, formula=formula)
+
+
+def _prelu(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
+    """One learned slope per input value, except along ``shared_axes`` (counted with the batch axis)."""
+    (x,) = inputs
+    shape = list(x.shape)
+    shared = args.raw("shared_axes")
+    axes = [] if shared is None else (list(shared) if isinstance(shared, tuple | list) else [shared])
+    for axis in axes:
+        if isinstance(axis, bool) or not isinstance(axis, int) or not 1 <= axis <= len(shape):
+            raise KerasError(f"PReLU: shared_axes must hold axes 1..{len(shape)}, got {shared!r}")
+        shape[axis - 1] = 1
+    dims = [_channels("PReLU", d) for d in shape]
+    total = math.prod(dims)
+    return Outcome(
+        (x,), trainable=total, formula=f"{'·'.join(map(str, dims))} = {num(total)} (one slope each)"
+    )
+
+
+def _dot(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
+    """Keras 3 ``Dot.compute_output_shape``; axes count the batch axis, as in Keras."""
+    if len(inputs) != 2:
+        raise KerasError("Dot must be called on a list of 2 inputs")
+    a, b = ([None, *x.shape] for x in inputs)
+    axes = args.raw("axes")
+    if isinstance(axes, int) and not isinstance(axes, bool):
+        pair = [axes % len(a), axes % len(b)] if axes < 0 else [axes, axes]
+    elif isinstance(axes, tuple | list) and len(axes) == 2 and all(isinstance(v, int) for v in axes):
+        pair = [axes[0] % len(a), axes[1] % len(b)]
+    else:
+        raise KerasError(f"Dot: axes must be an int or 2 ints, got {axes!r}")
+    if not (1 <= pair[0] < len(a) and 1 <= pair[1] < len(b)):
+        raise KerasError(f"Dot: axes {axes!r} out of range")
+    if a[pair[0]] is not None and b[pair[1]] is not None and a[pair[0]] != b[pair[1]]:
+        raise KerasError(
+            f"Dot: incompatible input shapes {shape_text(inputs[0].shape)} and {shape_text(inputs[1].shape)}"
+        )
+    a.pop(pair[0])
+    b.pop(pair[1])
+    out = a[1:] + b[1:]
+    return Outcome((TensorInfo(tuple(out) if out else (1,), None),), shape_note="dot product over the axes")
+
+
+def _time_distributed(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
+    """The wrapped layer on every time step: its weights once, the time axis kept (Keras 3)."""
+    (x,) = inputs
+    inner = args.raw("layer")
+    if not isinstance(inner, LayerConfig):
+        raise NotAnalysed("TimeDistributed around something other than a layer is not analysed")
+    if len(x.shape) < 2:
+        raise KerasError(
+            "TimeDistributed needs inputs with at least 3 dimensions (batch, time, …), "
+            f"got {shape_text(x.shape)}"
+        )
+    child_rf = x.field[1:] if x.field is not None and len(x.field) == len(x.shape) - 1 else None
+    child = inner.kind.compute(inner.args, [TensorInfo(x.shape[1:], child_rf)])
+    outputs = []
+    for out in child.outputs:
+        rf = None if out.field is None or x.field is None else (x.field[0], *out.field)
+        outputs.append(TensorInfo((x.shape[0], *out.shape), rf))
+    return Outcome(
+        tuple(outputs),
+        trainable=child.trainable,
+        non_trainable=child.non_trainable,
+        formula=f"{inner.kind.cls}: {child.formula} (one set of weights for every time step)",
+        shape_note=f"{inner.kind.cls} on each of the {x.shape[0]} time steps",
+        rf_note=child.rf_note,
+    )
+
+
+def _resize(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
+    """Resizing and cropping to ``height × width``: the field is not worked out (interpolation, offsets)."""
+    (x,) = inputs
+    if len(x.shape) != 3:
+        raise KerasError(f"{args.cls} expects images (height, width, channels), got {shape_text(x.shape)}")
+    height, width = args.integer("height"), args.integer("width")
+    return Outcome(
+        (TensorInfo((height, width, x.shape[-1]), None),), shape_note=f"resized to {height}×{width}"
+    )
+
+
+_PASSTHROUGH_LENIENT = {
+    "RandomFlip": "mode seed",
+    "RandomRotation": "factor fill_mode interpolation seed fill_value",
+    "RandomZoom": "height_factor width_factor fill_mode interpolation seed fill_value",
+    "RandomTranslation": "height_factor width_factor fill_mode interpolation seed fill_value",
+    "RandomContrast": "factor seed",
+    "RandomBrightness": "factor value_range seed",
+    "GaussianNoise": "stddev seed",
+    "GaussianDropout": "rate seed",
+    "AlphaDropout": "rate noise_shape seed",
+    "ActivityRegularization": "l1 l2",
+    "Identity": "",
+}
+"""Layers that change values but never shapes or weights (augmentation, noise, regularisation)."""
 
 
 def _embedding(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
     (x,) = inputs
     vocab = args.integer("input_dim")
     dim = args.integer("output_dim")
-    total = vocab * dim
-    rf = x.rf if x.rf is not None else (_identity_rf(1) if len(x.shape) == 1 else None)
+    expr = lit(vocab) * dim
+    rf = x.field if x.field is not None else (receptive.identity(1) if len(x.shape) == 1 else None)
     return Outcome(
         (TensorInfo((*x.shape, dim), rf),),
-        trainable=total,
-        formula=f"{vocab}·{dim} = {num(total)}",
+        trainable=expr.value,
+        formula=expr.shown(),
         shape_note="one vector per token",
     )
 
@@ -838,15 +1006,15 @@ def _embedding(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
 
 def rnn_params(cls: str, units: int, n_in: int, bias: bool, reset_after: bool) -> tuple[int, str]:
     """Parameters of one recurrent layer and the worked formula."""
-    core = units * (n_in + units)
+    core = lit(units) * (lit(n_in) + units)
     if cls == "SimpleRNN":
-        total = core + (units if bias else 0)
-        return total, f"{units}·({n_in} + {units})" + (f" + {units}" if bias else "") + f" = {num(total)}"
+        expr = core + units if bias else core
+        return expr.value, expr.shown()
     gates = 4 if cls == "LSTM" else 3
     bias_terms = (2 if cls == "GRU" and reset_after else 1) if bias else 0
-    total = gates * (core + bias_terms * units)
-    bias_text = {0: "", 1: f" + {units}", 2: f" + 2·{units}"}[bias_terms]
-    formula = f"{gates}·({units}·({n_in} + {units}){bias_text}) = {num(total)}"
+    per_gate = core if bias_terms == 0 else core + (lit(units) if bias_terms == 1 else lit(2) * units)
+    expr = lit(gates) * per_gate
+    total, formula = expr.value, expr.shown()
     if cls == "GRU" and bias:
         formula += " (reset_after=True: two bias vectors)" if reset_after else " (reset_after=False)"
     return total, formula
@@ -944,9 +1112,9 @@ def as_shape(cls: str, value: Any, skip: int = 0) -> Shape:
     return tuple(value[skip:])
 
 
-def spatial_identity(shape: Shape) -> RF | None:
+def spatial_identity(shape: Shape) -> Field | None:
     """Receptive field of an input: one pixel per spatial axis (all but the channel axis)."""
-    return _identity_rf(len(shape) - 1) if len(shape) >= 2 else None
+    return receptive.identity(len(shape) - 1) if len(shape) >= 2 else None
 
 
 # ---------------------------------------------------------------- the table
@@ -1094,6 +1262,35 @@ def _other_kinds() -> list[LayerKind]:
             extra=frozenset({"alpha"}),
         ),
         LayerKind("Softmax", ("axis",), {"axis": -1}, _passthrough),
+        LayerKind("ELU", ("alpha",), {"alpha": 1.0}, _passthrough),
+        LayerKind(
+            "PReLU",
+            _w("alpha_initializer alpha_regularizer alpha_constraint shared_axes"),
+            {"shared_axes": None},
+            _prelu,
+            extra=frozenset(_w("alpha_initializer alpha_regularizer alpha_constraint")),
+        ),
+        LayerKind("Rescaling", ("scale", "offset"), {"scale": REQUIRED, "offset": 0.0}, _rescaling),
+        LayerKind(
+            "Normalization",
+            _w("axis mean variance invert"),
+            {"axis": -1, "mean": None, "variance": None, "invert": False},
+            _normalization,
+        ),
+        LayerKind(
+            "Dot", ("axes", "normalize"), {"axes": REQUIRED, "normalize": False}, _dot, many_inputs=True
+        ),
+        LayerKind("TimeDistributed", ("layer",), {"layer": REQUIRED}, _time_distributed),
+        *(
+            LayerKind(cls, _w(words), {}, _passthrough, lenient=True)
+            for cls, words in _PASSTHROUGH_LENIENT.items()
+        ),
+        *(
+            LayerKind(
+                cls, ("height", "width"), {"height": REQUIRED, "width": REQUIRED}, _resize, lenient=True
+            )
+            for cls in ("Resizing", "CenterCrop", "RandomCrop")
+        ),
         LayerKind(
             "BatchNormalization",
             _w("axis momentum epsilon center scale"),
@@ -1178,7 +1375,7 @@ def suggest(kind: LayerKind, name: str) -> str | None:
 
 def bind(kind: LayerKind, positional: Sequence[Any], keywords: Mapping[str, Any]) -> dict[str, Any]:
     """Match call arguments to the signature; raise :class:`KerasError` like Python/Keras would."""
-    if len(positional) > len(kind.positional):
+    if len(positional) > len(kind.positional) and not kind.lenient:
         raise KerasError(
             f"{kind.cls}() takes at most {len(kind.positional)} positional arguments, got {len(positional)}"
         )
