@@ -81,7 +81,60 @@ def main() -> int:
         bad = [b for b in bad if b]
         failed |= bool(bad)
         print(("\n" if markdown else "") + line + ("  BELOW FLOOR: " + "; ".join(bad) if bad else ""))
+    if not markdown:
+        failed |= not _rendered_in_anki(sorted(MARKUP))
     return 1 if failed else 0
+
+
+def _rendered_in_anki(names: list[str]) -> bool:
+    """Build each flashcard-markup file, import it into a fresh collection, render every card.
+
+    Every card must render without a template problem and show something on
+    both sides; a cloze card must hide a deletion on the front.
+    """
+    import re
+    import shutil
+    import tempfile
+
+    from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
+
+    ok, total, kinds = True, 0, {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in names:
+            notes = Path(tmp) / name
+            shutil.copyfile(CORPUS / "notes" / name, notes)
+            build = subprocess.run(
+                ["notedeck", "build", str(notes), "--out", str(Path(tmp) / "out"), "--no-lock"],
+                capture_output=True,
+                text=True,
+            )
+            if build.returncode != 0:
+                print(f"{name}: build failed: {build.stderr.strip()[-300:]}")
+                ok = False
+                continue
+            col = Collection(str(Path(tmp) / f"{notes.stem}.anki2"))
+            try:
+                request = ImportAnkiPackageRequest(
+                    package_path=str(Path(tmp) / "out" / f"{notes.stem}.apkg"),
+                    options=ImportAnkiPackageOptions(with_scheduling=False, with_deck_configs=False),
+                )
+                col.import_anki_package(request)
+                for cid in col.find_cards(""):
+                    card = col.get_card(cid)
+                    out = card.render_output()
+                    kind = card.note_type()["name"]
+                    kinds[kind] = kinds.get(kind, 0) + 1
+                    total += 1
+                    front = re.sub(r"<style>.*?</style>|<[^>]+>", "", out.question_text, flags=re.S).strip()
+                    back = re.sub(r"<style>.*?</style>|<[^>]+>", "", out.answer_text, flags=re.S).strip()
+                    cloze_hidden = card.note_type()["type"] != 1 or 'class="cloze"' in out.question_text
+                    if not front or not back or not cloze_hidden or "{{" in out.question_text:
+                        print(f"{name}: card {card.ord + 1} of note {card.note().fields[0][:60]!r} renders badly")
+                        ok = False
+            finally:
+                col.close()
+    print(f"flashcard-markup files in the real Anki engine: {total} cards rendered, by note type {kinds}")
+    return ok
 
 
 def _matched(row: dict[str, object]) -> int:
