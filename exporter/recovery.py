@@ -21,6 +21,7 @@ recovery, an old lock, a renamed deck).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,7 +62,8 @@ def lock_from_package(
         if before is not None and normalise_question(_text(before)) == normalise_question(text):
             key = before.key  # the same question: the lock's key (a pinned id, a repeat's number)
         else:  # reworded since the lock was written; the key carries its note family (cards.ids)
-            key = natural.get(note.guid) or identity_key(normalise_question(text) or note.guid, note.family)
+            plain = _CLOZE.sub(r"\1", text)  # a cloze's key is its text with the deletions filled in
+            key = natural.get(note.guid) or identity_key(normalise_question(plain) or note.guid, note.family)
         chosen[note.guid] = _item(note, key)
     for guid, item in known.items():
         chosen.setdefault(guid, item)
@@ -94,6 +96,9 @@ def package_times(contents: PackageContents) -> dict[str, tuple[str, int]]:
 def root_deck(contents: PackageContents, deck_id: int) -> str | None:
     """The name the package gave the deck with id ``deck_id`` (None: not a package of that deck)."""
     return contents.decks.get(deck_id)
+
+
+_CLOZE = re.compile(r"\{\{c\d+::(.*?)(?:::[^{}]*)?\}\}", re.DOTALL)
 
 
 def _text(item: LockEntry | Tombstone) -> str:

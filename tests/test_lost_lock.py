@@ -350,3 +350,23 @@ def test_no_lock_builds_keep_the_times_of_unchanged_notes(d: Desk) -> None:
     assert import_counts(d.rebuild(lock="off")) == (0, 0, total(d))  # and again: nothing moves
     assert MNEMONIC in d.note("Why Deep Learning?")["Answer"]
     assert d.lock_file.read_bytes() == lock  # --no-lock writes no lock
+
+
+def test_lost_lock_keeps_a_reworded_cloze_note_in_its_note_type(tmp_path: Path) -> None:
+    """Cloze notes have their own note type: the recovered key carries it (cards.ids.identity_key)."""
+    from tests.anki_engine import collection
+
+    notes = tmp_path / "n.md"
+    text = "# Ch\n\nThe {{c1::mitochondrion}} is the powerhouse of the cell, as every student knows.\n"
+    notes.write_text(text, encoding="utf-8")
+    build = ["build", str(notes), "--out", str(tmp_path / "out")]
+    assert CliRunner().invoke(cli, build).exit_code == 0
+    with collection(tmp_path / "c.anki2") as col:
+        assert import_counts(import_package(col, tmp_path / "out" / "n.apkg"))[0] == 1
+        (tmp_path / "n.lock.json").unlink()
+        notes.write_text(text.replace("every student", "every good student"), encoding="utf-8")
+        result = CliRunner().invoke(cli, build)
+        assert result.exit_code == 0, result.output
+        assert "recovered from" in result.stderr
+        assert import_counts(import_package(col, tmp_path / "out" / "n.apkg"))[:2] == (0, 1)
+        assert len(col.find_notes("")) == 1

@@ -179,8 +179,12 @@ def test_a_warning_links_to_its_card(phone: Any, page_url: str) -> None:
 
 @pytest.mark.parametrize(
     ("name", "line", "kind"),
-    [("basic", 3, "basic"), ("multiple-choice", 23, "multiple-choice"), ("generated", 34, "generated"),
-     ("context", 42, "basic")],
+    [
+        ("basic", 3, "basic"),
+        ("multiple-choice", 23, "multiple-choice"),
+        ("generated", 34, "generated"),
+        ("context", 42, "basic"),
+    ],
 )
 def test_screenshot_of_each_kind_of_card(phone: Any, page_url: str, name: str, line: int, kind: str) -> None:
     """One picture per kind of card at phone width, for a reviewer (``build/preview-screenshots/``)."""
@@ -208,7 +212,11 @@ def test_watch_mode_shows_an_edit_of_the_default_deck(phone: Any, tmp_path: Path
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     server = subprocess.Popen(
         [sys.executable, "-m", "exporter", "preview", "--watch"],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         line = server.stdout.readline()  # type: ignore[union-attr]
