@@ -129,7 +129,8 @@ def _rendered_in_anki(names: list[str]) -> bool:
                     back = re.sub(r"<style>.*?</style>|<[^>]+>", "", out.answer_text, flags=re.S).strip()
                     cloze_hidden = card.note_type()["type"] != 1 or 'class="cloze"' in out.question_text
                     if not front or not back or not cloze_hidden or "{{" in out.question_text:
-                        print(f"{name}: card {card.ord + 1} of note {card.note().fields[0][:60]!r} renders badly")
+                        first = card.note().fields[0][:60]
+                        print(f"{name}: card {card.ord + 1} of note {first!r} renders badly")
                         ok = False
             finally:
                 col.close()
