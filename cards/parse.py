@@ -901,7 +901,7 @@ class _Walker:
             env: dict[str, object] = {}
             back = _lines_html(lines[mark + 1 : stop], env)
             if n + 1 == len(marks):
-                back = "\n".join(p for p in (back, self._render(rest, env)) if p)
+                back = _joined(back, self._render(rest, env))
             kind = markup.question_mark_kind(lines[mark])
             self._flashcard(lines[starts[n] : mark], back, kind, block.line + starts[n], env)
         return j
@@ -933,7 +933,7 @@ class _Walker:
                 return None
             front, answer = [first, *lines[1:]], [opening, *answer_lines[1:]]
             rest, j = self._adjacent(i + 1)
-        back = "\n".join(p for p in (_lines_html(answer, env), self._render(rest, env)) if p)
+        back = _joined(_lines_html(answer, env), self._render(rest, env))
         self._flashcard(front, back, "basic", block.line, env)
         return j
 
@@ -969,7 +969,7 @@ class _Walker:
         self._close()
         rest, j = self._adjacent(i + 1)
         env: dict[str, object] = {}
-        back = "\n".join(p for p in (_lines_html(lines[1:], env), self._render(rest, env)) if p)
+        back = _joined(_lines_html(lines[1:], env), self._render(rest, env))
         kind = markup.question_mark_kind(lines[0])
         self._flashcard([list(block.inline.children or ())], back, kind, block.line, env)
         return j
@@ -1011,18 +1011,14 @@ class _Walker:
         lines = [
             line for line in markup_lines(inline.children or ())[1:] if not markup.is_property_line(line)
         ]
-        back = "\n".join(
-            p for p in (_lines_html(lines, env), render_tokens(self.tokens[index + 2 : end], env)) if p
-        )
+        back = _joined(_lines_html(lines, env), render_tokens(self.tokens[index + 2 : end], env))
         line_no = inline.map[0] + 1 if inline.map else 0
         self._flashcard([question], back, "basic", line_no, env)
 
     def _note(self, note: markup.Note, line: int) -> None:
         """An Obsidian_to_Anki ``START`` … ``END`` note."""
         env: dict[str, object] = {}
-        back = "\n".join(
-            p for p in (_lines_html(note.back_lines, env), self._render(note.back_blocks, env)) if p
-        )
+        back = _joined(_lines_html(note.back_lines, env), self._render(note.back_blocks, env))
         if note.kind == "cloze":
             front = [t for line_tokens in note.front for t in (*line_tokens, Token("softbreak", "br", 0))][
                 :-1
@@ -1056,14 +1052,20 @@ class _Walker:
     ) -> None:
         """Emit a card written in flashcard markup (front lines as written, back as HTML)."""
         self._close()
-        skip, self.skip = self.skip, False
         front_html = _lines_html(front, env)
-        plain = clean(" ".join(plain_text(part) for part in front))
-        if skip or not plain or not back.strip():
+        plain = clean(" ".join(plain_text(part) for part in front)) if back.strip() else ""
+        self._marked(front_html, plain, back, kind, line, env)
+
+    def _marked(
+        self, question: str, plain: str, answer: str, kind: CardKind, line: int, env: dict[str, object]
+    ) -> None:
+        """Emit a flashcard-markup card unless `<!-- no-card -->` skips it or it is empty (no `plain`)."""
+        skip, self.skip = self.skip, False
+        if skip or not plain:
             return
-        draft = _Draft("paragraph", front_html, plain, line, 0, self._breadcrumb(line), pinned=self.pinned)
+        draft = _Draft("paragraph", question, plain, line, 0, self._breadcrumb(line), pinned=self.pinned)
         self.pinned = ""
-        self._emit(draft, front_html, back, kind, env)
+        self._emit(draft, question, answer, kind, env)
 
     def _breadcrumb(self, line: int) -> list[Block]:
         """The heading a spaced-repetition card sits under, which the plugin shows as its context.
@@ -1079,15 +1081,9 @@ class _Walker:
     def _cloze(self, children: Sequence[Token], line: int, *, extra: str = "") -> None:
         """A cloze sentence: Anki's ``{{c1::…}}`` markers in the question, the extra on the back."""
         self._close()
-        skip, self.skip = self.skip, False
         env: dict[str, object] = {}
         question = render_inline(children, env)
-        plain = markup.cloze_plain(clean(plain_text(children)))
-        if skip or not plain:
-            return
-        draft = _Draft("paragraph", question, plain, line, 0, self._breadcrumb(line), pinned=self.pinned)
-        self.pinned = ""
-        self._emit(draft, question, extra, "cloze", env)
+        self._marked(question, markup.cloze_plain(clean(plain_text(children))), extra, "cloze", line, env)
 
     def _group(self, block: Block) -> None:
         draft = self.draft
@@ -1175,7 +1171,7 @@ class _Walker:
             parts += [f"<p>{u.html}</p>" if u.inline else u.html for u in answers.get(item.number, [])]
             if item.number == last and rest:
                 parts.append(rest)
-            answer = "\n".join(p for p in parts if p)
+            answer = _joined(*parts)
             single = _Draft("paragraph", "", clean(item.plain), item.line, 0, draft.context)
             if not answer:
                 if asks_heading(item.plain):  # a remark among the questions is no card
@@ -1309,7 +1305,7 @@ class _Walker:
                 parts.append(special)
         if run_end > run_start >= 0:
             parts.append(render_tokens(self.tokens[run_start:run_end], env))
-        return "\n".join(part for part in parts if part)
+        return _joined(*parts)
 
     _render_answer = _render
 
@@ -1374,6 +1370,11 @@ def code_blocks(tokens: Sequence[Token], text: str) -> tuple[CodeBlock, ...]:
     walker = _Walker(tokens, "", "")
     walker.run()
     return walker.code_blocks(text)
+
+
+def _joined(*parts: str) -> str:
+    """HTML parts one per line, the empty ones left out."""
+    return "\n".join(part for part in parts if part)
 
 
 def markup_lines(children: Sequence[Token]) -> list[list[Token]]:

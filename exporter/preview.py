@@ -102,32 +102,33 @@ def card_sides(card: Card) -> tuple[str, str]:
     on the back (Anki makes one card per deletion); a reversed note shows its
     front-to-back card.
     """
-    from exporter.package import BACK, CLOZE_BACK, CLOZE_FRONT, FRONT, REVERSED_TEMPLATES
+    from exporter.package import (
+        BACK,
+        CLOZE_BACK,
+        CLOZE_FIELDS,
+        CLOZE_FRONT,
+        FIELDS,
+        FRONT,
+        REVERSED_FIELDS,
+        REVERSED_TEMPLATES,
+    )
+
+    def filled(names: Sequence[str]) -> dict[str, str]:  # the note types share their slots' order
+        return dict(zip(names, (card.question, card.context, card.answer, card.location), strict=True))
 
     if card.kind == "cloze":
-        fields = {"Context": card.context, "Extra": card.answer, "Source": card.location}
+        fields = filled(CLOZE_FIELDS)
         hidden = _CLOZE.sub(lambda m: f'<span class="cloze">[{m.group(2) or "..."}]</span>', card.question)
         shown = _CLOZE.sub(lambda m: f'<span class="cloze">{m.group(1)}</span>', card.question)
         front = render_template(CLOZE_FRONT.replace("{{cloze:Text}}", hidden), fields)
         return front, render_template(CLOZE_BACK.replace("{{cloze:Text}}", shown), fields)
-    if card.kind == "reversed":
+    if card.kind == "reversed":  # its first card, front to back
         (_, qfmt, afmt), *_ = REVERSED_TEMPLATES
-        fields = {
-            "Front": card.question,
-            "Context": card.context,
-            "Back": card.answer,
-            "Source": card.location,
-        }
-        front = render_template(qfmt, fields)
-        return front, render_template(afmt, {**fields, "FrontSide": front})
-    fields = {
-        "Question": card.question,
-        "Context": card.context,
-        "Answer": card.answer,
-        "Source": card.location,
-    }
-    front = render_template(FRONT, fields)
-    return front, render_template(BACK, {**fields, "FrontSide": front})
+        fields = filled(REVERSED_FIELDS)
+    else:
+        qfmt, afmt, fields = FRONT, BACK, filled(FIELDS)
+    front = render_template(qfmt, fields)
+    return front, render_template(afmt, {**fields, "FrontSide": front})
 
 
 _CLOZE = re.compile(r"\{\{c\d+::(.*?)(?:::(.*?))?\}\}", re.S)
