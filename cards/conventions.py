@@ -175,7 +175,7 @@ def read_conventions(
     containers = frozenset(
         s.heading
         for s in sections
-        if s.heading is not None and _asks_inside(tokens, blocks, s) and not _answers_first(blocks, s)
+        if s.heading is not None and not _answers_first(blocks, s) and _asks_inside(tokens, blocks, s)
     )
     conventions = decide(evidence, options)
     grouped: set[int] = set()

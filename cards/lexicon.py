@@ -10,6 +10,8 @@ them (imperative, polite imperative, infinitive).
 
 from __future__ import annotations
 
+from typing import Any
+
 PROMPT_VERBS: dict[str, tuple[str, ...]] = {
     "en": (
         "describe",
@@ -364,9 +366,35 @@ EXERCISE_HEADINGS: tuple[str, ...] = (
 
 
 def alternation(words: tuple[str, ...] | list[str]) -> str:
-    """A regular-expression alternation of ``words``, longest first, spaces as ``\\s+``."""
-    ordered = sorted(set(words), key=len, reverse=True)
-    return "|".join(w.replace("'", "['’]").replace(" ", r"\s+") for w in ordered)
+    """A regular-expression alternation of ``words`` (spaces as ``\\s+``), written as a trie.
+
+    ``describe|define|detail`` becomes ``d(?:e(?:scribe|fine|tail))``: the same
+    words, but the regular-expression engine tries a word's first letter once
+    instead of trying several hundred words one by one at every paragraph.
+    Longer words are tried first, as in a longest-first alternation.
+    """
+    trie: dict[str, Any] = {}
+    for word in set(words):
+        node = trie
+        for atom in _atoms(word):
+            node = node.setdefault(atom, {})
+        node[""] = {}
+    return _trie_pattern(trie)
+
+
+def _atoms(word: str) -> list[str]:
+    return ["['’]" if ch == "'" else r"\s+" if ch == " " else ch for ch in word]
+
+
+def _trie_pattern(node: dict[str, Any]) -> str:
+    """The alternation of a trie node's continuations (``""`` marks a word's end)."""
+    branches = [atom + _trie_pattern(child) for atom, child in sorted(node.items()) if atom]
+    if not branches:
+        return ""
+    inner = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if "" not in node:
+        return inner
+    return inner + "?" if len(branches) > 1 or len(inner) == 1 else f"(?:{inner})?"
 
 
 def all_words(table: dict[str, tuple[str, ...]]) -> list[str]:

@@ -132,12 +132,10 @@ def asks_paragraph(text: str) -> bool:
     text = judged_text(_strip_points(clean(text)))
     if not text or len(text) > MAX_QUESTION_CHARS:
         return False
-    if _ends_asking(text):
+    if "?" not in text:  # the usual answer paragraph: only a prompt verb can make it ask
+        return is_imperative(text)
+    if _ends_asking(text) or is_imperative(text):
         return True
-    if is_imperative(text):
-        return True
-    if "?" not in text:
-        return False
     sentences = _SENTENCE.split(text)
     if len(sentences) > 6:
         return False
@@ -171,7 +169,12 @@ def continues_setup(text: str) -> bool:
 
 def is_instruction(text: str) -> bool:
     """``Answer the following questions…``: introduces a list of questions."""
-    return bool(_INSTRUCTION.search(clean(text)))
+    text = clean(text)
+    if text.isascii():  # the usual paragraph: no key word at all, checked without a regular expression
+        lowered = text.lower()
+        if "following" not in lowered and "rispondi" not in lowered:
+            return False
+    return bool(_INSTRUCTION.search(text))
 
 
 def continues_question(text: str, question: str) -> bool:

@@ -56,8 +56,10 @@ def judged_text(text: str) -> str:
     previous = None
     while previous != text:
         previous = text
-        text = _SOURCE_LINK.sub("", text)
-        text = _POINTS.sub("", text)
+        if text.endswith("]"):  # both patterns end the text: no regular expression for other endings
+            text = _SOURCE_LINK.sub("", text)
+        if text.endswith(")"):
+            text = _POINTS.sub("", text)
         text = text.rstrip()
         while text and _is_decoration(text[-1]):
             text = text[:-1].rstrip()
