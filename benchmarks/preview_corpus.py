@@ -43,7 +43,10 @@ def main() -> None:
             out = Path(tmp) / f"{path.stem}.html"
             run = subprocess.run(
                 [sys.executable, "-m", "exporter", "preview", str(path), "--out", str(out)],
-                capture_output=True, text=True, cwd=tmp, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                capture_output=True,
+                text=True,
+                cwd=tmp,
+                env={**os.environ, "PYTHONPATH": str(ROOT)},
             )
             if run.returncode:
                 print(f"{path.name[:44]:44} FAILED: {run.stderr.strip()}")
@@ -65,8 +68,10 @@ def main() -> None:
             flagged = page.locator(".nd-flags li").count()
             bad = raw or width > PHONE["width"] or errors or other
             failed += bool(bad)
-            print(f"{path.name[:44]:44} {cards:5} {maths:5} {flagged:7} {raw:7} {width:5} {len(errors):6} "
-                  f"{len(other):8}{'  FAIL' if bad else ''}")
+            print(
+                f"{path.name[:44]:44} {cards:5} {maths:5} {flagged:7} {raw:7} {width:5} {len(errors):6} "
+                f"{len(other):8}{'  FAIL' if bad else ''}"
+            )
             page.context.close()
         browser.close()
     print(f"{len(files) - failed} of {len(files)} pages pass")

@@ -47,13 +47,22 @@ def main() -> None:
         shutil.copy(ROOT / "decks" / "anndl.yaml", folder / "decks" / "anndl.yaml")
         notes = folder / "decks" / "notes" / "anndl-exam-notes.md"
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "exporter", "preview"], cwd=folder, check=True,
-                       env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "exporter", "preview"],
+            cwd=folder,
+            check=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdout=subprocess.DEVNULL,
+        )
         seconds = time.perf_counter() - started
         print(f"notedeck preview (default deck, one process, cold cache): {seconds:.2f} s")
         server = subprocess.Popen(
-            [sys.executable, "-m", "exporter", "preview", "--watch"], cwd=folder, text=True,
-            env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            [sys.executable, "-m", "exporter", "preview", "--watch"],
+            cwd=folder,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
         try:
             url = re.search(r"http://\S+/", server.stdout.readline())  # type: ignore[union-attr]
@@ -91,11 +100,15 @@ def main() -> None:
         finally:
             server.send_signal(signal.SIGINT)
             server.communicate(timeout=20)
-    for label, values in (("save -> server has rebuilt the page", built),
-                          ("save -> new page loaded (browser clock)", ready),
-                          ("save -> Playwright finds the new question", times)):
-        print(f"{label}, {args.reps} edits: median {statistics.median(values):.3f} s, "
-              f"min {min(values):.3f} s, max {max(values):.3f} s  (goal: within 1 s)")
+    for label, values in (
+        ("save -> server has rebuilt the page", built),
+        ("save -> new page loaded (browser clock)", ready),
+        ("save -> Playwright finds the new question", times),
+    ):
+        print(
+            f"{label}, {args.reps} edits: median {statistics.median(values):.3f} s, "
+            f"min {min(values):.3f} s, max {max(values):.3f} s  (goal: within 1 s)"
+        )
 
 
 if __name__ == "__main__":

@@ -643,3 +643,113 @@ def test_an_undefined_name_is_reported_where_python_would_stop() -> None:
         "name 'settings' is not defined",
         False,
     )
+
+
+# ---------------------------------------------------------------- models inside models
+
+
+def test_a_functional_model_inside_a_sequential_that_is_called_on_a_tensor() -> None:
+    inner, seq, outer = models_of(
+        """
+        inp = Input((None, None, 3))
+        feat = Conv2D(8, 3)(inp)
+        inner = Model(inp, feat, name="inner")
+        seq = Sequential([Input((32, 32, 3)), inner, MaxPooling2D(), Flatten(), Dense(10)], name="seq")
+        image = Input((32, 32, 3))
+        outer = Model(image, seq(image), name="outer")
+        """
+    )
+    assert inner.layers[1].output_shape == (None, None, 8)
+    # Inside seq the inner model runs on (32, 32, 3), as Keras runs a called model's graph:
+    # conv 32 − 3 + 1 = 30; pool ⌊(30 − 2)/2⌋ + 1 = 15; flatten 15·15·8 = 1,800.
+    rows = {layer.name: layer for layer in seq.layers}
+    assert rows["inner"].output_shape == (30, 30, 8) and rows["inner"].params == 224  # 8·(3·3·3 + 1)
+    assert rows["flatten"].output_shape == (1800,)
+    assert rows["max_pooling2d"].rf == ((4, 2), (4, 2))  # r = 3 + (2 − 1)·1, j = 2
+    assert seq.total == 224 + 18010  # Dense 10·(1,800 + 1) = 18,010
+    (row,) = [layer for layer in outer.layers if layer.cls == "Sequential"]
+    assert row.output_shape == (10,) and outer.total == 18234  # seq once: inner's weights inside it
+
+
+def test_a_functional_model_first_in_a_sequential_gives_it_its_input_shape() -> None:
+    # Keras 3 `Sequential._maybe_rebuild`: a first layer with an `input_shape` (a Functional
+    # model) builds the Sequential once a second layer is there; one layer alone stays unbuilt.
+    inner, outer = models_of(
+        """
+        inp = Input((8,))
+        inner = Model(inp, Dense(4)(inp))
+        alone = Sequential([inner])
+        outer = Sequential([inner, Dense(10)])
+        """
+    )
+    assert inner.total == 36  # 4·(8 + 1)
+    assert [layer.output_shape for layer in outer.layers] == [(4,), (10,)]
+    assert outer.total == 36 + 50  # 10·(4 + 1)
+
+
+def test_a_layer_twice_in_a_called_sequential_is_counted_once() -> None:
+    _, outer = models_of(
+        """
+        d = Dense(4)
+        s = Sequential([Input((4,)), d, d], name="s")
+        x = Input((4,))
+        outer = Model(x, s(x))
+        """
+    )
+    assert outer.total == 20  # 4·(4 + 1), one kernel used twice
+
+
+def test_a_sub_model_shared_inside_a_called_sequential_is_counted_once() -> None:
+    *_, outer = models_of(
+        """
+        a = Input((6,))
+        block = Model(a, Dense(6)(a), name="block")
+        twice = Sequential([Input((6,)), block, block, Dense(1)], name="twice")
+        x = Input((6,))
+        outer = Model(x, twice(x))
+        """
+    )
+    assert outer.total == 42 + 7  # block 6·(6 + 1) once; Dense 1·(6 + 1)
+
+
+def test_freezing_a_model_freezes_its_own_layers_too() -> None:
+    # Keras' `trainable` setter passes the flag on to every layer the model holds.
+    base, model = models_of(
+        """
+        base = Sequential([Input((4,)), Dense(8)])
+        base.trainable = False
+        inputs = Input((4,))
+        model = Model(inputs, Dense(1)(base(inputs)))
+        """
+    )
+    assert (base.trainable, base.non_trainable) == (0, 40)  # 8·(4 + 1)
+    assert (model.trainable, model.non_trainable) == (9, 40)  # 1·(8 + 1)
+
+
+def test_a_frozen_layer_is_unfrozen_again_inside_a_frozen_model() -> None:
+    # Fine-tuning: freeze the base, then let its last layer train again.
+    base, model = models_of(
+        """
+        base = Sequential([Input((4,)), Dense(8), Dense(2)])
+        inputs = Input((4,))
+        model = Model(inputs, base(inputs))
+        base.trainable = False
+        base.layers[-1].trainable = True
+        """
+    )
+    # Keras' `trainable_weights` is empty for a model set trainable=False, whatever its layers say;
+    # the outer model goes by each weight's own flag: 2·(8 + 1) = 18 trains, 8·(4 + 1) = 40 does not.
+    assert (base.trainable, base.non_trainable) == (0, 58)
+    assert (model.trainable, model.non_trainable) == (18, 40)
+
+
+def test_a_layer_in_a_sub_model_and_beside_it_is_refused_not_counted_twice() -> None:
+    message = refused(
+        """
+        d = Dense(4)
+        s = Sequential([Input((4,)), d], name="s")
+        x = Input((4,))
+        outer = Model(x, d(s(x)))
+        """
+    )
+    assert "rows 's' and 'dense' hold the same layer" in message
