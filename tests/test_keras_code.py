@@ -753,3 +753,55 @@ def test_a_layer_in_a_sub_model_and_beside_it_is_refused_not_counted_twice() -> 
         """
     )
     assert "rows 's' and 'dense' hold the same layer" in message
+
+
+# ---------------------------------------------------------------- what Keras really refuses
+
+
+def test_input_takes_its_arguments_by_position_like_keras() -> None:
+    # keras/src/layers/core/input_layer.py: Input(shape=None, batch_size=None, dtype=None, …)
+    model = model_of("x = Input((8,), 32)\nm = Model(x, Dense(2)(x))\n")
+    assert model.total == 18  # 2·(8 + 1); batch_size=32 does not change the weights
+
+
+def test_a_second_input_of_a_sequential_is_a_keras_error() -> None:
+    # Sequential.add raises "has already been configured to use input shape" once layers[0] is an InputLayer.
+    unit = unit_of("model = Sequential([Input((4,)), Dense(2), Input((2,))])\n")
+    (problem,) = [p for p in unit.problems if p.fatal]
+    assert not problem.unsupported and "already has an input" in problem.message
+
+
+def test_an_input_after_unshaped_layers_is_not_called_a_keras_error() -> None:
+    # Sequential.add only refuses an InputLayer when the first layer already is one.
+    message = refused("model = Sequential([Dense(2), Input((4,)), Dense(1)])\n")
+    assert "an Input added after the first layers" in message
+
+
+def test_a_sequential_called_on_several_tensors_is_not_called_a_keras_error() -> None:
+    # Sequential.call hands a list on to its first layer (a merge layer takes it); not followed.
+    message = refused(
+        "s = Sequential([Input((4,)), Dense(2)], name='s')\na = Input((4,))\nb = Input((4,))\n"
+        "m = Model([a, b], s([a, b]))\n"
+    )
+    assert "called on several tensors" in message
+
+
+def test_a_built_sequential_runs_on_a_larger_image_as_keras_does() -> None:
+    # A Sequential has no input spec: its layers run on what they get, and a convolution fits any size.
+    seq, outer = models_of(
+        """
+        seq = Sequential([Input((32, 32, 3)), Conv2D(8, 3)], name="seq")
+        x = Input((64, 64, 3))
+        outer = Model(x, seq(x))
+        """
+    )
+    assert seq.layers[0].output_shape == (30, 30, 8)
+    (row,) = [layer for layer in outer.layers if layer.name == "seq"]
+    assert row.output_shape == (62, 62, 8) and row.params == 224  # 64 − 3 + 1; 8·(3·3·3 + 1)
+
+
+def test_a_built_sequential_whose_dense_no_longer_fits_is_a_keras_error() -> None:
+    # Dense's input spec fixes the last axis once built: Keras raises on 6 features instead of 4.
+    unit = unit_of("seq = Sequential([Input((4,)), Dense(2)])\nx = Input((6,))\nm = Model(x, seq(x))\n")
+    (problem,) = [p for p in unit.problems if p.fatal]
+    assert not problem.unsupported and "weights were built for inputs of another size" in problem.message

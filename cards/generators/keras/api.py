@@ -142,6 +142,10 @@ class Node:
     """The layers inside, when the node is a model called like a layer."""
 
 
+_INPUT_ARGS = ("shape", "batch_size", "dtype", "sparse", "batch_shape", "name", "tensor", "optional")
+"""Keras 3 ``Input``'s parameters in order: each may be given by position."""
+
+
 def _model_kind(cls: str) -> LayerKind:
     def compute(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
         raise KerasError("a model is computed by the interpreter")  # never called: see model_call
@@ -424,11 +428,13 @@ class KerasInterpreter(Interpreter):
             if key not in allowed:
                 hint = " (did you mean shape=?)" if key == "input_shape" else ""
                 raise Rejected(line, f"Input() got an unknown argument '{key}'{hint}")
-        if len(args) > 1:
-            raise Rejected(line, "Input() takes the shape as its only positional argument")
+        if len(args) > len(_INPUT_ARGS):
+            raise Rejected(line, f"Input() takes at most {len(_INPUT_ARGS)} positional arguments")
         values = dict(kwargs)
-        if args:
-            values["shape"] = args[0]
+        for key, value in zip(_INPUT_ARGS, args, strict=False):
+            if key in values:
+                raise Rejected(line, f"Input() got multiple values for argument '{key}'")
+            values[key] = value
         for value in values.values():
             unknown = unresolved_in(value)
             if unknown is not None:
@@ -534,15 +540,19 @@ class KerasInterpreter(Interpreter):
         if isinstance(model, FunctionalObj):
             return self.functional_outcome(model, inputs, line)
         if len(inputs) != 1:
-            raise Rejected(line, f"Sequential model '{model.name}' takes one input")
+            # Keras hands a list on to the first layer (a merge layer may take it): not followed.
+            raise self.cannot_follow(line, f"Sequential model '{model.name}' called on several tensors")
         return self.sequential_outcome(model, inputs[0], line)
 
     def sequential_outcome(
         self, model: SequentialObj, x: TensorInfo, line: int
     ) -> tuple[Outcome, tuple[Part, ...]]:
         expected = self.built_input(model)
-        if expected is not None and not _compatible(expected, x.shape):
-            raise Rejected(line, f"model '{model.name}' expects inputs of shape {expected}, got {x.shape}")
+        if expected is not None and len(expected) != len(x.shape):
+            # Keras may squeeze or expand a size-1 last axis here (Functional._adjust_input_rank).
+            raise self.cannot_follow(line, f"model '{model.name}' called on a tensor of another rank")
+        # Other sizes are the layers' business (a Sequential has no input spec of its own): Keras runs
+        # them on what they get, and a layer whose weights no longer fit is refused as shared.
         info = TensorInfo(x.shape, x.field)
         parts: list[Part] = []
         for inner in model.layers:
@@ -665,8 +675,7 @@ class KerasInterpreter(Interpreter):
         if isinstance(item, Unresolved):
             raise self.cannot_follow(line, "what is added to the Sequential model", item.reason)
         if isinstance(item, Tensor) and self.nodes[item.node].layer.config.kind.cls == "InputLayer":
-            if model.current is not None or model.nodes or model.waiting:
-                raise Rejected(line, "an Input can only be the first item of a Sequential model")
+            self.second_input(model, line)
             self.nodes[item.node].owner = id(model)
             model.nodes.append(item.node)
             model.current = item
@@ -676,8 +685,7 @@ class KerasInterpreter(Interpreter):
         if not isinstance(item, LayerObj):
             raise Rejected(line, "Sequential.add() needs a layer instance (did you forget the parentheses?)")
         if item.config.kind.cls == "InputLayer":
-            if model.current is not None or model.nodes or model.waiting:
-                raise Rejected(line, "an InputLayer can only be the first layer of a Sequential model")
+            self.second_input(model, line)
             result = self.add_node(item, (), line, owner=id(model))
             model.nodes.append(result.node)
             model.current = result
@@ -696,6 +704,17 @@ class KerasInterpreter(Interpreter):
             model.waiting.append(item)
             return
         self.seq_layer(model, item, line)
+
+    def second_input(self, model: SequentialObj, line: int) -> None:
+        """An Input added to a Sequential that has layers: Keras refuses it once the model has an input.
+
+        ``Sequential.add`` raises only when its first layer is an InputLayer; after layers
+        without a shape it takes the Input and fails, if at all, when the model is built.
+        """
+        if model.current is not None or model.nodes:
+            raise Rejected(line, f"Sequential model '{model.name}' already has an input, it takes no other")
+        if model.waiting:
+            raise self.cannot_follow(line, f"an Input added after the first layers of '{model.name}'")
 
     def seq_input(self, model: SequentialObj, shape: Shape, line: int) -> None:
         kind = layer_kind("InputLayer")
