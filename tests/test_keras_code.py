@@ -643,3 +643,165 @@ def test_an_undefined_name_is_reported_where_python_would_stop() -> None:
         "name 'settings' is not defined",
         False,
     )
+
+
+# ---------------------------------------------------------------- models inside models
+
+
+def test_a_functional_model_inside_a_sequential_that_is_called_on_a_tensor() -> None:
+    inner, seq, outer = models_of(
+        """
+        inp = Input((None, None, 3))
+        feat = Conv2D(8, 3)(inp)
+        inner = Model(inp, feat, name="inner")
+        seq = Sequential([Input((32, 32, 3)), inner, MaxPooling2D(), Flatten(), Dense(10)], name="seq")
+        image = Input((32, 32, 3))
+        outer = Model(image, seq(image), name="outer")
+        """
+    )
+    assert inner.layers[1].output_shape == (None, None, 8)
+    # Inside seq the inner model runs on (32, 32, 3), as Keras runs a called model's graph:
+    # conv 32 − 3 + 1 = 30; pool ⌊(30 − 2)/2⌋ + 1 = 15; flatten 15·15·8 = 1,800.
+    rows = {layer.name: layer for layer in seq.layers}
+    assert rows["inner"].output_shape == (30, 30, 8) and rows["inner"].params == 224  # 8·(3·3·3 + 1)
+    assert rows["flatten"].output_shape == (1800,)
+    assert rows["max_pooling2d"].rf == ((4, 2), (4, 2))  # r = 3 + (2 − 1)·1, j = 2
+    assert seq.total == 224 + 18010  # Dense 10·(1,800 + 1) = 18,010
+    (row,) = [layer for layer in outer.layers if layer.cls == "Sequential"]
+    assert row.output_shape == (10,) and outer.total == 18234  # seq once: inner's weights inside it
+
+
+def test_a_functional_model_first_in_a_sequential_gives_it_its_input_shape() -> None:
+    # Keras 3 `Sequential._maybe_rebuild`: a first layer with an `input_shape` (a Functional
+    # model) builds the Sequential once a second layer is there; one layer alone stays unbuilt.
+    inner, outer = models_of(
+        """
+        inp = Input((8,))
+        inner = Model(inp, Dense(4)(inp))
+        alone = Sequential([inner])
+        outer = Sequential([inner, Dense(10)])
+        """
+    )
+    assert inner.total == 36  # 4·(8 + 1)
+    assert [layer.output_shape for layer in outer.layers] == [(4,), (10,)]
+    assert outer.total == 36 + 50  # 10·(4 + 1)
+
+
+def test_a_layer_twice_in_a_called_sequential_is_counted_once() -> None:
+    _, outer = models_of(
+        """
+        d = Dense(4)
+        s = Sequential([Input((4,)), d, d], name="s")
+        x = Input((4,))
+        outer = Model(x, s(x))
+        """
+    )
+    assert outer.total == 20  # 4·(4 + 1), one kernel used twice
+
+
+def test_a_sub_model_shared_inside_a_called_sequential_is_counted_once() -> None:
+    *_, outer = models_of(
+        """
+        a = Input((6,))
+        block = Model(a, Dense(6)(a), name="block")
+        twice = Sequential([Input((6,)), block, block, Dense(1)], name="twice")
+        x = Input((6,))
+        outer = Model(x, twice(x))
+        """
+    )
+    assert outer.total == 42 + 7  # block 6·(6 + 1) once; Dense 1·(6 + 1)
+
+
+def test_freezing_a_model_freezes_its_own_layers_too() -> None:
+    # Keras' `trainable` setter passes the flag on to every layer the model holds.
+    base, model = models_of(
+        """
+        base = Sequential([Input((4,)), Dense(8)])
+        base.trainable = False
+        inputs = Input((4,))
+        model = Model(inputs, Dense(1)(base(inputs)))
+        """
+    )
+    assert (base.trainable, base.non_trainable) == (0, 40)  # 8·(4 + 1)
+    assert (model.trainable, model.non_trainable) == (9, 40)  # 1·(8 + 1)
+
+
+def test_a_frozen_layer_is_unfrozen_again_inside_a_frozen_model() -> None:
+    # Fine-tuning: freeze the base, then let its last layer train again.
+    base, model = models_of(
+        """
+        base = Sequential([Input((4,)), Dense(8), Dense(2)])
+        inputs = Input((4,))
+        model = Model(inputs, base(inputs))
+        base.trainable = False
+        base.layers[-1].trainable = True
+        """
+    )
+    # Keras' `trainable_weights` is empty for a model set trainable=False, whatever its layers say;
+    # the outer model goes by each weight's own flag: 2·(8 + 1) = 18 trains, 8·(4 + 1) = 40 does not.
+    assert (base.trainable, base.non_trainable) == (0, 58)
+    assert (model.trainable, model.non_trainable) == (18, 40)
+
+
+def test_a_layer_in_a_sub_model_and_beside_it_is_refused_not_counted_twice() -> None:
+    message = refused(
+        """
+        d = Dense(4)
+        s = Sequential([Input((4,)), d], name="s")
+        x = Input((4,))
+        outer = Model(x, d(s(x)))
+        """
+    )
+    assert "rows 's' and 'dense' hold the same layer" in message
+
+
+# ---------------------------------------------------------------- what Keras really refuses
+
+
+def test_input_takes_its_arguments_by_position_like_keras() -> None:
+    # keras/src/layers/core/input_layer.py: Input(shape=None, batch_size=None, dtype=None, …)
+    model = model_of("x = Input((8,), 32)\nm = Model(x, Dense(2)(x))\n")
+    assert model.total == 18  # 2·(8 + 1); batch_size=32 does not change the weights
+
+
+def test_a_second_input_of_a_sequential_is_a_keras_error() -> None:
+    # Sequential.add raises "has already been configured to use input shape" once layers[0] is an InputLayer.
+    unit = unit_of("model = Sequential([Input((4,)), Dense(2), Input((2,))])\n")
+    (problem,) = [p for p in unit.problems if p.fatal]
+    assert not problem.unsupported and "already has an input" in problem.message
+
+
+def test_an_input_after_unshaped_layers_is_not_called_a_keras_error() -> None:
+    # Sequential.add only refuses an InputLayer when the first layer already is one.
+    message = refused("model = Sequential([Dense(2), Input((4,)), Dense(1)])\n")
+    assert "an Input added after the first layers" in message
+
+
+def test_a_sequential_called_on_several_tensors_is_not_called_a_keras_error() -> None:
+    # Sequential.call hands a list on to its first layer (a merge layer takes it); not followed.
+    message = refused(
+        "s = Sequential([Input((4,)), Dense(2)], name='s')\na = Input((4,))\nb = Input((4,))\n"
+        "m = Model([a, b], s([a, b]))\n"
+    )
+    assert "called on several tensors" in message
+
+
+def test_a_built_sequential_runs_on_a_larger_image_as_keras_does() -> None:
+    # A Sequential has no input spec: its layers run on what they get, and a convolution fits any size.
+    seq, outer = models_of(
+        """
+        seq = Sequential([Input((32, 32, 3)), Conv2D(8, 3)], name="seq")
+        x = Input((64, 64, 3))
+        outer = Model(x, seq(x))
+        """
+    )
+    assert seq.layers[0].output_shape == (30, 30, 8)
+    (row,) = [layer for layer in outer.layers if layer.name == "seq"]
+    assert row.output_shape == (62, 62, 8) and row.params == 224  # 64 − 3 + 1; 8·(3·3·3 + 1)
+
+
+def test_a_built_sequential_whose_dense_no_longer_fits_is_a_keras_error() -> None:
+    # Dense's input spec fixes the last axis once built: Keras raises on 6 features instead of 4.
+    unit = unit_of("seq = Sequential([Input((4,)), Dense(2)])\nx = Input((6,))\nm = Model(x, seq(x))\n")
+    (problem,) = [p for p in unit.problems if p.fatal]
+    assert not problem.unsupported and "weights were built for inputs of another size" in problem.message

@@ -644,3 +644,58 @@ def test_the_shape_note_of_a_dilated_transposed_conv_agrees_with_its_size() -> N
     # k_eff = 2·(3 − 1) + 1 = 5; 'valid': 8·1 + max(5 − 1, 0) = 12 (the note once said 3 − 1 and 10)
     assert conv.output_shape == (12, 12, 2)
     assert conv.shape_note == "'valid' padding: 8·1 + max(5 − 1, 0) = 12 per axis"
+
+
+@pytest.mark.parametrize(
+    ("shape", "layer", "formula", "params"),
+    [
+        # One slope per input value; shared axes keep one: (8, 8, 4) shared on 1, 2 → 1·1·4.
+        ("(5, 3)", "PReLU()", "5·3 = 15 (one slope each)", 15),
+        ("(8, 8, 4)", "PReLU(shared_axes=[1, 2])", "1·1·4 = 4 (one slope each)", 4),
+        ("(40, 40, 300)", "PReLU()", "40·40·300 = 480,000 (one slope each)", 480000),
+        # Mean and variance per kept axis, plus one count: 2·3 + 1; axis=None keeps nothing: 2·1 + 1.
+        (
+            "(8, 8, 3)",
+            "Normalization()",
+            "2·3 + 1 = 7: mean and variance per channel, and a count (non-trainable)",
+            7,
+        ),
+        (
+            "(8, 8, 3)",
+            "Normalization(axis=None)",
+            "2·1 + 1 = 3: mean and variance per channel, and a count (non-trainable)",
+            3,
+        ),
+        (
+            "(8, 3000)",
+            "Normalization(axis=(1, 2))",
+            "2·8·3000 + 1 = 48,001: mean and variance per channel, and a count (non-trainable)",
+            48001,
+        ),
+        # γ and β per normalised value; rms_scaling drops β.
+        ("(10, 64)", "LayerNormalization()", "2·64 = 128 (γ, β learned)", 128),
+        ("(10, 64)", "LayerNormalization(rms_scaling=True)", "1·64 = 64 (γ learned)", 64),
+        ("(10, 64)", "LayerNormalization(center=False, scale=False)", "0·64 = 0 (nothing learned)", 0),
+        ("(10, 6, 4)", "LayerNormalization(axis=[-2, -1])", "2·24 = 48 (γ, β learned)", 48),
+        # LSTM 4·(64·(64 + 64) + 64) = 33,024 per direction.
+        (
+            "(10, 64)",
+            "Bidirectional(LSTM(64))",
+            "2·33,024 = 66,048 (forward and backward LSTM: 4·(64·(64 + 64) + 64) = 33,024)",
+            66048,
+        ),
+        # LSTM 4·(512·(300 + 512) + 512) = 1,665,024; GRU 3·(256·(300 + 256) + 2·256) = 428,544.
+        (
+            "(10, 300)",
+            "Bidirectional(LSTM(512), backward_layer=GRU(256, go_backwards=True))",
+            "1,665,024 + 428,544 = 2,093,568",
+            2093568,
+        ),
+    ],
+)
+def test_parameter_formulas_of_normalisation_prelu_and_bidirectional(
+    shape: str, layer: str, formula: str, params: int
+) -> None:
+    report = on(shape, layer)
+    assert report.formula == formula
+    assert report.params == params

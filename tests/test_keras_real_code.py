@@ -395,3 +395,67 @@ def test_functional_api_guide_toy_resnet() -> None:
     )
     # 896 + 18,496; 32 → 30 → 28 → pool 3: 9; five 3×3 convs 64·(576 + 1) = 36,928; 256·65 + 10·257
     assert model.total == 896 + 18496 + 5 * 36928 + 16640 + 2570 == 223242
+
+
+def test_book_stacked_autoencoder_from_two_sequential_models() -> None:
+    # Hands-On Machine Learning (Géron), chapter 17: `Sequential([stacked_encoder, stacked_decoder])`.
+    # Keras 3 builds it from the encoder's input shape (`Sequential._maybe_rebuild`).
+    unit = unit_of(
+        """
+        from tensorflow import keras
+        stacked_encoder = keras.models.Sequential([
+            keras.layers.Flatten(input_shape=[28, 28]),
+            keras.layers.Dense(100, activation="selu"),
+            keras.layers.Dense(30, activation="selu"),
+        ])
+        stacked_decoder = keras.models.Sequential([
+            keras.layers.Dense(100, activation="selu", input_shape=[30]),
+            keras.layers.Dense(28 * 28, activation="sigmoid"),
+            keras.layers.Reshape([28, 28]),
+        ])
+        stacked_ae = keras.models.Sequential([stacked_encoder, stacked_decoder])
+        """
+    )
+    assert unit.accepted, unit.problems
+    encoder, decoder, ae = unit.models
+    assert encoder.total == 78500 + 3030  # 100·(784 + 1); 30·(100 + 1)
+    assert decoder.total == 3100 + 79184  # 100·(30 + 1); 784·(100 + 1)
+    assert [(layer.cls, layer.output_shape) for layer in ae.layers] == [
+        ("Sequential", (30,)),
+        ("Sequential", (28, 28)),
+    ]
+    assert ae.total == 81530 + 82284
+
+
+def test_book_gan_with_a_frozen_discriminator() -> None:
+    # Hands-On Machine Learning (Géron), chapter 17: `gan = Sequential([generator, discriminator])`,
+    # then `discriminator.trainable = False` before compiling the GAN.
+    unit = unit_of(
+        """
+        from tensorflow import keras
+        codings_size = 30
+        generator = keras.models.Sequential([
+            keras.layers.Dense(100, activation="selu", input_shape=[codings_size]),
+            keras.layers.Dense(150, activation="selu"),
+            keras.layers.Dense(28 * 28, activation="sigmoid"),
+            keras.layers.Reshape([28, 28]),
+        ])
+        discriminator = keras.models.Sequential([
+            keras.layers.Flatten(input_shape=[28, 28]),
+            keras.layers.Dense(150, activation="selu"),
+            keras.layers.Dense(100, activation="selu"),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ])
+        gan = keras.models.Sequential([generator, discriminator])
+        discriminator.compile(loss="binary_crossentropy", optimizer="rmsprop")
+        discriminator.trainable = False
+        gan.compile(loss="binary_crossentropy", optimizer="rmsprop")
+        """
+    )
+    assert unit.accepted, unit.problems
+    generator, discriminator, gan = unit.models
+    # 100·(30 + 1) = 3,100; 150·(100 + 1) = 15,150; 784·(150 + 1) = 118,384
+    assert generator.total == 136634
+    # 150·(784 + 1) = 117,750; 100·(150 + 1) = 15,100; 1·(100 + 1) = 101; all frozen now
+    assert (discriminator.trainable, discriminator.non_trainable) == (0, 132951)
+    assert (gan.trainable, gan.non_trainable) == (136634, 132951)

@@ -118,6 +118,19 @@ class Method:
     name: str
 
 
+@dataclass(frozen=True)
+class Part:
+    """A layer inside a model that is called like a layer, with what it computed there.
+
+    A sub-model's parts hold its own layers in turn, so the weights of a model
+    can be collected layer by layer and a layer reached twice counted once.
+    """
+
+    layer: LayerObj
+    outcome: Outcome
+    parts: tuple[Part, ...] = ()
+
+
 @dataclass
 class Node:
     layer: LayerObj
@@ -125,6 +138,12 @@ class Node:
     outcome: Outcome
     owner: int | None = None
     """Id of the Sequential model the node belongs to (None: functional)."""
+    parts: tuple[Part, ...] = ()
+    """The layers inside, when the node is a model called like a layer."""
+
+
+_INPUT_ARGS = ("shape", "batch_size", "dtype", "sparse", "batch_shape", "name", "tensor", "optional")
+"""Keras 3 ``Input``'s parameters in order: each may be given by position."""
 
 
 def _model_kind(cls: str) -> LayerKind:
@@ -151,6 +170,8 @@ class KerasInterpreter(Interpreter):
         self.layers: list[LayerObj] = []
         self.problems: list[Problem] = []
         self.counters: dict[str, int] = {}
+        self.sizes: dict[int, int] = {}
+        """Parameters of each layer called so far, by ``id``: a shared layer keeps its weights."""
 
     def run(self, tree: ast.Module) -> None:
         try:
@@ -226,11 +247,17 @@ class KerasInterpreter(Interpreter):
         if attr == "trainable" and isinstance(base, LayerObj | SequentialObj | FunctionalObj):
             if not isinstance(value, bool):
                 raise self.cannot_follow(line, f"setting trainable to {value!r}")
-            target = base if isinstance(base, LayerObj) else self.as_layer(base, line)
-            target.trainable = value
+            self.set_trainable(base if isinstance(base, LayerObj) else self.as_layer(base, line), value)
             return
         if self.is_model_value(base):
             raise self.cannot_follow(line, f"setting the attribute '.{attr}' of a Keras object")
+
+    def set_trainable(self, layer: LayerObj, value: bool) -> None:
+        """Keras' ``trainable`` setter: a model passes the flag on to every layer it holds now."""
+        layer.trainable = value
+        if layer.model is not None:
+            for inner in self.model_attribute(layer.model, "layers", layer.line):
+                self.set_trainable(inner, value)
 
     def is_mutable_model_value(self, value: Any) -> bool:
         if isinstance(value, LayerObj | SequentialObj | FunctionalObj):
@@ -401,11 +428,13 @@ class KerasInterpreter(Interpreter):
             if key not in allowed:
                 hint = " (did you mean shape=?)" if key == "input_shape" else ""
                 raise Rejected(line, f"Input() got an unknown argument '{key}'{hint}")
-        if len(args) > 1:
-            raise Rejected(line, "Input() takes the shape as its only positional argument")
+        if len(args) > len(_INPUT_ARGS):
+            raise Rejected(line, f"Input() takes at most {len(_INPUT_ARGS)} positional arguments")
         values = dict(kwargs)
-        if args:
-            values["shape"] = args[0]
+        for key, value in zip(_INPUT_ARGS, args, strict=False):
+            if key in values:
+                raise Rejected(line, f"Input() got multiple values for argument '{key}'")
+            values[key] = value
         for value in values.values():
             unknown = unresolved_in(value)
             if unknown is not None:
@@ -434,7 +463,7 @@ class KerasInterpreter(Interpreter):
         value = args[0]
         inputs = tuple(self.tensors_of(value, f"the inputs of {kind.cls} layer '{layer.name}'", line))
         if layer.model is not None:
-            return self.model_call(layer, inputs, line)
+            return self.add_node(layer, inputs, line)  # a model: one layer of the outer model
         if kind.many_inputs != isinstance(value, tuple | list):
             need = "a list of tensors" if kind.many_inputs else "one tensor"
             raise Rejected(line, f"{kind.cls} must be called on {need}")
@@ -445,13 +474,40 @@ class KerasInterpreter(Interpreter):
     def add_node(
         self, layer: LayerObj, inputs: tuple[Tensor, ...], line: int, owner: int | None = None
     ) -> Any:
-        try:
-            outcome = layer.config.kind.compute(layer.config.args, [t.info for t in inputs])
-        except KerasError as exc:
-            if isinstance(exc, NotAnalysed):
-                raise self.cannot_follow(line, f"{layer.name} ({layer.config.kind.cls})", str(exc)) from None
-            raise Rejected(line, f"{layer.name} ({layer.config.kind.cls}): {exc}") from None
-        return self.record(layer, inputs, outcome, line, owner)
+        outcome, parts = self.layer_outcome(layer, [t.info for t in inputs], line)
+        return self.record(layer, inputs, outcome, line, owner, parts)
+
+    def layer_outcome(
+        self, layer: LayerObj, inputs: Sequence[TensorInfo], line: int, inside: str = ""
+    ) -> tuple[Outcome, tuple[Part, ...]]:
+        """What ``layer`` computes on ``inputs`` (a model: its layers in turn), checked like Keras checks it.
+
+        ``inside`` names the model that calls the layer, for the message.
+        """
+        if layer.model is not None:
+            outcome, parts = self.model_outcome(layer.model, inputs, line)
+        else:
+            parts = ()
+            try:
+                outcome = layer.config.kind.compute(layer.config.args, inputs)
+            except KerasError as exc:
+                what = f"{layer.name} ({layer.config.kind.cls})"
+                if isinstance(exc, NotAnalysed):
+                    raise self.cannot_follow(line, what, str(exc)) from None
+                raise Rejected(line, f"{what}{f' inside {inside!r}' if inside else ''}: {exc}") from None
+        self.check_shared(layer, outcome, line)
+        return outcome, parts
+
+    def check_shared(self, layer: LayerObj, outcome: Outcome, line: int) -> None:
+        """A layer called again keeps the weights it was built with: Keras refuses inputs of another size."""
+        size = outcome.trainable + outcome.non_trainable
+        built = self.sizes.setdefault(id(layer), size)
+        if built != size:
+            raise Rejected(
+                line,
+                f"layer '{layer.name}' is shared, but its weights were built for inputs of another size "
+                f"({num(built)} parameters then, {num(size)} now)",
+            )
 
     def record(
         self,
@@ -460,20 +516,11 @@ class KerasInterpreter(Interpreter):
         outcome: Outcome,
         line: int,
         owner: int | None = None,
+        parts: tuple[Part, ...] = (),
     ) -> Any:
-        earlier = next((n for n in self.nodes if n.layer is layer), None)
-        if earlier is not None and earlier.outcome.trainable + earlier.outcome.non_trainable != (
-            outcome.trainable + outcome.non_trainable
-        ):
-            raise Rejected(
-                line,
-                f"layer '{layer.name}' is shared, but its weights were built for inputs of another size "
-                f"({num(earlier.outcome.trainable + earlier.outcome.non_trainable)} parameters then, "
-                f"{num(outcome.trainable + outcome.non_trainable)} now)",
-            )
         layer.used = True
         index = len(self.nodes)
-        self.nodes.append(Node(layer, inputs, outcome, owner))
+        self.nodes.append(Node(layer, inputs, outcome, owner, parts))
         tensors = tuple(Tensor(index, i, info) for i, info in enumerate(outcome.outputs))
         return tensors[0] if len(tensors) == 1 else list(tensors)
 
@@ -486,79 +533,84 @@ class KerasInterpreter(Interpreter):
             model.as_layer = LayerObj(LayerConfig(kind, Args(cls, {}, {})), model.name, line, model=model)
         return model.as_layer
 
-    def model_call(self, layer: LayerObj, inputs: tuple[Tensor, ...], line: int) -> Any:
-        """A model called on tensors: one layer of the outer model, with all the inner weights."""
-        model = layer.model
-        assert model is not None
-        if isinstance(model, SequentialObj):
-            if len(inputs) != 1:
-                raise Rejected(line, f"Sequential model '{model.name}' takes one input")
-            outcome = self.sequential_outcome(model, inputs[0].info, line)
-        else:
-            outcome = self.functional_outcome(model, inputs, line)
-        return self.record(layer, inputs, outcome, line)
+    def model_outcome(
+        self, model: SequentialObj | FunctionalObj, inputs: Sequence[TensorInfo], line: int
+    ) -> tuple[Outcome, tuple[Part, ...]]:
+        """A model run on ``inputs`` layer by layer, as Keras runs it when the model is called."""
+        if isinstance(model, FunctionalObj):
+            return self.functional_outcome(model, inputs, line)
+        if len(inputs) != 1:
+            # Keras hands a list on to the first layer (a merge layer may take it): not followed.
+            raise self.cannot_follow(line, f"Sequential model '{model.name}' called on several tensors")
+        return self.sequential_outcome(model, inputs[0], line)
 
-    def sequential_outcome(self, model: SequentialObj, x: TensorInfo, line: int) -> Outcome:
-        start = model.nodes[0] if model.nodes else None
-        if start is not None and self.nodes[start].layer.config.kind.cls == "InputLayer":
-            expected = self.nodes[start].outcome.outputs[0].shape
-            if len(expected) != len(x.shape) or any(
-                e is not None and d is not None and e != d for e, d in zip(expected, x.shape, strict=True)
-            ):
-                raise Rejected(
-                    line, f"model '{model.name}' expects inputs of shape {expected}, got {x.shape}"
-                )
+    def sequential_outcome(
+        self, model: SequentialObj, x: TensorInfo, line: int
+    ) -> tuple[Outcome, tuple[Part, ...]]:
+        expected = self.built_input(model)
+        if expected is not None and len(expected) != len(x.shape):
+            # Keras may squeeze or expand a size-1 last axis here (Functional._adjust_input_rank).
+            raise self.cannot_follow(line, f"model '{model.name}' called on a tensor of another rank")
+        # Other sizes are the layers' business (a Sequential has no input spec of its own): Keras runs
+        # them on what they get, and a layer whose weights no longer fit is refused as shared.
         info = TensorInfo(x.shape, x.field)
-        trainable = non_trainable = 0
+        parts: list[Part] = []
         for inner in model.layers:
-            out = self.inner_outcome(model, inner, info, line)
+            out, inner_parts = self.layer_outcome(inner, [info], line, inside=model.name)
             if len(out.outputs) != 1:
                 raise Rejected(
                     line, f"{inner.config.kind.cls} returns several tensors; a Sequential model needs one"
                 )
             info = out.outputs[0]
-            t, n = split_params(inner, out)
-            trainable, non_trainable = trainable + t, non_trainable + n
-        formula = f"the layers of '{model.name}': {num(trainable + non_trainable)}"
-        return Outcome((info,), trainable, non_trainable, formula, "", "")
+            parts.append(Part(inner, out, inner_parts))
+        return _model_result(model.name, (info,), parts)
 
-    def inner_outcome(self, model: SequentialObj, inner: LayerObj, x: TensorInfo, line: int) -> Outcome:
-        """One layer of a Sequential model that is called like a layer, on ``x``."""
-        if inner.model is not None:
-            if isinstance(inner.model, SequentialObj):
-                return self.sequential_outcome(inner.model, x, line)
-            raise self.cannot_follow(line, f"the functional model '{inner.model.name}' inside '{model.name}'")
-        try:
-            return inner.config.kind.compute(inner.config.args, [x])
-        except KerasError as exc:
-            if isinstance(exc, NotAnalysed):
-                raise self.cannot_follow(line, f"{inner.name} ({inner.config.kind.cls})", str(exc)) from None
-            raise Rejected(
-                line, f"{inner.name} ({inner.config.kind.cls}) inside '{model.name}': {exc}"
-            ) from None
+    def built_input(self, model: SequentialObj) -> Shape | None:
+        """The input shape a built Sequential model has (None: not built yet)."""
+        if model.current is None:
+            return None
+        node = self.nodes[model.current.node]
+        while node.inputs:
+            node = self.nodes[node.inputs[0].node]
+        return node.outcome.outputs[0].shape
 
-    def functional_outcome(self, model: FunctionalObj, inputs: tuple[Tensor, ...], line: int) -> Outcome:
+    def model_input(self, model: SequentialObj | FunctionalObj) -> Shape | None:
+        """Keras' ``model.input_shape`` when it is one shape (a built model with one input), else None."""
+        if isinstance(model, SequentialObj):
+            return self.built_input(model)
+        return model.inputs[0].info.shape if len(model.inputs) == 1 else None
+
+    def functional_outcome(
+        self, model: FunctionalObj, inputs: Sequence[TensorInfo], line: int
+    ) -> tuple[Outcome, tuple[Part, ...]]:
+        """The model's graph run again on ``inputs``: shapes and fields follow what it is called on."""
         if len(inputs) != len(model.inputs):
             raise Rejected(line, f"model '{model.name}' takes {len(model.inputs)} inputs, got {len(inputs)}")
+        known: dict[tuple[int, int], TensorInfo] = {}
         for given, own in zip(inputs, model.inputs, strict=True):
-            a, b = given.info.shape, own.info.shape
-            if len(a) != len(b) or any(
-                x is not None and y is not None and x != y for x, y in zip(a, b, strict=True)
-            ):
+            if self.nodes[own.node].layer.config.kind.cls != "InputLayer":
+                raise self.cannot_follow(
+                    line, f"model '{model.name}', whose inputs are not Input(...) tensors"
+                )
+            if not _compatible(own.info.shape, given.shape):
                 raise self.cannot_follow(line, f"model '{model.name}' called on inputs of another shape")
-        identity = all(t.info.rf is None or all(r == 1 and j == 1 for r, j in t.info.rf) for t in inputs)
-        outputs = tuple(TensorInfo(t.info.shape, t.info.field if identity else None) for t in model.outputs)
-        trainable = non_trainable = 0
-        seen: set[int] = set()
+            known[own.node, own.index] = given
+        parts: list[Part] = []
         for n in self.graph(model):
             node = self.nodes[n]
-            if id(node.layer) in seen:
+            if (n, 0) in known:
                 continue
-            seen.add(id(node.layer))
-            t, u = split_params(node.layer, node.outcome)
-            trainable, non_trainable = trainable + t, non_trainable + u
-        formula = f"the layers of '{model.name}': {num(trainable + non_trainable)}"
-        return Outcome(outputs, trainable, non_trainable, formula, "", "")
+            if not node.inputs:
+                raise Rejected(
+                    line,
+                    f"the outputs of model '{model.name}' depend on input '{node.layer.name}', "
+                    "which is not among the model's inputs",
+                )
+            args = [known[t.node, t.index] for t in node.inputs]
+            outcome, inner_parts = self.layer_outcome(node.layer, args, line, inside=model.name)
+            known.update(((n, i), info) for i, info in enumerate(outcome.outputs))
+            parts.append(Part(node.layer, outcome, inner_parts))
+        return _model_result(model.name, tuple(known[t.node, t.index] for t in model.outputs), parts)
 
     def graph(self, model: FunctionalObj) -> list[int]:
         """The nodes between a functional model's inputs and outputs."""
@@ -623,8 +675,7 @@ class KerasInterpreter(Interpreter):
         if isinstance(item, Unresolved):
             raise self.cannot_follow(line, "what is added to the Sequential model", item.reason)
         if isinstance(item, Tensor) and self.nodes[item.node].layer.config.kind.cls == "InputLayer":
-            if model.current is not None or model.nodes or model.waiting:
-                raise Rejected(line, "an Input can only be the first item of a Sequential model")
+            self.second_input(model, line)
             self.nodes[item.node].owner = id(model)
             model.nodes.append(item.node)
             model.current = item
@@ -634,8 +685,7 @@ class KerasInterpreter(Interpreter):
         if not isinstance(item, LayerObj):
             raise Rejected(line, "Sequential.add() needs a layer instance (did you forget the parentheses?)")
         if item.config.kind.cls == "InputLayer":
-            if model.current is not None or model.nodes or model.waiting:
-                raise Rejected(line, "an InputLayer can only be the first layer of a Sequential model")
+            self.second_input(model, line)
             result = self.add_node(item, (), line, owner=id(model))
             model.nodes.append(result.node)
             model.current = result
@@ -643,11 +693,28 @@ class KerasInterpreter(Interpreter):
         model.layers.append(item)
         if model.current is None and item.input_shape is not None and not model.waiting:
             self.seq_input(model, item.input_shape, line)
+        first = model.waiting[0].model if len(model.waiting) == 1 else None
+        shape = None if first is None or model.current is not None else self.model_input(first)
+        if shape is not None:
+            # Keras 3 builds a Sequential whose first layer is a built model with one input
+            # from that model's input shape, once a second layer is added (`_maybe_rebuild`).
+            self.seq_input(model, shape, line)
         if model.current is None:
             item.used = True
             model.waiting.append(item)
             return
         self.seq_layer(model, item, line)
+
+    def second_input(self, model: SequentialObj, line: int) -> None:
+        """An Input added to a Sequential that has layers: Keras refuses it once the model has an input.
+
+        ``Sequential.add`` raises only when its first layer is an InputLayer; after layers
+        without a shape it takes the Input and fails, if at all, when the model is built.
+        """
+        if model.current is not None or model.nodes:
+            raise Rejected(line, f"Sequential model '{model.name}' already has an input, it takes no other")
+        if model.waiting:
+            raise self.cannot_follow(line, f"an Input added after the first layers of '{model.name}'")
 
     def seq_input(self, model: SequentialObj, shape: Shape, line: int) -> None:
         kind = layer_kind("InputLayer")
@@ -667,11 +734,7 @@ class KerasInterpreter(Interpreter):
         assert model.current is not None
         if layer.config.kind.many_inputs:
             raise Rejected(line, f"{layer.config.kind.cls} cannot be used in a Sequential model")
-        if layer.model is not None:
-            result = self.model_call(layer, (model.current,), line)
-            self.nodes[result.node].owner = id(model)
-        else:
-            result = self.add_node(layer, (model.current,), line, owner=id(model))
+        result = self.add_node(layer, (model.current,), line, owner=id(model))
         if isinstance(result, list):
             raise Rejected(
                 line, f"{layer.config.kind.cls} returns several tensors; a Sequential model needs one"
@@ -698,11 +761,49 @@ class KerasInterpreter(Interpreter):
         return model
 
 
-def split_params(layer: LayerObj, outcome: Outcome) -> tuple[int, int]:
+def held_weights(layer: LayerObj, outcome: Outcome, parts: Sequence[Part] = ()) -> dict[int, tuple[int, int]]:
+    """(trainable, non-trainable) parameters per layer that owns weights, by ``id``.
+
+    Keras counts a model's weights variable by variable, so a layer reached twice
+    (shared inside a sub-model, or a sub-model used twice) counts once. Whether a
+    weight trains is its own layer's flag: freezing a model sets the flag of every
+    layer inside it at that moment (see ``store_attribute_hook``), as Keras does.
+    """
+    if layer.model is None:
+        total = outcome.trainable + outcome.non_trainable
+        return {id(layer): (outcome.trainable, outcome.non_trainable) if layer.trainable else (0, total)}
+    return _parts_weights(parts)
+
+
+def _parts_weights(parts: Sequence[Part]) -> dict[int, tuple[int, int]]:
+    held: dict[int, tuple[int, int]] = {}
+    for part in parts:
+        for key, value in held_weights(part.layer, part.outcome, part.parts).items():
+            held.setdefault(key, value)
+    return held
+
+
+def split_params(layer: LayerObj, outcome: Outcome, parts: Sequence[Part] = ()) -> tuple[int, int]:
     """(trainable, non-trainable) parameters as `model.summary()` counts them (`trainable = False` too)."""
-    if not layer.trainable:
-        return 0, outcome.trainable + outcome.non_trainable
-    return outcome.trainable, outcome.non_trainable
+    held = held_weights(layer, outcome, parts).values()
+    return sum(t for t, _ in held), sum(n for _, n in held)
+
+
+def _model_result(
+    name: str, outputs: tuple[TensorInfo, ...], parts: Sequence[Part]
+) -> tuple[Outcome, tuple[Part, ...]]:
+    """A model's outcome as one layer of an outer model: its weights, each layer's once."""
+    held = _parts_weights(parts).values()
+    trainable, non_trainable = sum(t for t, _ in held), sum(n for _, n in held)
+    formula = f"the layers of '{name}': {num(trainable + non_trainable)}"
+    return Outcome(outputs, trainable, non_trainable, formula, "", ""), tuple(parts)
+
+
+def _compatible(expected: Shape, given: Shape) -> bool:
+    """Shapes of the same rank whose known sizes agree (None matches any size)."""
+    return len(expected) == len(given) and all(
+        a is None or b is None or a == b for a, b in zip(expected, given, strict=True)
+    )
 
 
 def _call_text(node: ast.Call) -> str:
@@ -743,8 +844,10 @@ __all__ = [
     "LayerObj",
     "Method",
     "Node",
+    "Part",
     "SequentialObj",
     "Tensor",
+    "held_weights",
     "split_params",
     "to_snake_case",
 ]

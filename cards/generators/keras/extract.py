@@ -26,6 +26,7 @@ from cards.generators.keras.api import (
     FunctionalObj,
     KerasInterpreter,
     SequentialObj,
+    held_weights,
     split_params,
     to_snake_case,
 )
@@ -169,12 +170,14 @@ def _models(interp: Interpreter) -> Iterator[ModelReport]:
             nodes = [n for n in model.nodes if interp.nodes[n].layer.config.kind.cls != "InputLayer"]
             owned |= set(model.nodes)
             line = interp.unit.file_line(model.line)
-            yield _model_report(interp, model.name, "sequential", line, nodes, index)
+            yield _frozen(model, _model_report(interp, model.name, "sequential", line, nodes, index))
         else:
             nodes = _functional_nodes(interp, model)
             owned |= set(nodes)
             start = interp.nodes[nodes[0]].layer.line if nodes else model.line  # where its code begins
-            yield _model_report(interp, model.name, "functional", interp.unit.file_line(start), nodes, index)
+            line = interp.unit.file_line(start)
+            report = _model_report(interp, model.name, "functional", line, nodes, index)
+            yield _frozen(model, report)
         index += 1
     rest = [i for i, n in enumerate(interp.nodes) if i not in owned and n.owner is None]
     explicit = any(isinstance(m, FunctionalObj) for m in interp.models)
@@ -191,6 +194,18 @@ def _models(interp: Interpreter) -> Iterator[ModelReport]:
         yield _model_report(
             interp, "model", "functional", interp.unit.file_line(first.layer.line), rest, index
         )
+
+
+def _frozen(model: SequentialObj | FunctionalObj, report: ModelReport) -> ModelReport:
+    """A model set ``trainable = False`` trains nothing, whatever its layers say.
+
+    Keras' ``trainable_weights`` is empty for such a model, while a model holding it
+    goes by each weight's own flag (see :func:`held_weights`).
+    """
+    if model.as_layer is None or model.as_layer.trainable:
+        return report
+    layers = tuple(replace(layer, trainable=0, non_trainable=layer.params) for layer in report.layers)
+    return replace(report, layers=layers)
 
 
 def _functional_nodes(interp: Interpreter, model: FunctionalObj) -> list[int]:
@@ -235,7 +250,9 @@ def _model_report(
     first: dict[int, int] = {}
     for n in nodes:
         first.setdefault(id(interp.nodes[n].layer), n)
-    reports = tuple(_report(interp, n) for n in nodes if first[id(interp.nodes[n].layer)] == n)
+    rows = [n for n in nodes if first[id(interp.nodes[n].layer)] == n]
+    _refuse_weights_in_two_rows(interp, rows)
+    reports = tuple(_report(interp, n) for n in rows)
     names = [r.name for r in reports]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
@@ -245,10 +262,31 @@ def _model_report(
     return ModelReport(name, kind, line, reports, index)
 
 
+def _refuse_weights_in_two_rows(interp: Interpreter, rows: list[int]) -> None:
+    """A layer both inside a sub-model's row and in another row: Keras' total counts it once.
+
+    The summary's rows would then add up to more than its total; notedeck's totals
+    are the sum of the rows, so such a model gets no numbers rather than a wrong one.
+    """
+    owner: dict[int, str] = {}
+    for n in rows:
+        node = interp.nodes[n]
+        for key in held_weights(node.layer, node.outcome, node.parts):
+            if key in owner:
+                raise Rejected(
+                    node.layer.line,
+                    f"notedeck cannot follow a model whose rows '{owner[key]}' and '{node.layer.name}' "
+                    "hold the same layer: Keras counts its weights once, so the total is not the sum of "
+                    "the rows",
+                    unsupported=True,
+                )
+            owner[key] = node.layer.name
+
+
 def _report(interp: Interpreter, index: int) -> LayerReport:
     node = interp.nodes[index]
     outcome = node.outcome
-    trainable, non_trainable = split_params(node.layer, outcome)
+    trainable, non_trainable = split_params(node.layer, outcome, node.parts)
     return LayerReport(
         name=node.layer.name,
         cls=node.layer.config.kind.cls,

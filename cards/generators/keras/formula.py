@@ -67,10 +67,15 @@ def product(*factors: int) -> Expr:
     return result
 
 
+def count(value: int) -> Expr:
+    """A parameter count used as a term, printed as the totals are (``6,352``)."""
+    return Expr(value, f"{value:,}")
+
+
 def largest(a: Expr | int, b: Expr | int) -> Expr:
     """``max(a, b)``."""
     x, y = lit(a), lit(b)
     return Expr(max(x.value, y.value), f"max({x.text}, {y.text})")
 
 
-__all__ = ["Expr", "largest", "lit", "product"]
+__all__ = ["Expr", "count", "largest", "lit", "product"]

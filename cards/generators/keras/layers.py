@@ -23,7 +23,7 @@ from fractions import Fraction
 from typing import Any
 
 from cards.generators.keras import receptive
-from cards.generators.keras.formula import Expr, largest, lit, product
+from cards.generators.keras.formula import Expr, count, largest, lit, product
 from cards.generators.keras.receptive import Field
 
 Dim = int | None
@@ -804,9 +804,9 @@ def _layer_norm(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
     if args.flag("rms_scaling"):
         center = False
     learned = [n for n, on in (("γ", scale), ("β", center)) if on]
-    total = c * len(learned)
-    formula = f"{len(learned)}·{c} = {num(total)} ({', '.join(learned) or 'nothing'} learned)"
-    return Outcome((x,), trainable=total, formula=formula)
+    expr = lit(len(learned)) * c
+    formula = f"{expr.shown()} ({', '.join(learned) or 'nothing'} learned)"
+    return Outcome((x,), trainable=expr.value, formula=formula)
 
 
 def _merge_rf(inputs: Sequence[TensorInfo]) -> Field | None:
@@ -882,14 +882,10 @@ def _normalization(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
     (x,) = inputs
     if args.raw("mean") is not None or args.raw("variance") is not None:
         return Outcome((x,), formula="0 (mean and variance given as constants)")
-    if args.raw("axis") is None:
-        c, text = 1, "1"
-    else:
-        dims = _axis_dims(args, x)
-        c, text = math.prod(dims), "·".join(map(str, dims))
-    total = 2 * c + 1
-    formula = f"2·{text} + 1 = {num(total)}: mean and variance per channel, and a count (non-trainable)"
-    return Outcome((x,), non_trainable=total, formula=formula)
+    dims = [1] if args.raw("axis") is None else _axis_dims(args, x)
+    expr = lit(2) * product(*dims) + 1
+    formula = f"{expr.shown()}: mean and variance per channel, and a count (non-trainable)"
+    return Outcome((x,), non_trainable=expr.value, formula=formula)
 
 
 def _prelu(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
@@ -902,11 +898,8 @@ def _prelu(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
         if isinstance(axis, bool) or not isinstance(axis, int) or not 1 <= axis <= len(shape):
             raise KerasError(f"PReLU: shared_axes must hold axes 1..{len(shape)}, got {shared!r}")
         shape[axis - 1] = 1
-    dims = [_channels("PReLU", d) for d in shape]
-    total = math.prod(dims)
-    return Outcome(
-        (x,), trainable=total, formula=f"{'·'.join(map(str, dims))} = {num(total)} (one slope each)"
-    )
+    slopes = product(*(_channels("PReLU", d) for d in shape))
+    return Outcome((x,), trainable=slopes.value, formula=f"{slopes.shown()} (one slope each)")
 
 
 def _dot(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
@@ -1080,13 +1073,13 @@ def _bidirectional(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
     else:
         outputs = (TensorInfo(f_shape),)
         note = f"merge_mode='{mode}': same size as one direction"
-    total = forward.trainable + backward.trainable
     if backward_cfg is None:
-        each = f"{inner.kind.cls}: {forward.formula}"
-        formula = f"2·{num(forward.trainable)} = {num(total)} (forward and backward {each})"
+        expr = lit(2) * count(forward.trainable)
+        formula = f"{expr.shown()} (forward and backward {inner.kind.cls}: {forward.formula})"
     else:
-        formula = f"{num(forward.trainable)} + {num(backward.trainable)} = {num(total)}"
-    return Outcome(outputs, trainable=total, formula=formula, shape_note=note)
+        expr = count(forward.trainable) + count(backward.trainable)
+        formula = expr.shown()
+    return Outcome(outputs, trainable=expr.value, formula=formula, shape_note=note)
 
 
 def _input_layer(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
