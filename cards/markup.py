@@ -149,7 +149,7 @@ def _flat(children: Sequence[Token]) -> str:
 
 def has_anki_cloze(children: Sequence[Token]) -> bool:
     """``{{c1::…}}`` in plain text: an Anki cloze written into the notes."""
-    return any(t.type == "text" and _ANKI_CLOZE.search(t.content) for t in children)
+    return any(t.type == "text" and "{{" in t.content and _ANKI_CLOZE.search(t.content) for t in children)
 
 
 def as_cloze(children: Sequence[Token]) -> list[Token]:

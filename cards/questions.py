@@ -154,6 +154,8 @@ def follows_up(text: str) -> bool:
 
 def is_point_value(text: str) -> bool:
     """``(1 punto)``, ``(30 Points)``: an exam's score, not content."""
+    if text.isascii() and not text.lstrip().startswith("("):
+        return False  # the usual paragraph, known without cleaning it
     return bool(POINT_VALUE.match(clean(text)))
 
 

@@ -15,9 +15,7 @@ and changes only when the model itself changes (a different exercise).
 from __future__ import annotations
 
 import html
-import io
 import re
-import tokenize
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,6 +23,7 @@ from typing import Any
 
 from cards.generators.keras.extract import LayerReport, ModelReport, UnitAnalysis
 from cards.generators.keras.layers import RF, num, shape_text
+from cards.generators.keras.units import comments
 from cards.model import Card
 
 _CONV = re.compile(r"^(Conv[123]D)$")
@@ -275,13 +274,8 @@ _CLAIM_COMMENT = re.compile(r"\b(par|params?|parameters|out)\s*[=:]", re.IGNOREC
 def display_code(code: str) -> str:
     """The code as shown on a card: comments stating answers (``# par=…``) removed."""
     lines = code.split("\n")
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
-    except (tokenize.TokenError, SyntaxError):
-        return code.rstrip("\n")
-    for tok in reversed(tokens):
-        if tok.type == tokenize.COMMENT and _CLAIM_COMMENT.search(tok.string):
-            row, col = tok.start
+    for row, col, comment in reversed(comments(code)):
+        if _CLAIM_COMMENT.search(comment):
             lines[row - 1] = lines[row - 1][:col].rstrip()
     return "\n".join(lines).rstrip("\n")
 

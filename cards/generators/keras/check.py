@@ -18,16 +18,15 @@ European thousands separators (``51.264``) and formulas with ``x``, ``×``,
 from __future__ import annotations
 
 import ast
-import io
 import operator
 import re
-import tokenize
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from cards.generators.keras.extract import LayerReport, UnitAnalysis, to_snake_case
 from cards.generators.keras.layers import num, shape_text
+from cards.generators.keras.units import comments
 from cards.model import NoteWarning
 
 _ROW = re.compile(
@@ -254,19 +253,12 @@ def total_claims(analysis: UnitAnalysis) -> list[tuple[int, str, int]]:
 def claims_in_code(analysis: UnitAnalysis) -> list[Claim]:
     """``# par=…, out=…`` comments, attributed to the layer created on their line."""
     claims = []
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(analysis.unit.code).readline))
-    except (tokenize.TokenError, SyntaxError):
-        return []
-    for tok in tokens:
-        if tok.type != tokenize.COMMENT:
-            continue
-        par, out = _PAR.search(tok.string), _OUT.search(tok.string)
+    for row, _, comment in comments(analysis.unit.code):
+        par, out = _PAR.search(comment), _OUT.search(comment)
         params, formula, formula_value = parse_params(par.group("value")) if par else (None, "", None)
         shape = parse_shape(out.group("shape")) if out else None
         if params is None and shape is None:
             continue
-        row = tok.start[0]
         claims.append(Claim(analysis.unit.file_line(row), None, row, shape, params, formula, formula_value))
     return claims
 
@@ -297,7 +289,7 @@ def field_claims(analysis: UnitAnalysis) -> list[FieldClaim]:
     not read.
     """
     claims: list[FieldClaim] = []
-    for code_line, text in _comments(analysis):
+    for code_line, _, text in comments(analysis.unit.code):
         found = [layer for layer in analysis.layers if layer.code_line == code_line]
         match = _RF_IN_CODE.search(text)
         if match and len(found) == 1:
@@ -315,14 +307,6 @@ def field_claims(analysis: UnitAnalysis) -> list[FieldClaim]:
                 if layer is not None:
                     claims.append(FieldClaim(start + offset, layer, _sizes(match.group("num"))))
     return claims
-
-
-def _comments(analysis: UnitAnalysis) -> list[tuple[int, str]]:
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(analysis.unit.code).readline))
-    except (tokenize.TokenError, SyntaxError):
-        return []
-    return [(tok.start[0], tok.string) for tok in tokens if tok.type == tokenize.COMMENT]
 
 
 def _field_patterns(layers: Sequence[LayerReport]) -> list[re.Pattern[str]]:

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import ast
 import builtins
+import io
 import re
+import tokenize
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cards.generators.keras.layers import layer_kind
 from cards.model import CodeBlock
@@ -258,3 +261,23 @@ def _junk_start(line: str) -> int | None:
             continue
         return cut
     return None
+
+
+Comment = tuple[int, int, str]
+"""A ``#`` comment of a code unit: 1-based row, column, text."""
+
+
+@lru_cache(maxsize=256)
+def comments(code: str) -> tuple[Comment, ...]:
+    """The comments of ``code``, tokenized once for the claim checks and the card's display.
+
+    Code without a ``#`` has none (most code: no tokenizing at all); code
+    Python cannot tokenize has none either.
+    """
+    if "#" not in code:
+        return ()
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return ()
+    return tuple((tok.start[0], tok.start[1], tok.string) for tok in tokens if tok.type == tokenize.COMMENT)
