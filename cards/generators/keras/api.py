@@ -345,6 +345,8 @@ class KerasInterpreter(Interpreter):
             self.problems.append(Problem(self.unit.file_line(line), str(exc)))
             fixed = {(exc.hint if k == exc.name else k): v for k, v in kwargs.items()}
             return self.construct(kind, args, fixed, line)
+        except NotAnalysed as exc:
+            raise self.cannot_follow(line, f"this {kind.cls}", str(exc)) from None
         except KerasError as exc:
             raise Rejected(line, str(exc)) from None
         for arg, value in values.items():
@@ -464,9 +466,11 @@ class KerasInterpreter(Interpreter):
         inputs = tuple(self.tensors_of(value, f"the inputs of {kind.cls} layer '{layer.name}'", line))
         if layer.model is not None:
             return self.add_node(layer, inputs, line)  # a model: one layer of the outer model
-        if kind.many_inputs != isinstance(value, tuple | list):
-            need = "a list of tensors" if kind.many_inputs else "one tensor"
-            raise Rejected(line, f"{kind.cls} must be called on {need}")
+        if kind.many_inputs and not isinstance(value, tuple | list):
+            raise Rejected(line, f"{kind.cls} must be called on a list of tensors")
+        if not kind.many_inputs and isinstance(value, tuple | list):
+            # Keras converts a list for some layers (an activation stacks it): not refused outright.
+            raise self.cannot_follow(line, f"{kind.cls} layer '{layer.name}' called on a list of tensors")
         if kind.many_inputs and len(inputs) < 1:
             raise Rejected(line, f"{kind.cls} needs at least 1 input")
         return self.add_node(layer, inputs, line)
@@ -558,8 +562,8 @@ class KerasInterpreter(Interpreter):
         for inner in model.layers:
             out, inner_parts = self.layer_outcome(inner, [info], line, inside=model.name)
             if len(out.outputs) != 1:
-                raise Rejected(
-                    line, f"{inner.config.kind.cls} returns several tensors; a Sequential model needs one"
+                raise self.cannot_follow(
+                    line, f"{inner.config.kind.cls} returning several tensors inside '{model.name}'"
                 )
             info = out.outputs[0]
             parts.append(Part(inner, out, inner_parts))
@@ -628,9 +632,7 @@ class KerasInterpreter(Interpreter):
     def method(self, method: Method, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:
         owner, line = method.owner, node.lineno
         if isinstance(owner, SequentialObj) and method.name == "add":
-            if len(args) != 1:
-                raise Rejected(line, "Sequential.add() takes one layer")
-            self.seq_add(owner, args[0], line)
+            self.seq_add(owner, self.added_layer(args, kwargs, line), line)
             return None
         if isinstance(owner, SequentialObj) and method.name == "build" and "input_shape" in kwargs:
             args = [kwargs["input_shape"]]
@@ -647,6 +649,16 @@ class KerasInterpreter(Interpreter):
         if method.name in HARMLESS_CALLS or method.name.startswith("get_"):
             return Unresolved(f"the result of .{method.name}() ({self.at(line)})")
         return self.opaque_call(method, args, kwargs, node)
+
+    def added_layer(self, args: list[Any], kwargs: dict[str, Any], line: int) -> Any:
+        """The layer of ``Sequential.add(layer, rebuild=True)``, bound as Python binds it."""
+        unknown = set(kwargs) - {"layer", "rebuild"}
+        twice = ("layer" in kwargs and args) or ("rebuild" in kwargs and len(args) == 2)
+        if unknown or twice or len(args) > 2 or not (args or "layer" in kwargs):
+            raise Rejected(line, "Sequential.add() takes one layer (and rebuild=)")
+        if len(args) == 2 or "rebuild" in kwargs:
+            raise self.cannot_follow(line, "Sequential.add() with its rebuild argument")
+        return args[0] if args else kwargs["layer"]
 
     def sequential(self, args: list[Any], kwargs: dict[str, Any], line: int) -> SequentialObj:
         layers = kwargs.pop("layers", args[0] if args else None)
@@ -736,8 +748,9 @@ class KerasInterpreter(Interpreter):
             raise Rejected(line, f"{layer.config.kind.cls} cannot be used in a Sequential model")
         result = self.add_node(layer, (model.current,), line, owner=id(model))
         if isinstance(result, list):
-            raise Rejected(
-                line, f"{layer.config.kind.cls} returns several tensors; a Sequential model needs one"
+            # Sequential hands the list on to the next layer, or returns it: Keras does not refuse it here.
+            raise self.cannot_follow(
+                line, f"{layer.config.kind.cls} returning several tensors in a Sequential model"
             )
         model.nodes.append(result.node)
         model.current = result

@@ -15,6 +15,7 @@ assigns become unresolved). Keras itself is a subclass's business
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 import string
 from collections.abc import Callable, Sequence
@@ -306,14 +307,51 @@ class Interpreter:
             self.frame.globals_.update(stmt.names)
         elif isinstance(stmt, ast.Delete):
             for target in stmt.targets:
-                if isinstance(target, ast.Name):
-                    self.frame.env.pop(target.id, None)
+                self.delete(target)
         elif isinstance(stmt, ast.Raise):
             raise self.cannot_follow(stmt.lineno, "code that raises an exception")
         elif isinstance(stmt, ast.Pass | ast.Assert):
             pass
         else:
             self.undecided(stmt, f"the '{type(stmt).__name__.lower()}' statement")
+
+    def delete(self, target: ast.expr) -> None:
+        """``del name`` or ``del items[key]`` (Python's IndexError and KeyError included)."""
+        if isinstance(target, ast.Name):
+            self.frame.env.pop(target.id, None)
+        elif isinstance(target, ast.Tuple | ast.List):
+            for elt in target.elts:
+                self.delete(elt)
+        elif isinstance(target, ast.Subscript | ast.Attribute):
+            container = self.eval(target.value)
+            if isinstance(container, list | dict):
+                self.delete_item(container, target)
+            elif self.is_mutable_model_value(container):
+                raise self.cannot_follow(target.lineno, f"`del {_short(target)}`")
+
+    def delete_item(
+        self, container: list[Any] | dict[Any, Any], target: ast.Subscript | ast.Attribute
+    ) -> None:
+        """``del items[key]``: done when the key is known, Python's error when it is missing."""
+        index = target.slice if isinstance(target, ast.Subscript) else None
+        if isinstance(index, ast.Slice) and isinstance(container, list):
+            bounds = [None if p is None else self.eval(p) for p in (index.lower, index.upper, index.step)]
+            if all(b is None or (isinstance(b, int) and not isinstance(b, bool)) for b in bounds):
+                del container[slice(*bounds)]
+                return
+        elif index is not None:
+            key = self.eval(index)
+            if isinstance(container, dict) and _hashable(key):
+                if key not in container:
+                    raise Rejected(target.lineno, f"KeyError: {key!r}")
+                del container[key]
+                return
+            if isinstance(container, list) and isinstance(key, int) and not isinstance(key, bool):
+                if not -len(container) <= key < len(container):
+                    raise Rejected(target.lineno, "list assignment index out of range")
+                del container[key]
+                return
+        raise self.cannot_follow(target.lineno, f"`del {_short(target)}`")
 
     def import_(self, stmt: ast.Import | ast.ImportFrom) -> None:
         if isinstance(stmt, ast.Import):
@@ -538,7 +576,8 @@ class Interpreter:
                 env[param.arg] = func.kw_defaults[param.arg]
             else:
                 raise Rejected(line, f"{func.name}() is missing the keyword argument '{param.arg}'")
-        for name in [p.arg for p in params if p.arg in kwargs]:
+        # A positional-only parameter's name stays free for **kwargs (and is refused without it).
+        for name in [p.arg for p in spec.args if p.arg in kwargs]:
             kwargs.pop(name)
         if spec.kwarg is not None:
             env[spec.kwarg.arg] = kwargs
@@ -635,6 +674,8 @@ class Interpreter:
         found = self.name_hook(name)
         if isinstance(found, Undefined) and name in BUILTINS | {"True", "False", "None"}:
             return Builtin(name)
+        if isinstance(found, Undefined) and name in _PYTHON_BUILTINS:
+            return Unresolved(f"the builtin '{name}'")  # defined in Python (map, getattr, __debug__, …)
         return found
 
     def attribute(self, base: Any, attr: str, line: int) -> Any:
@@ -871,6 +912,8 @@ class Interpreter:
                 return getattr(owner, name)(*args)
             except (TypeError, ValueError, IndexError, KeyError):
                 return Unresolved(f"str.{name}() ({self.at(node.lineno)})")
+        if isinstance(owner, list) and name in ("sort", "remove", "clear"):
+            return self.list_change(owner, name, args, kwargs, node)
         if isinstance(owner, list) and name in ("index", "count", "copy"):
             try:
                 return getattr(owner, name)(*args)
@@ -878,10 +921,28 @@ class Interpreter:
                 pass
         return self.opaque_call(method, args, kwargs, node)
 
+    def list_change(
+        self, owner: list[Any], name: str, args: list[Any], kwargs: dict[str, Any], node: ast.Call
+    ) -> None:
+        """``sort``, ``remove`` and ``clear`` of plain lists, as Python does them; otherwise not followed."""
+        plain = _plain_deep(owner) and all(_plain_deep(a) for a in [*args, *kwargs.values()])
+        if name == "clear" and not args and not kwargs:
+            owner.clear()
+            return None
+        if not plain or (name == "sort" and (args or set(kwargs) - {"reverse"})):
+            raise self.cannot_follow(node.lineno, f"{_short(node.func)}()")
+        try:
+            getattr(owner, name)(*args, **kwargs)
+        except (TypeError, ValueError):
+            raise Rejected(node.lineno, f"{_short(node.func)}() fails in Python") from None
+        return None
+
 
 # ---------------------------------------------------------------- plain Python
 
 
+_PYTHON_BUILTINS = frozenset(dir(builtins))
+"""Every name Python itself defines; notedeck never calls one of them undefined."""
 _CONVERSIONS: dict[int, Callable[[Any], str]] = {115: str, 114: repr, 97: ascii}
 """f-string conversions ``!s``, ``!r``, ``!a`` by their code."""
 _CONTAINER_BUILTINS = frozenset(("len", "list", "tuple", "enumerate", "zip", "reversed"))

@@ -137,44 +137,67 @@ class Args:
         return name in self.values
 
     def integer(self, name: str, *, minimum: int = 1) -> int:
+        """A positive int; Keras 3 checks ``filters``, ``groups`` and ``units`` itself (``<= 0`` raises).
+
+        Other values Keras takes without a check (a float, a bool, ``0`` elsewhere)
+        and fails on later, if at all: notedeck does not follow them.
+        """
         value = self.raw(name)
         if isinstance(value, bool) or not isinstance(value, int):
-            raise KerasError(f"{self.cls}: '{name}' must be an integer, got {value!r}")
+            raise NotAnalysed(f"{self.cls}: its '{name}' is {value!r}, not an int")
         if value < minimum:
-            raise KerasError(f"{self.cls}: '{name}' must be at least {minimum}, got {value}")
+            if name in _CHECKED_POSITIVE:
+                raise KerasError(f"{self.cls}: '{name}' must be at least {minimum}, got {value}")
+            raise NotAnalysed(f"{self.cls}: its '{name}' is {value}")
         return value
 
     def ints(self, name: str, rank: int, *, minimum: int = 1) -> tuple[int, ...]:
-        """An int or a tuple of ``rank`` ints (Keras' ``standardize_tuple``)."""
+        """An int or ``rank`` ints, as Keras' ``standardize_tuple`` reads them.
+
+        Keras refuses a value that is neither an int nor an iterable of ``rank``
+        items, an item ``int()`` refuses, and an item below ``minimum``; it keeps
+        floats and bools as they are, which notedeck does not follow.
+        """
         value = self.raw(name)
-        items = (value,) * rank if isinstance(value, int) and not isinstance(value, bool) else value
-        if not isinstance(items, tuple | list) or len(items) != rank:
+        items = (value,) * rank if isinstance(value, int) else value
+        if isinstance(items, dict):
+            raise NotAnalysed(f"{self.cls}: its '{name}' is a dict")
+        if not isinstance(items, tuple | list | str) or len(items) != rank:
             raise KerasError(f"{self.cls}: '{name}' must be an int or {rank} ints, got {value!r}")
         for item in items:
-            if isinstance(item, bool) or not isinstance(item, int) or item < minimum:
+            if not isinstance(item, int | float) or (item <= 0 if minimum >= 1 else item < 0):
                 raise KerasError(f"{self.cls}: '{name}' must hold integers ≥ {minimum}, got {value!r}")
+        if any(isinstance(item, bool) or not isinstance(item, int) for item in items):
+            raise NotAnalysed(f"{self.cls}: its '{name}' is {value!r}, not ints")
         return tuple(items)
 
     def number(self, name: str) -> float:
+        """A number; Keras checks a rate's range only when it is one (``Dropout``)."""
         value = self.raw(name)
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise KerasError(f"{self.cls}: '{name}' must be a number, got {value!r}")
+            raise NotAnalysed(f"{self.cls}: its '{name}' is {value!r}, not a number")
         return float(value)
 
     def flag(self, name: str) -> bool:
+        """True or False; Keras takes any value and tests its truth, which notedeck does not follow."""
         value = self.raw(name)
         if not isinstance(value, bool):
-            raise KerasError(f"{self.cls}: '{name}' must be True or False, got {value!r}")
+            raise NotAnalysed(f"{self.cls}: its '{name}' is {value!r}, not True or False")
         return value
 
-    def choice(self, name: str, options: Sequence[Any]) -> Any:
+    def choice(self, name: str, options: Sequence[Any], *, lower: bool = True) -> Any:
+        """One of ``options``; ``lower``: Keras lower-cases the string first (``standardize_padding``)."""
         value = self.raw(name)
-        if isinstance(value, str):
+        if isinstance(value, str) and lower:
             value = value.lower()
         if value not in options:
             shown = ", ".join(repr(o) for o in options)
             raise KerasError(f"{self.cls}: '{name}' must be one of {shown}, got {value!r}")
         return value
+
+
+_CHECKED_POSITIVE = frozenset({"filters", "groups", "units"})
+"""Arguments whose ``value <= 0`` Keras 3 refuses in ``__init__`` (BaseConv, Dense, the RNN cells)."""
 
 
 @dataclass(frozen=True)
@@ -512,8 +535,9 @@ def _conv_transpose(rank: int) -> Callable[[Args, Sequence[TensorInfo]], Outcome
         _data_format(args)
         out_pad = None if args.raw("output_padding") is None else args.ints("output_padding", rank, minimum=0)
         if out_pad is not None and any(p >= s for p, s in zip(out_pad, win.strides, strict=True)):
-            raise KerasError(
-                f"{args.cls}: output_padding {out_pad} must be smaller than strides {win.strides}"
+            # Keras 3 builds the layer and works out a shape; the backends disagree on what runs.
+            raise NotAnalysed(
+                f"{args.cls}: output_padding {out_pad} is not smaller than strides {win.strides}"
             )
         win.refuse_strided_dilation(args.cls)
         out = tuple(
@@ -621,7 +645,10 @@ def _upsampling(rank: int) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
         if rank == 2:
             _data_format(args)
             options = ["nearest", "bilinear", "bicubic", "lanczos3", "lanczos5", "area"]
-            nearest = args.choice("interpolation", options) == "nearest"
+            # Keras stores the string and checks it only when the layer runs.
+            if args.raw("interpolation") not in options:
+                raise NotAnalysed(f"{args.cls}: interpolation={args.raw('interpolation')!r}")
+            nearest = args.raw("interpolation") == "nearest"
         out = tuple(None if n is None else n * f for n, f in zip(spatial, size, strict=True))
         rf: Field | None = None
         rf_note = ""
@@ -637,12 +664,17 @@ def _upsampling(rank: int) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
     return compute
 
 
-def _pairs(args: Args, name: str, rank: int, minimum: int = 0) -> tuple[tuple[int, int], ...]:
-    """ZeroPadding/Cropping amounts: int, ``rank`` ints, or ``rank`` (before, after) pairs."""
+def _pairs(args: Args, name: str, rank: int) -> tuple[tuple[int, int], ...]:
+    """ZeroPadding/Cropping amounts: int, ``rank`` ints, or ``rank`` (before, after) pairs.
+
+    Keras refuses other shapes of value and negative crops; it takes negative
+    padding and float amounts without a word, which notedeck does not follow.
+    """
     value = args.raw(name)
+    _odd_amounts(args, name, value)
 
     def ok(v: Any) -> bool:
-        return isinstance(v, int) and not isinstance(v, bool) and v >= minimum
+        return isinstance(v, int) and not isinstance(v, bool) and v >= 0
 
     if ok(value):
         return tuple((value, value) for _ in range(rank))
@@ -660,6 +692,17 @@ def _pairs(args: Args, name: str, rank: int, minimum: int = 0) -> tuple[tuple[in
         else:
             return tuple(pairs)
     raise KerasError(f"{args.cls}: cannot read '{name}'={value!r}")
+
+
+def _odd_amounts(args: Args, name: str, value: Any) -> None:
+    """Amounts Keras keeps without a check: floats and bools anywhere, negative padding."""
+    flat = [value] if not isinstance(value, tuple | list) else list(value)
+    flat = [w for v in flat for w in (v if isinstance(v, tuple | list) else [v])]
+    numbers = [v for v in flat if isinstance(v, int | float)]
+    if any(isinstance(v, bool) or not isinstance(v, int) for v in numbers if v >= 0):
+        raise NotAnalysed(f"{args.cls}: its '{name}' is {value!r}, not ints")
+    if name == "padding" and any(v < 0 for v in numbers):
+        raise NotAnalysed(f"{args.cls}: its '{name}' is {value!r}, with a negative amount")
 
 
 def _zero_padding(rank: int) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
@@ -721,23 +764,16 @@ def _flatten(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
 
 
 def _reshape(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
+    """Keras 3 ``Reshape``: ``tuple(target_shape)``, then ``compute_reshape_output_shape``."""
     (x,) = inputs
-    target = args.raw("target_shape")
-    if isinstance(target, int) and not isinstance(target, bool):
-        target = (target,)
-    if not isinstance(target, tuple | list) or not all(
-        isinstance(t, int) and not isinstance(t, bool) and (t > 0 or t == -1) for t in target
-    ):
-        raise KerasError(
-            f"Reshape: target_shape must be a tuple of positive ints (one may be -1), got {target!r}"
-        )
-    if list(target).count(-1) > 1:
-        raise KerasError("Reshape: only one dimension of target_shape can be -1")
+    target = _reshape_target(args)
     size = _mul(x.shape)
+    if 0 in target and size is None:
+        raise NotAnalysed(f"Reshape: its target_shape {tuple(target)} has a 0")
     known = math.prod(t for t in target if t != -1)
     out: list[Dim] = list(target)
     if -1 in target:
-        if size is not None and size % known:
+        if size is not None and (known == 0 or size % known):
             raise KerasError(f"Reshape: cannot reshape {size} values into {tuple(target)}")
         out[target.index(-1)] = None if size is None else size // known
     elif size is not None and size != known:
@@ -745,6 +781,25 @@ def _reshape(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
     return Outcome(
         (TensorInfo(tuple(out), None),), shape_note=f"{'None' if size is None else num(size)} values"
     )
+
+
+def _reshape_target(args: Args) -> list[int]:
+    """The target shape where Keras refuses it (not iterable, a dim below -1, two -1s).
+
+    Keras reads an item that is not an int as an unknown size: not followed.
+    """
+    target = args.raw("target_shape")
+    if not isinstance(target, tuple | list | str | dict):
+        raise KerasError(f"Reshape: target_shape must be a tuple of ints, got {target!r}")
+    items = list(target)
+    ints = [t for t in items if isinstance(t, int)]
+    if any(t < -1 for t in ints):
+        raise KerasError(f"Reshape: target_shape must hold sizes ≥ 0 or -1, got {target!r}")
+    if ints.count(-1) > 1:
+        raise KerasError("Reshape: only one dimension of target_shape can be -1")
+    if len(ints) != len(items) or any(isinstance(t, bool) for t in items):
+        raise NotAnalysed(f"Reshape: its target_shape {target!r} holds something other than ints")
+    return ints
 
 
 def _passthrough(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
@@ -823,7 +878,9 @@ def _concatenate(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
         raise KerasError(f"Concatenate: axis must be an int, got {axis!r}")
     rank = len(inputs[0].shape)
     index = axis - 1 if axis > 0 else rank + axis
-    if any(len(x.shape) != rank for x in inputs) or not 0 <= index < rank or axis == 0:
+    if axis == 0 or axis == -rank - 1:
+        raise NotAnalysed(f"Concatenate: axis={axis} is the batch axis")
+    if any(len(x.shape) != rank for x in inputs) or not 0 <= index < rank:
         raise KerasError(
             "Concatenate: inputs must have the same rank and a valid axis, got "
             + ", ".join(shape_text(x.shape) for x in inputs)
@@ -850,10 +907,8 @@ def _concatenate(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
 def _elementwise(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
     rank = len(inputs[0].shape)
     if any(len(x.shape) != rank for x in inputs):
-        raise KerasError(
-            f"{args.cls}: inputs must have the same shape, got "
-            + ", ".join(shape_text(x.shape) for x in inputs)
-        )
+        # Keras' Merge broadcasts inputs of different ranks (aligned on the last axis).
+        raise NotAnalysed(f"{args.cls}: inputs of different ranks")
     out: list[Dim] = []
     for i in range(rank):
         sizes = {x.shape[i] for x in inputs}
@@ -895,7 +950,8 @@ def _prelu(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
     shared = args.raw("shared_axes")
     axes = [] if shared is None else (list(shared) if isinstance(shared, tuple | list) else [shared])
     for axis in axes:
-        if isinstance(axis, bool) or not isinstance(axis, int) or not 1 <= axis <= len(shape):
+        # Keras sets ``param_shape[i - 1] = 1``: Python indexing, so 0 and negative axes count from the end.
+        if not isinstance(axis, int) or not -len(shape) < axis <= len(shape):
             raise KerasError(f"PReLU: shared_axes must hold axes 1..{len(shape)}, got {shared!r}")
         shape[axis - 1] = 1
     slopes = product(*(_channels("PReLU", d) for d in shape))
@@ -911,12 +967,17 @@ def _dot(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
     if isinstance(axes, int) and not isinstance(axes, bool):
         pair = [axes % len(a), axes % len(b)] if axes < 0 else [axes, axes]
     elif isinstance(axes, tuple | list) and len(axes) == 2 and all(isinstance(v, int) for v in axes):
+        if not (-len(a) <= axes[0] < len(a) and -len(b) <= axes[1] < len(b)):
+            raise KerasError(f"Dot: axes {axes!r} out of range")  # Keras' build indexes the shapes
         pair = [axes[0] % len(a), axes[1] % len(b)]
     else:
         raise KerasError(f"Dot: axes must be an int or 2 ints, got {axes!r}")
-    if not (1 <= pair[0] < len(a) and 1 <= pair[1] < len(b)):
+    if not (pair[0] < len(a) and pair[1] < len(b)):
         raise KerasError(f"Dot: axes {axes!r} out of range")
-    if a[pair[0]] is not None and b[pair[1]] is not None and a[pair[0]] != b[pair[1]]:
+    if 0 in pair:
+        raise NotAnalysed(f"Dot: axes {axes!r} take the batch axis")
+    # Keras' build compares the two sizes as they are: None differs from a known size.
+    if a[pair[0]] != b[pair[1]]:
         raise KerasError(
             f"Dot: incompatible input shapes {shape_text(inputs[0].shape)} and {shape_text(inputs[1].shape)}"
         )
@@ -957,7 +1018,8 @@ def _resize(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
     """Resizing and cropping to ``height × width``: the field is not worked out (interpolation, offsets)."""
     (x,) = inputs
     if len(x.shape) != 3:
-        raise KerasError(f"{args.cls} expects images (height, width, channels), got {shape_text(x.shape)}")
+        # Keras reads a rank-3 tensor as one unbatched image, so other ranks are not refused outright.
+        raise NotAnalysed(f"{args.cls}: inputs of shape {shape_text(x.shape)}, not images")
     height, width = args.integer("height"), args.integer("width")
     return Outcome(
         (TensorInfo((height, width, x.shape[-1]), None),), shape_note=f"resized to {height}×{width}"
@@ -1017,9 +1079,8 @@ def _rnn(cls: str) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
     def compute(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
         (x,) = inputs
         if len(x.shape) != 2:
-            raise KerasError(
-                f"{cls} expects inputs of shape (timesteps, features), got {shape_text(x.shape)}"
-            )
+            # Keras 3 gives recurrent layers no input spec: it works out a shape for other ranks too.
+            raise NotAnalysed(f"{cls}: inputs of shape {shape_text(x.shape)}, not (timesteps, features)")
         units = args.integer("units")
         n_in = _channels(cls, x.shape[-1])
         reset_after = args.flag("reset_after") if cls == "GRU" else True
@@ -1040,39 +1101,26 @@ def _rnn(cls: str) -> Callable[[Args, Sequence[TensorInfo]], Outcome]:
     return compute
 
 
+_RNN_CLASSES = ("SimpleRNN", "LSTM", "GRU")
+
+
 def _bidirectional(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
     inner = args.raw("layer")
-    if not isinstance(inner, LayerConfig) or inner.kind.cls not in ("SimpleRNN", "LSTM", "GRU"):
+    if not isinstance(inner, LayerConfig) or inner.kind.cls not in _RNN_CLASSES:
         raise KerasError("Bidirectional must wrap a recurrent layer (SimpleRNN, LSTM or GRU)")
-    mode = args.choice("merge_mode", ["concat", "sum", "mul", "ave", None])
+    # Keras compares merge_mode as given (no lower-casing).
+    mode = args.choice("merge_mode", ["concat", "sum", "mul", "ave", None], lower=False)
     forward = inner.kind.compute(inner.args, inputs)
     backward_cfg = args.raw("backward_layer")
     backward = forward
     if backward_cfg is not None:
-        if not isinstance(backward_cfg, LayerConfig) or backward_cfg.kind.cls not in (
-            "SimpleRNN",
-            "LSTM",
-            "GRU",
-        ):
+        if not isinstance(backward_cfg, LayerConfig) or backward_cfg.kind.cls not in _RNN_CLASSES:
             raise KerasError("Bidirectional: backward_layer must be a recurrent layer")
         backward = backward_cfg.kind.compute(backward_cfg.args, inputs)
+    _check_directions(inner.args, None if backward_cfg is None else backward_cfg.args)
     if inner.args.flag("return_state"):
         raise NotAnalysed("Bidirectional with return_state=True is not analysed")
-    f_shape, b_shape = forward.outputs[0].shape, backward.outputs[0].shape
-    if f_shape[:-1] != b_shape[:-1] or (mode != "concat" and f_shape != b_shape):
-        raise KerasError("Bidirectional: forward and backward layers give different shapes")
-    f_units, b_units = f_shape[-1], b_shape[-1]
-    if mode == "concat":
-        outputs: tuple[TensorInfo, ...] = (
-            TensorInfo((*f_shape[:-1], None if f_units is None or b_units is None else f_units + b_units)),
-        )
-        note = f"merge_mode='concat': {f_units} + {b_units}"
-    elif mode is None:
-        outputs = (TensorInfo(f_shape), TensorInfo(b_shape))
-        note = "merge_mode=None: two outputs"
-    else:
-        outputs = (TensorInfo(f_shape),)
-        note = f"merge_mode='{mode}': same size as one direction"
+    outputs, note = _bidirectional_outputs(forward.outputs[0].shape, backward.outputs[0].shape, mode)
     if backward_cfg is None:
         expr = lit(2) * count(forward.trainable)
         formula = f"{expr.shown()} (forward and backward {inner.kind.cls}: {forward.formula})"
@@ -1080,6 +1128,48 @@ def _bidirectional(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
         expr = count(forward.trainable) + count(backward.trainable)
         formula = expr.shown()
     return Outcome(outputs, trainable=expr.value, formula=formula, shape_note=note)
+
+
+def _bidirectional_outputs(f_shape: Shape, b_shape: Shape, mode: Any) -> tuple[tuple[TensorInfo, ...], str]:
+    """Keras 3 ``Bidirectional.compute_output_shape``: the forward layer's shape, doubled by 'concat'.
+
+    A backward layer of another size does not change it (Keras reports this shape,
+    and the layers after it are built on it).
+    """
+    f_units, b_units = f_shape[-1], b_shape[-1]
+    if mode == "concat":
+        doubled = None if f_units is None else 2 * f_units
+        note = f"merge_mode='concat': {f_units} + {b_units}"
+        if f_units != b_units:
+            note = f"merge_mode='concat': 2·{f_units}, Keras doubles the forward layer's size"
+        return (TensorInfo((*f_shape[:-1], doubled)),), note
+    if mode is None:
+        return (TensorInfo(f_shape), TensorInfo(f_shape)), "merge_mode=None: two outputs"
+    return (TensorInfo(f_shape),), f"merge_mode='{mode}': same size as one direction"
+
+
+def _check_directions(forward: Args, backward: Args | None) -> None:
+    """Keras' ``_verify_layer_config``: opposite ``go_backwards``, the same sequence and state flags.
+
+    Without a backward layer Keras copies the forward one with ``go_backwards=True``.
+    """
+    backward_flag = True if backward is None else _rnn_flag(backward, "go_backwards")
+    if _rnn_flag(forward, "go_backwards") == backward_flag:
+        raise KerasError("Bidirectional: the forward and backward layers must differ in go_backwards")
+    if backward is None:
+        return
+    for name in ("stateful", "return_sequences", "return_state"):
+        if _rnn_flag(forward, name) != _rnn_flag(backward, name):
+            raise KerasError(f"Bidirectional: the forward and backward layers must agree on {name}")
+
+
+def _rnn_flag(args: Args, name: str) -> bool:
+    if name in args.defaults:
+        return args.flag(name)
+    value = args.values.get(name, False)
+    if not isinstance(value, bool):
+        raise NotAnalysed(f"{args.cls}: its '{name}' is {value!r}, not True or False")
+    return value
 
 
 def _input_layer(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
@@ -1120,7 +1210,7 @@ def _w(words: str) -> tuple[str, ...]:
 _CONV_EXTRA = frozenset(
     _w(
         "activation kernel_initializer bias_initializer kernel_regularizer bias_regularizer "
-        "kernel_constraint bias_constraint lora_rank lora_alpha"
+        "kernel_constraint bias_constraint lora_rank lora_alpha dora_rank dora_alpha quantization_config"
     )
 )
 _DEPTHWISE_EXTRA = frozenset(
@@ -1222,7 +1312,7 @@ def _other_kinds() -> list[LayerKind]:
     norm = {"axis": -1, "center": True, "scale": True}
     embedding_extra = _w(
         "embeddings_initializer embeddings_regularizer embeddings_constraint mask_zero weights lora_rank "
-        "lora_alpha input_length"
+        "lora_alpha input_length quantization_config"
     )
     return [
         LayerKind(
@@ -1369,8 +1459,11 @@ def suggest(kind: LayerKind, name: str) -> str | None:
 def bind(kind: LayerKind, positional: Sequence[Any], keywords: Mapping[str, Any]) -> dict[str, Any]:
     """Match call arguments to the signature; raise :class:`KerasError` like Python/Keras would."""
     if len(positional) > len(kind.positional) and not kind.lenient:
-        raise KerasError(
-            f"{kind.cls}() takes at most {len(kind.positional)} positional arguments, got {len(positional)}"
+        # Keras' signatures take more arguments by position than notedeck reads (Dense's 12th is
+        # quantization_config), and they grow between versions: not followed rather than refused.
+        raise NotAnalysed(
+            f"{kind.cls}() with {len(positional)} positional arguments "
+            f"(notedeck reads {len(kind.positional)})"
         )
     values = dict(zip(kind.positional, positional, strict=False))
     for name, value in keywords.items():
@@ -1379,8 +1472,16 @@ def bind(kind: LayerKind, positional: Sequence[Any], keywords: Mapping[str, Any]
         if not kind.accepts(name):
             hint = suggest(kind, name)
             raise UnknownArgument(kind.cls, name, hint)
+        if name in _CHANGES_WEIGHTS and value is not None:
+            raise NotAnalysed(
+                f"{kind.cls}({name}=...): the layer's weights change, which notedeck does not count"
+            )
         values[name] = value
     return values
+
+
+_CHANGES_WEIGHTS = frozenset({"lora_rank", "dora_rank", "quantization_config"})
+"""Keyword arguments that add or replace weights when set (LoRA/DoRA adapters, quantized kernels)."""
 
 
 class UnknownArgument(KerasError):
