@@ -196,3 +196,45 @@ def test_a_name_bound_again_after_the_call_is_known() -> None:
         "y = layers.Dense(sizes[0])(x)\nm = Model(x, y)\n"
     )
     assert params(code) == [72]
+
+
+# ---------------------------------------------------------------- stores notedeck cannot place
+
+
+@pytest.mark.parametrize(
+    ("code", "store"),
+    [
+        # An object notedeck does not know keeps the list; its methods may shuffle it later.
+        (
+            HEAD + "sizes = [64, 32]\ntrainer = Trainer()\ntrainer.sizes = sizes\ntrainer.shuffle()\n"
+            "y = layers.Dense(sizes[0])(x)\n",
+            "trainer.sizes",
+        ),
+        (
+            HEAD + "sizes = [64, 32]\nstore = get_store()\nstore['s'] = sizes\nstore.shuffle_all()\n"
+            "y = layers.Dense(sizes[0])(x)\n",
+            "store['s']",
+        ),
+        # sizes[i] = 8 with i drawn at random: Keras builds Dense(8) or Dense(64).
+        (
+            HEAD
+            + "sizes = [64, 32]\ni = random.randint(0, 1)\nsizes[i] = 8\ny = layers.Dense(sizes[0])(x)\n",
+            "sizes[i]",
+        ),
+        (
+            HEAD
+            + "sizes = [64, 32]\nk = random.randint(0, 1)\nsizes[k:] = [16]\ny = layers.Dense(sizes[0])(x)\n",
+            "sizes[k:]",
+        ),
+    ],
+)
+def test_a_store_notedeck_cannot_place_makes_the_value_unknown(code: str, store: str) -> None:
+    code += "m = Model(x, y)\n"
+    message = not_analysed(code)
+    assert f"`{store}` (line {file_line(code, store + ' =')})" in message
+
+
+def test_a_slice_assignment_is_followed_as_python_does_it() -> None:
+    # sizes[1:] = [16, 4] makes [64, 16, 4]; Dense(4) on 8 inputs: 4·(8 + 1) = 36.
+    code = HEAD + "sizes = [64, 32]\nsizes[1:] = [16, 4]\ny = layers.Dense(sizes[2])(x)\nm = Model(x, y)\n"
+    assert params(code) == [36]

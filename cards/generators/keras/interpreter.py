@@ -255,9 +255,12 @@ class Interpreter:
         handed = [func, *args, *kwargs.values()]
         if self.reads_only(func, node):
             handed = [v for v in handed if isinstance(v, Function)]
-        call = f"`{_short(node)}` ({self.at(node.lineno)})"
-        for value in self.reachable(handed, call):
-            self.forget(value, call)
+        self.hand_values(handed, f"`{_short(node)}` ({self.at(node.lineno)})")
+
+    def hand_values(self, values: list[Any], where: str) -> None:
+        """Forget every list or dict reachable from values that code notedeck does not have now holds."""
+        for value in self.reachable(values, where):
+            self.forget(value, f"handed to {where}, which may have changed it")
 
     def reads_only(self, func: Any, node: ast.Call) -> bool:
         """Whether a call notedeck does not evaluate still never changes the values it receives."""
@@ -308,8 +311,8 @@ class Interpreter:
                 scope[name] = Unresolved(f"'{name}' may be set by {func.name}(), handed to {call}")
         return reach
 
-    def forget(self, value: list[Any] | dict[Any, Any], call: str) -> None:
-        """Mark a list or dict as unknown after ``call``, wherever it is held.
+    def forget(self, value: list[Any] | dict[Any, Any], how: str) -> None:
+        """Mark a list or dict as unknown from now on, wherever it is held (``how`` says why).
 
         Reads of it as a whole give the reason (:meth:`known`); its items are replaced by
         that reason too, so nothing that looks inside it (builtins, comparisons, Keras
@@ -318,7 +321,7 @@ class Interpreter:
         if id(value) in self.changed:
             return
         kind = "list" if isinstance(value, list) else "dict"
-        reason = Unresolved(f"a {kind} handed to {call}, which may have changed it")
+        reason = Unresolved(f"a {kind} {how}")
         self.changed[id(value)] = (value, reason)
         if isinstance(value, list):
             value[:] = [reason]
@@ -566,7 +569,11 @@ class Interpreter:
         elif isinstance(target, ast.Subscript):
             self.store_item(target, value)
         elif isinstance(target, ast.Attribute):
-            self.store_attribute_hook(self.eval(target.value), target.attr, value, target.lineno)
+            base = self.eval(target.value)
+            if isinstance(base, Unresolved | Module):
+                # An object notedeck does not know keeps it, and its methods may change it later.
+                self.hand_values([value], f"`{_short(target)}` ({self.at(target.lineno)})")
+            self.store_attribute_hook(base, target.attr, value, target.lineno)
         elif isinstance(target, ast.Starred):
             self.assign(target.value, value)
 
@@ -610,16 +617,51 @@ class Interpreter:
             self.assign(elt, item)
 
     def store_item(self, target: ast.Subscript, value: Any) -> None:
+        """``items[key] = value`` and ``items[a:b] = values``, as Python does them.
+
+        With a key or slice notedeck does not know, the list or dict is unknown from then
+        on; what a container notedeck does not know receives is handed over to it.
+        """
         container = self.eval(target.value)
-        key: Any = self.eval(target.slice) if not isinstance(target.slice, ast.Slice) else None
+        if isinstance(target.slice, ast.Slice):
+            if not self.store_slice(container, target.slice, value, target.lineno):
+                self.store_unknown(container, target, value)
+            return
+        key: Any = self.eval(target.slice)
         if (isinstance(container, dict) and _hashable(key)) or (
             isinstance(container, list) and isinstance(key, int) and -len(container) <= key < len(container)
         ):
             container[key] = value
         elif isinstance(container, list) and isinstance(key, int):
             raise Rejected(target.lineno, "list assignment index out of range")
-        elif self.is_model_value(value):
+        else:
+            self.store_unknown(container, target, value)
+
+    def store_slice(self, container: Any, index: ast.Slice, value: Any, line: int) -> bool:
+        """``items[a:b] = values`` on a plain list with known bounds; ``False`` when not followed."""
+        bounds = [None if p is None else self.eval(p) for p in (index.lower, index.upper, index.step)]
+        items = self.iterate(value)
+        if not isinstance(container, list) or items is None:
+            return False
+        if not all(b is None or (isinstance(b, int) and not isinstance(b, bool)) for b in bounds):
+            return False
+        if len(container) + len(items) > MAX_ITEMS:
+            return False
+        try:
+            container[slice(*bounds)] = items
+        except ValueError as exc:
+            raise Rejected(line, f"ValueError: {exc}") from None
+        return True
+
+    def store_unknown(self, container: Any, target: ast.Subscript, value: Any) -> None:
+        """A store notedeck cannot place: what it changes (and what it hands over) is unknown after."""
+        if self.is_model_value(value):
             raise self.cannot_follow(target.lineno, f"the assignment to {_short(target)}")
+        where = f"`{_short(target)}` ({self.at(target.lineno)})"
+        if isinstance(container, list | dict):
+            self.forget(container, f"changed by the assignment to {where}, where notedeck cannot tell")
+        elif isinstance(container, Unresolved | Module):
+            self.hand_values([value], where)
 
     # -- functions
 
