@@ -257,3 +257,38 @@ def test_a_positional_only_name_stays_free_for_kwargs() -> None:
     # def f(n, /, **kw): f(2, n=3) binds n = 2 and kw = {'n': 3} in Python; Dense(2) on 4 channels: 10.
     code = HEAD + "def f(n, /, **kw):\n    return n\ny = layers.Dense(f(2, n=3))(x)\nm = Model(x, y)\n"
     assert numbers(code) == ((8, 8, 2), 10)
+
+
+@pytest.mark.parametrize(
+    ("sizes", "out"),
+    [
+        # base_merge.py, _compute_elemwise_op_output_shape: `if i is None or j is None:
+        # output_shape.append(None)`: an unknown length against 5 is unknown, not 5.
+        ("None, 5", None),
+        ("5, None", None),
+        # `elif i == 1: append(j)` / `elif j == 1: append(i)`: 1 broadcasts to 5; None still wins.
+        ("1, 5", 5),
+        ("1, None", None),
+        # The inputs are folded from the left: (3, None) gives None, and (None, 5) gives None, so
+        # Keras never compares 3 with 5 and takes the layer.
+        ("3, None, 5", None),
+    ],
+)
+def test_merge_of_an_unknown_and_a_known_size_is_unknown_like_keras(sizes: str, out: int | None) -> None:
+    # Add has no weights: 0 parameters; the channel axis 4 is known in every input.
+    inputs = [f"layers.Input(({s}, 4))" for s in sizes.split(", ")]
+    code = "from keras import layers, Model\n"
+    code += "".join(f"i{n} = {text}\n" for n, text in enumerate(inputs))
+    names = ", ".join(f"i{n}" for n in range(len(inputs)))
+    code += f"y = layers.Add()([{names}])\nm = Model([{names}], y)\n"
+    assert numbers(code) == ((out, 4), 0)
+
+
+def test_merge_of_two_different_known_sizes_is_still_refused() -> None:
+    # _compute_elemwise_op_output_shape: (3, 5) is compared before None comes in: ValueError
+    # "Inputs have incompatible shapes".
+    code = "from keras import layers, Model\na = layers.Input((3, 4))\nb = layers.Input((5, 4))\n"
+    code += "c = layers.Input((None, 4))\ny = layers.Add()([a, b, c])\n"
+    line, message, unsupported = fatal(code)
+    assert (line, unsupported) == (24, False)
+    assert "Add: inputs must have the same shape" in message

@@ -259,6 +259,12 @@ class KerasInterpreter(Interpreter):
             for inner in self.model_attribute(layer.model, "layers", layer.line):
                 self.set_trainable(inner, value)
 
+    def reads_only(self, func: Any, node: ast.Call) -> bool:
+        # Keras' getters (get_layer, get_weights, …) return what a model holds and change nothing.
+        if isinstance(func, Method) and func.name.startswith("get_"):
+            return True
+        return super().reads_only(func, node)
+
     def is_mutable_model_value(self, value: Any) -> bool:
         if isinstance(value, LayerObj | SequentialObj | FunctionalObj):
             return True
@@ -291,11 +297,13 @@ class KerasInterpreter(Interpreter):
                 self.problems.append(
                     Problem(self.unit.file_line(func.line), message, fatal=False, unsupported=True)
                 )
+            self.hand_over(func, args, kwargs, node)
             return Unresolved(f"an instance of {func.name} ({self.at(line)})")
         if isinstance(func, UnknownKeras):
             what = f"{func.name}, a Keras class notedeck does not model ({self.at(line)})"
             if any(self.is_model_value(v) for v in [*args, *kwargs.values()]):
                 raise self.cannot_follow(line, what)
+            self.hand_over(func, args, kwargs, node)
             return Unresolved(what)
         if isinstance(func, Unresolved) and any(self.is_model_value(v) for v in args):
             raise self.cannot_follow(line, f"`{_call_text(node)}`", f"it calls {func.reason}")
@@ -397,6 +405,7 @@ class KerasInterpreter(Interpreter):
 
     def argument(self, value: Any, line: int) -> Any:
         """A call argument as the layer arithmetic sees it."""
+        value = self.known(value)
         if isinstance(value, LayerObj):
             return value.config
         if isinstance(value, tuple | list):
@@ -647,6 +656,7 @@ class KerasInterpreter(Interpreter):
         if isinstance(owner, SequentialObj) and method.name == "pop":
             raise self.cannot_follow(line, "Sequential.pop()")
         if method.name in HARMLESS_CALLS or method.name.startswith("get_"):
+            self.hand_over(method, args, kwargs, node)  # only functions handed to it (callbacks) may run
             return Unresolved(f"the result of .{method.name}() ({self.at(line)})")
         return self.opaque_call(method, args, kwargs, node)
 

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cards.generators.keras.layers import Unresolved
+from cards.generators.keras.layers import Unresolved, unresolved_in
 
 MAX_LOOP = 1_000
 """Iterations of one loop (each iteration's statements also count towards the step limit)."""
@@ -173,6 +173,8 @@ class Interpreter:
         self.frame = Frame(self.globals)
         self.depth = 0
         self.steps = 0
+        self.changed: dict[int, tuple[list[Any] | dict[Any, Any], Unresolved]] = {}
+        """Lists and dicts handed to code notedeck does not follow, by ``id`` (see :meth:`hand_over`)."""
 
     # -- hooks for the Keras layer (api.py)
 
@@ -231,9 +233,115 @@ class Interpreter:
             raise self.cannot_follow(
                 node.lineno, f"`{_short(node)}`", "it hands layers or models to code notedeck does not have"
             )
+        # What it gives back depends on values unknown code may have changed before: that is the reason.
+        earlier = self.changed_reason([func, *args, *kwargs.values()])
+        self.hand_over(func, args, kwargs, node)
+        if earlier is not None:
+            return earlier
         if isinstance(func, Undefined) and called not in HARMLESS_CALLS:
             return Unresolved(f"{text}() is not defined in the code ({self.at(node.lineno)})")
         return Unresolved(f"the result of {text}() ({self.at(node.lineno)})")
+
+    # -- values handed to code notedeck does not follow
+
+    def hand_over(self, func: Any, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> None:
+        """A call notedeck does not follow: every list or dict its arguments reach may have changed.
+
+        ``random.shuffle(sizes)`` or ``helper(cfg)`` may reorder, grow or rewrite what they
+        receive, and other names (or containers) holding the same object see the change, as
+        in Python. Calls known only to read (the builtins notedeck models, str methods,
+        ``print``, ``fit``…) change nothing themselves, but a function handed to them may run.
+        """
+        handed = [func, *args, *kwargs.values()]
+        if self.reads_only(func, node):
+            handed = [v for v in handed if isinstance(v, Function)]
+        self.hand_values(handed, f"`{_short(node)}` ({self.at(node.lineno)})")
+
+    def hand_values(self, values: list[Any], where: str) -> None:
+        """Forget every list or dict reachable from values that code notedeck does not have now holds."""
+        for value in self.reachable(values, where):
+            self.forget(value, f"handed to {where}, which may have changed it")
+
+    def reads_only(self, func: Any, node: ast.Call) -> bool:
+        """Whether a call notedeck does not evaluate still never changes the values it receives."""
+        if isinstance(func, Builtin) or _short(node.func).rsplit(".", 1)[-1] in HARMLESS_CALLS:
+            return True
+        if isinstance(func, PyMethod):
+            return _reading_method(func)
+        name = node.func.id if isinstance(node.func, ast.Name) else ""
+        return name in _READING_BUILTINS and func == _python_builtin(name)
+
+    def reachable(self, values: list[Any], call: str) -> list[list[Any] | dict[Any, Any]]:
+        """The lists and dicts code holding these values can change (through tuples, methods, functions)."""
+        found: dict[int, list[Any] | dict[Any, Any]] = {}
+        seen: set[int] = set()
+        stack = list(values)
+        while stack:
+            value = stack.pop()
+            if not isinstance(value, list | dict | tuple | PyMethod | Function) or id(value) in seen:
+                continue
+            seen.add(id(value))
+            if isinstance(value, list | tuple):
+                stack.extend(value)
+            elif isinstance(value, dict):
+                stack.extend([*value.keys(), *value.values()])
+            elif isinstance(value, PyMethod):
+                stack.append(value.owner)
+            else:
+                stack.extend(self.function_reach(value, call))
+            if isinstance(value, list | dict):
+                found[id(value)] = value
+        return list(found.values())
+
+    def function_reach(self, func: Function, call: str) -> list[Any]:
+        """What a function may change when code notedeck does not follow calls it.
+
+        Its mutable defaults and every value it names in an enclosing scope; names it
+        declares ``global`` or ``nonlocal`` may be bound to anything, so they become unknown.
+        """
+        names = {n.id for n in ast.walk(func.node) if isinstance(n, ast.Name)}
+        rebound = {
+            name for n in ast.walk(func.node) if isinstance(n, ast.Global | ast.Nonlocal) for name in n.names
+        }
+        scopes = (*func.closure, self.globals)
+        reach: list[Any] = [*func.defaults, *func.kw_defaults.values()]
+        for scope in scopes:
+            reach += [scope[name] for name in names if name in scope]
+            for name in rebound & scope.keys():
+                scope[name] = Unresolved(f"'{name}' may be set by {func.name}(), handed to {call}")
+        return reach
+
+    def forget(self, value: list[Any] | dict[Any, Any], how: str) -> None:
+        """Mark a list or dict as unknown from now on, wherever it is held (``how`` says why).
+
+        Reads of it as a whole give the reason (:meth:`known`); its items are replaced by
+        that reason too, so nothing that looks inside it (builtins, comparisons, Keras
+        arguments) can see the contents it had before the call.
+        """
+        if id(value) in self.changed:
+            return
+        kind = "list" if isinstance(value, list) else "dict"
+        reason = Unresolved(f"a {kind} {how}")
+        self.changed[id(value)] = (value, reason)
+        if isinstance(value, list):
+            value[:] = [reason]
+        else:
+            value.clear()
+            value[reason] = reason
+
+    def changed_reason(self, values: list[Any]) -> Unresolved | None:
+        """Why these values are unknown, if it is because code notedeck does not follow had them."""
+        if not self.changed:
+            return None
+        unknown = unresolved_in(values)
+        return unknown if unknown in {reason for _, reason in self.changed.values()} else None
+
+    def known(self, value: Any) -> Any:
+        """``value``, or the reason it is unknown if code notedeck does not follow may have changed it."""
+        if not self.changed or not isinstance(value, list | dict):
+            return value
+        entry = self.changed.get(id(value))
+        return entry[1] if entry is not None and entry[0] is value else value
 
     # -- statements
 
@@ -405,6 +513,9 @@ class Interpreter:
                 isinstance(value, Unresolved) and value.reason.startswith("a range too long")
             ):
                 why = f"it goes round more than {MAX_LOOP:,} times"
+            handed = self.changed_reason([value])
+            if handed is not None:
+                why = f"its items are not known: {handed.reason}"
             self.undecided(stmt, f"`for … in {_short(stmt.iter)}:`", why)
             return
         for item in items:
@@ -441,6 +552,7 @@ class Interpreter:
 
     def iterate(self, value: Any) -> list[Any] | None:
         """The items a ``for`` goes through, or ``None`` when notedeck cannot know them."""
+        value = self.known(value)
         if isinstance(value, dict):
             value = list(value)
         if isinstance(value, str):
@@ -457,7 +569,11 @@ class Interpreter:
         elif isinstance(target, ast.Subscript):
             self.store_item(target, value)
         elif isinstance(target, ast.Attribute):
-            self.store_attribute_hook(self.eval(target.value), target.attr, value, target.lineno)
+            base = self.eval(target.value)
+            if isinstance(base, Unresolved | Module):
+                # An object notedeck does not know keeps it, and its methods may change it later.
+                self.hand_values([value], f"`{_short(target)}` ({self.at(target.lineno)})")
+            self.store_attribute_hook(base, target.attr, value, target.lineno)
         elif isinstance(target, ast.Starred):
             self.assign(target.value, value)
 
@@ -482,13 +598,13 @@ class Interpreter:
                 raise Rejected(
                     target.lineno, f"cannot unpack {len(items)} values into {len(target.elts)} names"
                 )
-            for elt in target.elts:
-                self.assign(
-                    elt,
-                    Unresolved(
-                        f"it is unpacked from a value notedeck does not know ({self.at(target.lineno)})"
-                    ),
+            unknown = self.known(value)
+            if not isinstance(unknown, Unresolved):
+                unknown = Unresolved(
+                    f"it is unpacked from a value notedeck does not know ({self.at(target.lineno)})"
                 )
+            for elt in target.elts:
+                self.assign(elt, unknown)
             return
         assert items is not None
         if stars:
@@ -501,16 +617,51 @@ class Interpreter:
             self.assign(elt, item)
 
     def store_item(self, target: ast.Subscript, value: Any) -> None:
+        """``items[key] = value`` and ``items[a:b] = values``, as Python does them.
+
+        With a key or slice notedeck does not know, the list or dict is unknown from then
+        on; what a container notedeck does not know receives is handed over to it.
+        """
         container = self.eval(target.value)
-        key: Any = self.eval(target.slice) if not isinstance(target.slice, ast.Slice) else None
+        if isinstance(target.slice, ast.Slice):
+            if not self.store_slice(container, target.slice, value, target.lineno):
+                self.store_unknown(container, target, value)
+            return
+        key: Any = self.eval(target.slice)
         if (isinstance(container, dict) and _hashable(key)) or (
             isinstance(container, list) and isinstance(key, int) and -len(container) <= key < len(container)
         ):
             container[key] = value
         elif isinstance(container, list) and isinstance(key, int):
             raise Rejected(target.lineno, "list assignment index out of range")
-        elif self.is_model_value(value):
+        else:
+            self.store_unknown(container, target, value)
+
+    def store_slice(self, container: Any, index: ast.Slice, value: Any, line: int) -> bool:
+        """``items[a:b] = values`` on a plain list with known bounds; ``False`` when not followed."""
+        bounds = [None if p is None else self.eval(p) for p in (index.lower, index.upper, index.step)]
+        items = self.iterate(value)
+        if not isinstance(container, list) or items is None:
+            return False
+        if not all(b is None or (isinstance(b, int) and not isinstance(b, bool)) for b in bounds):
+            return False
+        if len(container) + len(items) > MAX_ITEMS:
+            return False
+        try:
+            container[slice(*bounds)] = items
+        except ValueError as exc:
+            raise Rejected(line, f"ValueError: {exc}") from None
+        return True
+
+    def store_unknown(self, container: Any, target: ast.Subscript, value: Any) -> None:
+        """A store notedeck cannot place: what it changes (and what it hands over) is unknown after."""
+        if self.is_model_value(value):
             raise self.cannot_follow(target.lineno, f"the assignment to {_short(target)}")
+        where = f"`{_short(target)}` ({self.at(target.lineno)})"
+        if isinstance(container, list | dict):
+            self.forget(container, f"changed by the assignment to {where}, where notedeck cannot tell")
+        elif isinstance(container, Unresolved | Module):
+            self.hand_values([value], where)
 
     # -- functions
 
@@ -594,11 +745,9 @@ class Interpreter:
             return node.value
         if isinstance(node, ast.Name):
             value = self.name(node.id)
-            return (
-                Undefined(value.name, node.lineno)
-                if isinstance(value, Undefined) and not value.line
-                else value
-            )
+            if isinstance(value, Undefined) and not value.line:
+                return Undefined(value.name, node.lineno)
+            return self.known(value)
         if isinstance(node, ast.Attribute):
             return self.attribute(self.eval(node.value), node.attr, node.lineno)
         if isinstance(node, ast.Tuple):
@@ -621,9 +770,9 @@ class Interpreter:
                 return Unresolved(f"the conditional expression {_short(node)} ({self.at(node.lineno)})")
             return self.eval(node.body if test else node.orelse)
         if isinstance(node, ast.Subscript):
-            return self.subscript(self.eval(node.value), node.slice, node.lineno)
+            return self.known(self.subscript(self.eval(node.value), node.slice, node.lineno))
         if isinstance(node, ast.Call):
-            return self.call(node)
+            return self.known(self.call(node))
         if isinstance(node, ast.JoinedStr):
             return self.fstring(node)
         if isinstance(node, ast.ListComp | ast.GeneratorExp | ast.SetComp | ast.DictComp):
@@ -643,7 +792,7 @@ class Interpreter:
                 values = self.iterate(self.eval(elt.value))
                 if values is None:
                     return [Unresolved(f"a list with *{_short(elt.value)} ({self.at(elt.lineno)})")]
-                out += values
+                out += [self.known(v) for v in values]
             else:
                 out.append(self.eval(elt))
         return out
@@ -675,7 +824,7 @@ class Interpreter:
         if isinstance(found, Undefined) and name in BUILTINS | {"True", "False", "None"}:
             return Builtin(name)
         if isinstance(found, Undefined) and name in _PYTHON_BUILTINS:
-            return Unresolved(f"the builtin '{name}'")  # defined in Python (map, getattr, __debug__, …)
+            return _python_builtin(name)  # defined in Python (map, getattr, __debug__, …)
         return found
 
     def attribute(self, base: Any, attr: str, line: int) -> Any:
@@ -827,12 +976,13 @@ class Interpreter:
             if kw.arg is not None:
                 kwargs[kw.arg] = value
             elif isinstance(value, dict) and all(isinstance(k, str) for k in value):
-                kwargs.update(value)
+                kwargs.update({k: self.known(v) for k, v in value.items()})
             else:
                 unknown = True
         if unknown:
             if self.is_model_value(func) or any(self.is_model_value(v) for v in [*args, *kwargs.values()]):
                 raise self.cannot_follow(node.lineno, f"the *args or **kwargs of {_short(node.func)}()")
+            self.hand_over(func, args, kwargs, node)
             return Unresolved(
                 f"{_short(node.func)}() with *args or **kwargs it does not know ({self.at(node.lineno)})"
             )
@@ -962,6 +1112,49 @@ _STR_METHODS = frozenset(
         "endswith",
     ]
 )
+
+_READING_BUILTINS = frozenset(
+    [
+        "map",
+        "filter",
+        "set",
+        "frozenset",
+        "iter",
+        "repr",
+        "ascii",
+        "format",
+        "hash",
+        "id",
+        "type",
+        "getattr",
+        "hasattr",
+        "callable",
+        "divmod",
+        "pow",
+        "chr",
+        "ord",
+        "bin",
+        "oct",
+        "hex",
+    ]
+)
+"""Python builtins notedeck does not evaluate that never change what they receive."""
+_READING_METHODS: dict[type, frozenset[str]] = {
+    list: frozenset(["index", "count", "copy"]),
+    dict: frozenset(["get", "keys", "values", "items", "copy"]),
+}
+"""Methods of plain lists and dicts that only read them (every str method does)."""
+
+
+def _python_builtin(name: str) -> Unresolved:
+    """A Python builtin notedeck does not model: its value is unknown, but it is never undefined."""
+    return Unresolved(f"the builtin '{name}'")
+
+
+def _reading_method(method: PyMethod) -> bool:
+    if isinstance(method.owner, str):
+        return True
+    return method.name in _READING_METHODS.get(type(method.owner), frozenset())
 
 
 def _sorted(items: Any) -> list[Any]:

@@ -909,19 +909,32 @@ def _elementwise(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
     if any(len(x.shape) != rank for x in inputs):
         # Keras' Merge broadcasts inputs of different ranks (aligned on the last axis).
         raise NotAnalysed(f"{args.cls}: inputs of different ranks")
-    out: list[Dim] = []
-    for i in range(rank):
-        sizes = {x.shape[i] for x in inputs}
-        known = sizes - {None, 1}
-        if len(known) > 1:
-            raise KerasError(
-                f"{args.cls}: inputs must have the same shape, got "
-                + ", ".join(shape_text(x.shape) for x in inputs)
-            )
-        out.append(known.pop() if known else (None if None in sizes else 1))
+    out = _elementwise_shape(args.cls, inputs)
     # Broadcasting a size-1 axis pairs every unit with the same one: no position-wise field then.
     same = all(x.shape[:-1] == inputs[0].shape[:-1] for x in inputs)
-    return Outcome((TensorInfo(tuple(out), _merge_rf(inputs) if same else None),))
+    return Outcome((TensorInfo(out, _merge_rf(inputs) if same else None),))
+
+
+def _elementwise_shape(cls: str, inputs: Sequence[TensorInfo]) -> Shape:
+    """Keras 3's ``Merge._compute_elemwise_op_output_shape``, folded over the inputs from the left.
+
+    An axis unknown (None) in either of the pair is unknown in the result, even against a
+    known size (Keras cannot tell until the model runs), and the next input is compared only
+    with that result: Keras raises only for two different known sizes, neither of them 1.
+    """
+    out = list(inputs[0].shape)
+    for x in inputs[1:]:
+        for axis, (a, b) in enumerate(zip(out, x.shape, strict=True)):
+            if a is None or b is None:
+                out[axis] = None
+            elif a == 1:
+                out[axis] = b
+            elif b != 1 and a != b:
+                raise KerasError(
+                    f"{cls}: inputs must have the same shape, got "
+                    + ", ".join(shape_text(y.shape) for y in inputs)
+                )
+    return tuple(out)
 
 
 def _rescaling(args: Args, inputs: Sequence[TensorInfo]) -> Outcome:
