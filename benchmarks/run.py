@@ -361,13 +361,12 @@ def report(cases: list[Case], reps: int) -> str:
     lines.append(verdict("3. peak memory cold 50k", cold50.rss, "<= 300 MB", cold50.rss <= 300, " MB"))
     ratio = cold50.wall / nd5.wall
     lines.append(verdict("3. cold 50k / cold 5k", ratio, "<= 12", ratio <= 12, "x"))
-    lines += floor_ratios(by)
     helps = by["notedeck --help"].wall
     lines.append(verdict("4. notedeck --help", helps, "<= 0.2 s", helps <= 0.2, " s"))
     for kind in ("cold", "warm"):
         t = by[f"notedeck build default deck ({kind})"].wall
         lines.append(verdict(f"4. notedeck build default deck ({kind})", t, "<= 0.5 s", t <= 0.5, " s"))
-    return "\n".join(lines)
+    return "\n".join([*lines, *floor_ratios(by)])
 
 
 def floor_ratios(by: dict[str, Case]) -> list[str]:
@@ -382,7 +381,7 @@ def floor_ratios(by: dict[str, Case]) -> list[str]:
         base = by[floor].wall
         for name in (b for b in builds if b in by):
             wall = by[name].wall
-            lines.append(f"  {name:<44} {wall / base:>8.2f}x  ({wall - base:+.3f} s over {base:.3f} s)")
+            lines.append(f"  {name:<44} {wall / base:>8.2f}x  ({wall - base:+.3f} s against {base:.3f} s)")
     return lines
 
 

@@ -70,7 +70,7 @@ from cards.questions import (
     is_subheading_name,
 )
 from cards.render import markdown_parser, render_inline, render_tokens
-from cards.signals import is_decoration
+from cards.signals import is_decoration, judged_text
 from cards.solutions import find_solutions
 
 _DIRECTIVE = re.compile(r"^<!--\s*(no-card|card(?:\s+id\s*:\s*([^\s>]+?))?)\s*-->\s*$", re.IGNORECASE)
@@ -103,30 +103,36 @@ def parse_document(
     card is reported as a warning.
     """
     text = _LINE_ENDINGS.sub("\n", text.removeprefix("\ufeff"))
-    with _gc_paused():
+    with _reading():
         tokens = markdown_parser().parse(text)
         walker = _Walker(tokens, source, deck, options=options)
         walker.run()
         return ParseResult(tuple(walker.cards), tuple(walker.warnings), walker.code_blocks(text))
 
 
+_PER_DOCUMENT = (clean, asks_heading, asks_paragraph, judged_text)
+"""Text predicates remembered while one document is read: the conventions pass and the walk
+ask them of the same headings and paragraphs; forgotten after it, so memory stays bounded."""
+
+
 @contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a document is parsed.
+def _reading() -> Iterator[None]:
+    """Read one document: the cyclic garbage collector paused, the text predicates remembered.
 
     markdown-it makes a token object per piece of Markdown, and each few hundred
     new objects trigger a collection that walks all the live tokens: a third of
     the parse time of a 2 MB file. Parsing makes no reference cycles, so nothing
     is left for the collector afterwards.
     """
-    if not gc.isenabled():
-        yield
-        return
+    enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.enable()
+        for predicate in _PER_DOCUMENT:
+            predicate.cache_clear()
+        if enabled:
+            gc.enable()
 
 
 # -- big documents in sections ---------------------------------------------------------------
@@ -222,7 +228,7 @@ def parse_section(
     job: SectionJob, *, source: str, deck: str = "", options: ReaderOptions = DEFAULT
 ) -> Section:
     """Parse one section of a document as :func:`parse_document` would parse it in place."""
-    with _gc_paused():
+    with _reading():
         tokens = markdown_parser().parse(job.text)
         if job.first_line:
             for token in tokens:

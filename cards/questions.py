@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache
 
 from cards.lexicon import CJK_QUESTION_WORDS, NOUN_VERBS, PROMPT_VERBS, QUESTION_WORDS, all_words, alternation
 from cards.render import POINT_VALUE
@@ -72,11 +72,12 @@ _CONJUNCTION = re.compile(r"^(?:but|and|so|or|then|yet|ma|e|quindi|allora)\b", r
 _EMDASH = frozenset({"—", "–", "―"})
 
 
-@lru_cache(maxsize=4096)
+@cache
 def clean(text: str) -> str:
     """Plain text as a reader sees it: one line, Unicode width folded, no invisibles.
 
-    Cached: every rule asks about the same paragraph, so each is cleaned once.
+    Cached while a document is read (see ``cards.parse``): every rule asks about the same
+    paragraph, so each is cleaned once.
     """
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
@@ -100,7 +101,7 @@ def is_imperative(sentence: str) -> bool:
     return bool(_IMPERATIVE.match(sentence) or _FOR_EACH.match(sentence) or _LEAD_CLAUSE.match(sentence))
 
 
-@lru_cache(maxsize=8192)
+@cache
 def asks_heading(text: str, *, nested: bool = False) -> bool:
     """A heading that asks: it has a ``?``, or starts with a prompt verb or a wh-word.
 
@@ -118,7 +119,7 @@ def asks_heading(text: str, *, nested: bool = False) -> bool:
     return 1 < len(sentences) <= 4 and is_imperative(sentences[-1])
 
 
-@lru_cache(maxsize=8192)
+@cache
 def asks_paragraph(text: str) -> bool:
     """A stand-alone paragraph that asks, the way exam prompts are written in notes.
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache
 
 _NUMBERING = re.compile(
     r"^(?:(?:q|question|domanda|frage|pregunta|вопрос)\s*\d+\s*[.):]?\s*|"
@@ -35,11 +35,12 @@ def _is_decoration(ch: str) -> bool:
     return category in ("So", "Sk", "Mn", "Cf") or ch in "\ufe0f\u200d*"
 
 
-@lru_cache(maxsize=8192)
+@cache
 def judged_text(text: str) -> str:
     """``text`` without numbering, trailing marks, point values or source links.
 
-    Cached: the conventions and the walker judge the same heading several times.
+    Cached while a document is read (see ``cards.parse``): the conventions and the walker
+    judge the same heading several times.
     """
     text = text.strip()
     if not text:
