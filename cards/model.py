@@ -6,6 +6,8 @@ cached and serialised without surprises.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -128,3 +130,9 @@ class ParseResult:
     cards: tuple[Card, ...]
     warnings: tuple[NoteWarning, ...] = ()
     code_blocks: tuple[CodeBlock, ...] = ()
+
+
+def chapter_tag(deck: str, chapter: Sequence[str]) -> str:
+    """Return the Anki tag of a chapter: ``Deck::Chapter`` with no spaces."""
+    parts = [p for p in (deck, *chapter) if p.strip()]
+    return "::".join(re.sub(r"\s+", "_", p.strip()) for p in parts)

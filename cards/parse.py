@@ -49,7 +49,7 @@ from cards.conventions import Conventions, Evidence, Reading, combine, decide, r
 from cards.formulas import formula_problems
 from cards.ids import normalise_question
 from cards.lexicon import EXERCISE_HEADINGS, alternation
-from cards.model import Card, CardKind, CodeBlock, NoteWarning, ParseResult
+from cards.model import Card, CardKind, CodeBlock, NoteWarning, ParseResult, chapter_tag
 from cards.oddities import fence_is_closed, structure_problems
 from cards.options import DEFAULT, ReaderOptions
 from cards.questions import (
@@ -333,12 +333,6 @@ def document_conventions(text: str, options: ReaderOptions = DEFAULT) -> list[st
     tokens = markdown_parser().parse(_LINE_ENDINGS.sub("\n", text.removeprefix("\ufeff")))
     blocks = split_blocks(tokens)
     return read_conventions(tokens, blocks, _tag_texts(tokens, blocks), options).names()
-
-
-def chapter_tag(deck: str, chapter: Sequence[str]) -> str:
-    """Return the Anki tag of a chapter: ``Deck::Chapter`` with no spaces."""
-    parts = [p for p in (deck, *chapter) if p.strip()]
-    return "::".join(re.sub(r"\s+", "_", p.strip()) for p in parts)
 
 
 @dataclass

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Literal
 from cards import Card, NoteWarning, ParseResult
 from cards.errors import CardsError
 from cards.generators import Generated
-from cards.parse import chapter_tag
+from cards.model import chapter_tag
 from cards.text import clean_notes_text
 from exporter.cache import Parsed, ParseJob, Progress, cache_dir_for, parsing, write_package
 from exporter.config import ConfigError, DeckConfig

@@ -32,22 +32,16 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields, is_dataclass, replace
 from functools import lru_cache, partial
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cards import model
 from cards.model import Card, CodeBlock, NoteWarning, ParseResult
-from cards.parse import (
-    Section,
-    SectionJob,
-    merge_sections,
-    parse_document,
-    parse_section,
-    split_document,
-    whole_conventions,
-)
 from exporter.config import DeckConfig
 from exporter.media import Presanitised, presanitise
 from exporter.parallel import cores_allowed, fork_context
+
+if TYPE_CHECKING:  # the reader itself is imported only when a file has to be parsed
+    from cards.parse import Section, SectionJob
 
 CACHE_DIR_NAME = ".notedeck-cache"
 FORMAT = b"notedeck parse cache 3\n"
@@ -261,6 +255,8 @@ def _background(jobs: Sequence[ParseJob], missing: Sequence[int], hits: int) -> 
 def parse_job(job: ParseJob, workers: int = 1) -> bytes:
     """Parse one file, run the generators and sanitise the cards; pickled (what a worker sends
     back and the cache keeps). With ``workers``, a big file is parsed in sections on that many cores."""
+    from cards.parse import parse_document
+
     sectioned = _parse_in_sections(job, workers) if workers > 1 else None
     if sectioned is None:
         result = parse_document(
@@ -319,6 +315,8 @@ def _parse_in_sections(job: ParseJob, workers: int) -> tuple[ParseResult, Finish
     spans a ``##`` heading, where sections are cut, so that is what the whole
     file would give.
     """
+    from cards.parse import merge_sections, split_document, whole_conventions
+
     parts = max(workers, -(-len(job.text) // SECTION_CHARS))
     sections = split_document(job.text, parts)
     if len(sections) < 2:
@@ -345,6 +343,8 @@ def _parse_in_sections(job: ParseJob, workers: int) -> tuple[ParseResult, Finish
 
 
 def _ready_section(job: SectionJob, *, source: str, config: DeckConfig) -> tuple[Section, Finished]:
+    from cards.parse import parse_section
+
     section = parse_section(job, source=source, deck=config.tag_prefix, options=config.reading)
     return section, _finish(config, source, ParseResult(section.cards, (), section.code_blocks))
 

@@ -210,12 +210,12 @@ def _unwritable_folder(folder: Path) -> Path:
 
 
 def test_a_bug_is_reported_without_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import exporter.cache
+    import cards.parse
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(exporter.cache, "parse_document", broken)
+    monkeypatch.setattr(cards.parse, "parse_document", broken)
     deck = write_deck(tmp_path, "name: D\nid: 1\nnotes: [notes.md]\n")
     code, output = run("build", deck, "--out", tmp_path / "out")
     assert (code, output) == (

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+import cards.parse
 import exporter.cache
 import exporter.parallel
 from exporter.cache import CACHE_DIR_NAME
@@ -52,13 +53,13 @@ def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The sources parse_document is called for (serial parsing, so calls are seen here)."""
     monkeypatch.setenv("NOTEDECK_JOBS", "1")
     calls: list[str] = []
-    real = exporter.cache.parse_document
+    real = cards.parse.parse_document
 
     def counting(text: str, *, source: str, deck: str = "", **options: Any) -> exporter.cache.ParseResult:
         calls.append(Path(source).name)
         return real(text, source=source, deck=deck, **options)
 
-    monkeypatch.setattr(exporter.cache, "parse_document", counting)
+    monkeypatch.setattr(cards.parse, "parse_document", counting)
     return calls
 
 
@@ -196,14 +197,14 @@ def test_one_big_file_parsed_in_sections_writes_the_same_bytes(
     monkeypatch.setattr(exporter.cache, "PARALLEL_MIN_CHARS", 0)
     monkeypatch.setattr(exporter.cache, "SECTION_CHARS", section_chars)
     merged: list[bool] = []
-    real = exporter.cache.merge_sections
+    real = cards.parse.merge_sections
 
     def counting(parts: Any, *options: Any) -> Any:
         result = real(parts, *options)
         merged.append(len(parts) >= sections and result is not None)
         return result
 
-    monkeypatch.setattr(exporter.cache, "merge_sections", counting)
+    monkeypatch.setattr(cards.parse, "merge_sections", counting)
     assert build(deck, tmp_path / "sections") == serial
     assert merged == [True]
 
@@ -301,14 +302,14 @@ def fail_on_part_2(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make parsing ``part-2.md`` raise the error a broken notes file raises."""
     from cards.errors import CardParseError
 
-    real = exporter.cache.parse_document
+    real = cards.parse.parse_document
 
     def failing(text: str, *, source: str, deck: str = "", **options: Any) -> exporter.cache.ParseResult:
         if source.endswith("part-2.md"):
             raise CardParseError(f"{source}:3", "cannot read this", "fix line 3")
         return real(text, source=source, deck=deck, **options)
 
-    monkeypatch.setattr(exporter.cache, "parse_document", failing)
+    monkeypatch.setattr(cards.parse, "parse_document", failing)
 
 
 def test_an_error_in_a_parse_worker_reads_as_in_a_serial_build(

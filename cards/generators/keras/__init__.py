@@ -80,7 +80,7 @@ def asked_in_notes(analysis: UnitAnalysis) -> list[str]:
 
 def exercise_tags(deck: str, chapter: tuple[str, ...]) -> tuple[str, ...]:
     """``<Deck>::<Chapter>::exercise`` and ``generated``."""
-    from cards.parse import chapter_tag
+    from cards.model import chapter_tag
 
     return (f"{chapter_tag(deck, chapter)}::exercise" if (deck or chapter) else "exercise", "generated")
 
