@@ -48,3 +48,16 @@ def test_an_instruction_is_found_in_any_case_and_script() -> None:
     assert is_instruction("Rispondi alle domande seguenti")
     assert is_instruction("Réponds: answer the following, please")  # not ASCII: the pattern decides
     assert not is_instruction("The following layer normalises its input.")
+
+
+def test_what_the_reader_remembers_does_not_outlive_a_document() -> None:
+    """The predicates' memory is per document: reading another file first changes nothing."""
+    from cards.parse import parse_document
+    from cards.questions import clean
+
+    notes = "# Ch\n\n## What is bagging?\n\nAveraging models.\n\n## Explain dropout\n\nIt drops units.\n"
+    other = "# Other\n\nDefine momentum\n\n**What is a kernel?**\n\nA matrix.\n"
+    first = parse_document(notes, source="a.md")
+    assert clean.cache_info().currsize == 0  # forgotten when the document is read
+    parse_document(other, source="b.md")
+    assert parse_document(notes, source="a.md") == first
