@@ -158,6 +158,18 @@ def tag_options(func: F) -> F:
     return func
 
 
+def builds_folder_option(help: str) -> Callable[[F], F]:
+    """``--out``: the folder ``build`` writes to, read by the commands that look at its builds."""
+    return click.option(
+        "--out",
+        "out_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("build"),
+        show_default=True,
+        help=help,
+    )
+
+
 paths_argument = click.argument(
     "paths", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
@@ -308,14 +320,7 @@ def init(folder: Path, name: str | None, notes: tuple[str, ...]) -> None:
 @paths_argument
 @tag_options
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per card.")
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("build"),
-    show_default=True,
-    help="Output folder of the builds (its previous package stands in for a missing lock file).",
-)
+@builds_folder_option("Output folder of the builds (its previous package stands in for a missing lock file).")
 def list_cards(
     paths: tuple[Path, ...],
     include_tags: tuple[str, ...],
@@ -590,14 +595,7 @@ def drill(count: int, seed: int, out: Path, cards_per_model: int) -> None:
 
 @cli.command()
 @paths_argument
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("build"),
-    show_default=True,
-    help="Output folder of the builds (holds the lock when the deck's folder is read-only).",
-)
+@builds_folder_option("Output folder of the builds (holds the lock when the deck's folder is read-only).")
 def prune(paths: tuple[Path, ...], out_dir: Path) -> None:
     """Forget the tombstones of removed cards once you have dealt with them in Anki.
 

@@ -520,11 +520,7 @@ class Interpreter:
             return
         for item in items:
             self.assign(stmt.target, item)
-            try:
-                self.block(stmt.body)
-            except _Continue:
-                continue
-            except _Break:
+            if not self.turn(stmt.body):
                 return
         self.block(stmt.orelse)
 
@@ -542,13 +538,19 @@ class Interpreter:
                 return
             if not test:
                 break
-            try:
-                self.block(stmt.body)
-            except _Continue:
-                continue
-            except _Break:
+            if not self.turn(stmt.body):
                 return
         self.block(stmt.orelse)
+
+    def turn(self, body: list[ast.stmt]) -> bool:
+        """One turn of a loop's body; False when a ``break`` ends the loop (its ``else`` skipped)."""
+        try:
+            self.block(body)
+        except _Continue:
+            pass
+        except _Break:
+            return False
+        return True
 
     def iterate(self, value: Any) -> list[Any] | None:
         """The items a ``for`` goes through, or ``None`` when notedeck cannot know them."""
