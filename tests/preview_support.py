@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import re
+import signal
 import struct
+import subprocess
+import sys
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
 
 NOTES = r"""# Basics
 
@@ -75,3 +85,37 @@ def write_preview_deck(folder: Path) -> Path:
     deck = folder / "decks" / "deck.yaml"
     deck.write_text("name: Preview\nid: 1732615200777\nnotes: [notes/notes.md]\n", encoding="utf-8")
     return deck
+
+
+@dataclass
+class Watched:
+    """A ``notedeck preview --watch`` process: its address, then how it stopped."""
+
+    url: str = ""
+    out: str = ""
+    err: str = ""
+    returncode: int | None = None
+
+
+@contextmanager
+def watch_server(*args: str, cwd: Path | None = None) -> Iterator[Watched]:
+    """Run ``notedeck preview ARGS --watch`` in its own process until the block ends, then Ctrl-C it."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "exporter", "preview", *args, "--watch"],
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    watched = Watched()
+    try:
+        line = server.stdout.readline()  # type: ignore[union-attr]
+        url = re.search(r"http://127\.0\.0\.1:\d+/", line)
+        assert url, line
+        watched.url = url.group(0)
+        yield watched
+    finally:
+        server.send_signal(signal.SIGINT)
+        watched.out, watched.err = server.communicate(timeout=20)
+        watched.returncode = server.returncode

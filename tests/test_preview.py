@@ -16,7 +16,7 @@ from exporter.cli import cli, load_configs
 from exporter.mathml import formula_problems, formulas_to_mathml
 from exporter.preview import card_sides, deck_preview, page_html, render_template
 from tests.anki_engine import collection, import_package
-from tests.preview_support import write_preview_deck
+from tests.preview_support import watch_server, write_preview_deck
 
 
 @pytest.fixture
@@ -344,27 +344,7 @@ def test_preview_tag_filters_choose_the_cards(deck: Path, tmp_path: Path) -> Non
 
 def test_watch_serves_until_ctrl_c_and_stops_cleanly(deck: Path) -> None:
     """The real command in its own process: the printed address answers, SIGINT ends it with 0."""
-    import os
-    import signal
-    import subprocess
-    import sys
-
-    repo = Path(__file__).resolve().parent.parent
-    server = subprocess.Popen(
-        [sys.executable, "-m", "exporter", "preview", str(deck), "--watch"],
-        env={**os.environ, "PYTHONPATH": str(repo)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        line = server.stdout.readline()  # type: ignore[union-attr]
-        url = re.search(r"http://127\.0\.0\.1:\d+/", line)
-        assert url, line
-        with urllib.request.urlopen(url.group(0)) as answer:
-            assert b"What is the softmax of" in answer.read()
-    finally:
-        server.send_signal(signal.SIGINT)
-        out, err = server.communicate(timeout=20)
-    assert server.returncode == 0, err
-    assert out.rstrip().endswith("Stopped.") and err == ""
+    with watch_server(str(deck)) as server, urllib.request.urlopen(server.url) as answer:
+        assert b"What is the softmax of" in answer.read()
+    assert server.returncode == 0, server.err
+    assert server.out.rstrip().endswith("Stopped.") and server.err == ""

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +13,7 @@ from click.testing import CliRunner
 
 from exporter.cli import cli
 from tests.browser_support import CHROMIUM_ARGS, PHONE, SCREENSHOTS, chromium_path
-from tests.preview_support import write_preview_deck
+from tests.preview_support import watch_server, write_preview_deck
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -209,20 +206,8 @@ def test_watch_mode_shows_an_edit_of_the_default_deck(phone: Any, tmp_path: Path
     shutil.copytree(REPO / "decks" / "notes", tmp_path / "decks" / "notes")
     shutil.copy(REPO / "decks" / "anndl.yaml", tmp_path / "decks" / "anndl.yaml")
     notes = tmp_path / "decks" / "notes" / "anndl-exam-notes.md"
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "exporter", "preview", "--watch"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        line = server.stdout.readline()  # type: ignore[union-attr]
-        url = re.search(r"http://127\.0\.0\.1:\d+/", line)
-        assert url, line
-        phone.goto(url.group(0))
+    with watch_server(cwd=tmp_path) as server:
+        phone.goto(server.url)
         total = phone.locator("article.nd-card").count()
         assert total > 100
         phone.fill("#nd-text", "student just")  # matches no card yet
@@ -240,12 +225,9 @@ def test_watch_mode_shows_an_edit_of_the_default_deck(phone: Any, tmp_path: Path
         notes.write_text(text, "utf-8")
         phone.locator("article.nd-card").first.wait_for(timeout=15_000)
         assert phone.locator(".nd-error").count() == 0
-    finally:
-        server.send_signal(signal.SIGINT)
-        out, err = server.communicate(timeout=20)
-    assert server.returncode == 0, err
-    assert out.rstrip().endswith("Stopped.")
-    assert "Traceback" not in err
+    assert server.returncode == 0, server.err
+    assert server.out.rstrip().endswith("Stopped.")
+    assert "Traceback" not in server.err
 
 
 def test_long_file_names_and_tags_fit_a_phone(phone: Any, tmp_path: Path) -> None:
