@@ -49,6 +49,8 @@ FLOOR_50K = "parse-only floor 50k (markdown-it)"
 """``parse_floor.py``: markdown-it-py alone on the same notes, on every core, process start included."""
 EDITED_FILE = 0
 """The file of the 50k corpus whose answer the warm rebuild edits (card 42 lives there)."""
+EDITED_ANSWER = 2500
+"""The answer of the 5k notes (one file) that the single-file warm rebuild edits: mid-file."""
 
 
 @dataclass
@@ -171,6 +173,15 @@ def make_corpora(tools: Path, corpora: Path) -> None:
         out = corpora / f"{syntax}5k"
         if not out.exists():
             run_quiet([sys.executable, str(synth), "synth", syntax, "5000", str(out)])
+    single = corpora / "plain5k-edited"
+    if not (single / "notes.edited").exists():
+        # One 2 MB file, like a student's single notes file, and the same with one answer edited.
+        single.mkdir(parents=True, exist_ok=True)
+        text = (corpora / "plain5k" / "notes.md").read_text(encoding="utf-8")
+        (single / "notes.md").write_text(text, encoding="utf-8")
+        (single / "notes.original").write_text(text, encoding="utf-8")
+        edited = text.replace(f"Answer {EDITED_ANSWER}.", f"Answer {EDITED_ANSWER}. EDITED", 1)
+        (single / "notes.edited").write_text(edited, encoding="utf-8")
     big = corpora / "plain50k"
     if (big / "deck.yaml").exists() and (big / f"notes-{EDITED_FILE:02d}.original").exists():
         return
@@ -242,6 +253,7 @@ def build_cases(args: argparse.Namespace, work: Path, peers: dict[str, Path]) ->
     corpora = args.dir / "corpora"
     nd = shlex.split(args.notedeck) if args.notedeck else [sys.executable, "-m", "exporter"]
     big = corpora / "plain50k"
+    single = corpora / "plain5k-edited"
     default_warm = [*nd, "build", str(ROOT / "decks" / "anndl.yaml"), "--out", str(work / "default-warm")]
     floor = [sys.executable, str(ROOT / "benchmarks" / "parse_floor.py")]
     cases = [
@@ -289,7 +301,21 @@ def build_cases(args: argparse.Namespace, work: Path, peers: dict[str, Path]) ->
             "notedeck warm 50k, 1 answer edited",
             [*nd, "build", str(big / "deck.yaml"), "--out", str(work / "nd50k-warm")],
             ROOT,
-            edit_one_answer(big, [*nd, "build", str(big / "deck.yaml"), "--out", str(work / "nd50k-warm")]),
+            edit_one_answer(
+                big / "notes" / f"notes-{EDITED_FILE:02d}.md",
+                big / f"notes-{EDITED_FILE:02d}",
+                [*nd, "build", str(big / "deck.yaml"), "--out", str(work / "nd50k-warm")],
+            ),
+        ),
+        Case(
+            "notedeck warm 5k (1 file), 1 answer edited",
+            [*nd, "build", str(single / "notes.md"), "--out", str(work / "nd5k-warm")],
+            ROOT,
+            edit_one_answer(
+                single / "notes.md",
+                single / "notes",
+                [*nd, "build", str(single / "notes.md"), "--out", str(work / "nd5k-warm")],
+            ),
         ),
         Case(
             "notedeck warm 50k, nothing changed",
@@ -322,12 +348,10 @@ def warmed_up(argv: list[str]) -> Callable[[int], None]:
     return before
 
 
-def edit_one_answer(big: Path, warmup: list[str]) -> Callable[[int], None]:
-    """Before each run, toggle one answer of one file; the first time, build once untimed."""
-    target = big / "notes" / f"notes-{EDITED_FILE:02d}.md"
-    texts = [
-        (big / f"notes-{EDITED_FILE:02d}{suffix}").read_text("utf-8") for suffix in (".original", ".edited")
-    ]
+def edit_one_answer(target: Path, versions: Path, warmup: list[str]) -> Callable[[int], None]:
+    """Before each run, toggle ``target`` between ``versions``.original and .edited (one answer
+    differs); the first time, build once untimed."""
+    texts = [versions.with_suffix(suffix).read_text("utf-8") for suffix in (".original", ".edited")]
 
     def before(rep: int) -> None:
         if rep == 0:
@@ -357,6 +381,9 @@ def report(cases: list[Case], reps: int) -> str:
         lines.append(verdict("1. markdown-anki-decks / notedeck, cold 5k", ratio, ">= 10", ratio >= 10, "x"))
     warm = by["notedeck warm 50k, 1 answer edited"].wall
     lines.append(verdict("2. warm rebuild 50k, one answer edited", warm, "<= 0.8 s", warm <= 0.8, " s"))
+    if "notedeck warm 5k (1 file), 1 answer edited" in by:
+        single = by["notedeck warm 5k (1 file), 1 answer edited"].wall
+        lines.append(f"  {'   (5k in one file, one answer edited)':<44} {single:>8.2f} s")
     cold50 = by["notedeck cold 50k (50 files)"]
     lines.append(verdict("3. peak memory cold 50k", cold50.rss, "<= 300 MB", cold50.rss <= 300, " MB"))
     ratio = cold50.wall / nd5.wall
@@ -373,7 +400,7 @@ def floor_ratios(by: dict[str, Case]) -> list[str]:
     """Each build next to the parse-only floor of its notes: what notedeck adds to the parse."""
     lines = ["", "against the parse-only floor (markdown-it alone on the same notes, all cores):"]
     for floor, builds in (
-        (FLOOR_5K, ["notedeck cold 5k", "ankdown cold 5k", "markdown-anki-decks cold 5k"]),
+        (FLOOR_5K, [n for n in by if "5k" in n and "50k" not in n and n != FLOOR_5K]),
         (FLOOR_50K, [n for n in by if "50k" in n and n.startswith("notedeck")]),
     ):
         if floor not in by:

@@ -63,7 +63,7 @@ marks.append(("formula and structure warnings", clock()))
 config = exporter.cli.load_configs([__import__("pathlib").Path(path)])[0]
 generated = exporter.build.generate_cards(config, result, "notes.md")
 marks.append(("generators (Keras exercises)", clock()))
-exporter.cache._finish(config, "notes.md", result)
+exporter.cache.finish_cards(config, "notes.md", result)
 marks.append(("generators again, sanitising, hashes", clock()))
 print(json.dumps([(name, t - marks[i][1]) for i, (name, t) in enumerate(marks[1:])]))
 """
@@ -110,7 +110,7 @@ def main() -> None:
     names = [name for name, _ in runs[0]]
     medians = {name: statistics.median(run[i][1] for run in runs) for i, name in enumerate(names)}
     total = statistics.median(whole_build(args.notes) for _ in range(args.reps))
-    finish = medians.pop("generators again, sanitising, hashes")  # the build's _finish runs the generators
+    finish = medians.pop("generators again, sanitising, hashes")  # finish_cards runs the generators
     medians["sanitising and content hashes"] = max(finish - medians["generators (Keras exercises)"], 0.0)
     medians["the rest: cache, plan, lock, package, CLI"] = max(total - sum(medians.values()), 0.0)
     print(f"serial cold build of {args.notes.name}, CPU seconds, median of {args.reps}")

@@ -28,6 +28,7 @@ import bisect
 import gc
 import itertools
 import re
+import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -196,30 +197,66 @@ def split_document(text: str, parts: int) -> list[SectionJob]:
     """
     text = _LINE_ENDINGS.sub("\n", text.removeprefix("\ufeff"))
     cuts: list[int] = []
-    if parts >= 2 and not text.startswith("---") and "]:" not in text:
+    if parts >= 2 and _may_cut(text):
         for k in range(1, parts):
             cut = text.find(_CUT, len(text) * k // parts)
             if cut != -1 and (not cuts or cut + 1 > cuts[-1]):
                 cuts.append(cut + 1)
+    return _sections_at(text, cuts)
+
+
+def split_every(text: str, size: int) -> list[SectionJob]:
+    """Cut ``text`` into sections of at least ``size`` characters, before ``##`` headings
+    chosen by their own text (about one in :data:`_CUT_ONE_IN`), so that an edit changes the
+    sections around it and no others, unless it edits such a heading. One section when
+    cutting is not safe (see :func:`split_document`)."""
+    text = _LINE_ENDINGS.sub("\n", text.removeprefix("\ufeff"))
+    cuts: list[int] = []
+    heading = text.find(_CUT, size) if _may_cut(text) else -1
+    while heading != -1:
+        end = text.find("\n", heading + 1)
+        line = text[heading + 1 : end if end != -1 else len(text)]
+        if zlib.crc32(line.encode("utf-8", "surrogatepass")) % _CUT_ONE_IN == 0:
+            cuts.append(heading + 1)
+            heading = text.find(_CUT, heading + 1 + size)
+        else:
+            heading = text.find(_CUT, heading + 1)
+    return _sections_at(text, cuts)
+
+
+_CUT_ONE_IN = 8
+"""Of the ``##`` headings far enough from the previous cut, :func:`split_every` cuts before
+those whose text hashes to a multiple of this."""
+
+
+def _may_cut(text: str) -> bool:
+    return not text.startswith("---") and "]:" not in text
+
+
+def _sections_at(text: str, cuts: Sequence[int]) -> list[SectionJob]:
+    """The sections of ``text`` between ``cuts`` (offsets of lines that open a ``##`` heading)."""
     bounds = [0, *cuts, len(text)]
-    lines = [text.count("\n", 0, cut) for cut in bounds]
+    lines = list(itertools.accumulate(text.count("\n", a, b) for a, b in itertools.pairwise([0, *bounds])))
+    chapters = list(_CHAPTER_LINE.finditer(text)) if cuts else []
+    starts = [match.start() for match in chapters]
     return [
         SectionJob(
             text[bounds[k] : bounds[k + 1]],
             lines[k],
             lines[k + 1] if k + 2 < len(bounds) else None,
-            _chapter_before(text, bounds[k]),
+            _chapter_before(chapters, starts, bounds[k]),
         )
         for k in range(len(bounds) - 1)
     ]
 
 
-def _chapter_before(text: str, offset: int) -> tuple[str, ...]:
-    """The chapter a ``# `` line before ``offset`` opens (a guess that merging checks)."""
-    lines = _CHAPTER_LINE.findall(text, 0, offset)
-    if not lines:
+def _chapter_before(chapters: Sequence[re.Match[str]], starts: Sequence[int], offset: int) -> tuple[str, ...]:
+    """The chapter the last ``# `` line before ``offset`` opens (a guess that merging checks);
+    ``chapters`` are all the document's ``# `` lines, ``starts`` where they start."""
+    before = bisect.bisect_left(starts, offset)
+    if not before:
         return ()
-    blocks = split_blocks(markdown_parser().parse(lines[-1]))
+    blocks = split_blocks(markdown_parser().parse(chapters[before - 1].group()))
     title = clean(blocks[0].text) if blocks else ""
     return (title,) if title else ()
 

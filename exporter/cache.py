@@ -29,19 +29,16 @@ import pickle
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, fields, is_dataclass, replace
+from dataclasses import dataclass, fields, is_dataclass
 from functools import lru_cache, partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from cards import model
 from cards.model import Card, CodeBlock, NoteWarning, ParseResult
 from exporter.config import DeckConfig
 from exporter.media import Presanitised, presanitise
 from exporter.parallel import cores_allowed, fork_context
-
-if TYPE_CHECKING:  # the reader itself is imported only when a file has to be parsed
-    from cards.parse import Section, SectionJob
 
 CACHE_DIR_NAME = ".notedeck-cache"
 FORMAT = b"notedeck parse cache 3\n"
@@ -65,10 +62,14 @@ class ParseJob:
 
     def key(self) -> bytes:
         """Digest of everything the parse result depends on."""
+        return self.digest(self.text)
+
+    def digest(self, *parts: str) -> bytes:
+        """Digest of notedeck's code, the file's path, the deck's options and ``parts``."""
         digest = hashlib.sha256(code_fingerprint())
         where = ("path", "shipped")  # where the deck lives does not change its cards
         options = {f.name: getattr(self.config, f.name) for f in fields(self.config) if f.name not in where}
-        for part in (self.source, repr(sorted(options.items())), self.text):
+        for part in (self.source, repr(sorted(options.items())), *parts):
             data = part.encode("utf-8", "surrogatepass")
             digest.update(len(data).to_bytes(8, "big") + data)
         return digest.digest()
@@ -137,7 +138,7 @@ def parsing(
     tick = progress or (lambda chars: None)
     entries = [_entry(cache_dir, job) if cache_dir else None for job in jobs]
     missing = [i for i, entry in enumerate(entries) if entry is None]
-    children = _background(jobs, missing, hits=len(jobs) - len(missing))
+    children = _background(jobs, missing, hits=len(jobs) - len(missing), cache_dir=cache_dir)
     try:
 
         def results() -> list[Parsed]:
@@ -151,7 +152,7 @@ def parsing(
             if waited:
                 parsed: Iterable[bytes] = _collect(children, len(missing))
             else:  # not started, or a damaged entry turned out to be a miss after all
-                parsed = _parse_pickled([jobs[i] for i in stale], tick)
+                parsed = _parse_pickled([jobs[i] for i in stale], tick, cache_dir)
             for i, data in zip(stale, parsed, strict=True):
                 done[i] = _loads(data)
                 if waited:
@@ -174,10 +175,10 @@ class _Child:
     would wait for the interpreter lock).
     """
 
-    def __init__(self, jobs: Sequence[ParseJob]) -> None:
+    def __init__(self, jobs: Sequence[ParseJob], cache_dir: Path | None) -> None:
         context = fork_context()
         self.reader, writer = context.Pipe(duplex=False)
-        self.process = context.Process(target=_parse_into, args=(jobs, writer), daemon=True)
+        self.process = context.Process(target=_parse_into, args=(jobs, writer, cache_dir), daemon=True)
         try:
             self.process.start()
         except BaseException:
@@ -203,10 +204,10 @@ class _Child:
         self.process.join()
 
 
-def _parse_into(jobs: Sequence[ParseJob], writer: Any) -> None:
+def _parse_into(jobs: Sequence[ParseJob], writer: Any, cache_dir: Path | None) -> None:
     for job in jobs:
         try:
-            data = b"R" + parse_job(job)
+            data = b"R" + parse_job(job, cache_dir=cache_dir)
         except Exception as exc:  # raised again in the parent, as a pool would
             data = b"E" + _pickled_error(exc)
         writer.send_bytes(data)
@@ -228,7 +229,9 @@ def _collect(children: Sequence[_Child], count: int) -> Iterator[bytes]:
         yield children[i % len(children)].receive()
 
 
-def _background(jobs: Sequence[ParseJob], missing: Sequence[int], hits: int) -> list[_Child]:
+def _background(
+    jobs: Sequence[ParseJob], missing: Sequence[int], hits: int, cache_dir: Path | None
+) -> list[_Child]:
     """Children parsing the missing files while the cached ones load, or none when not worth it.
 
     Worth it when some files are cached (there is other work to overlap), more
@@ -244,7 +247,7 @@ def _background(jobs: Sequence[ParseJob], missing: Sequence[int], hits: int) -> 
     children: list[_Child] = []
     try:
         for k in range(n):
-            children.append(_Child([jobs[i] for i in missing[k::n]]))
+            children.append(_Child([jobs[i] for i in missing[k::n]], cache_dir))
     except OSError:  # no process to spare (a limit on processes or memory): parse here instead
         for child in children:
             child.stop()
@@ -252,17 +255,20 @@ def _background(jobs: Sequence[ParseJob], missing: Sequence[int], hits: int) -> 
     return children
 
 
-def parse_job(job: ParseJob, workers: int = 1) -> bytes:
+def parse_job(job: ParseJob, workers: int = 1, cache_dir: Path | None = None) -> bytes:
     """Parse one file, run the generators and sanitise the cards; pickled (what a worker sends
-    back and the cache keeps). With ``workers``, a big file is parsed in sections on that many cores."""
+    back and the cache keeps). With ``workers``, a big file is parsed in sections on that many
+    cores; with ``cache_dir``, a big file reuses the sections an edit left alone (see
+    :mod:`exporter.sections`)."""
     from cards.parse import parse_document
+    from exporter.sections import in_sections, parse_in_sections
 
-    sectioned = _parse_in_sections(job, workers) if workers > 1 else None
+    sectioned = parse_in_sections(job, workers, cache_dir) if in_sections(job, workers, cache_dir) else None
     if sectioned is None:
         result = parse_document(
             job.text, source=job.source, deck=job.config.tag_prefix, options=job.config.reading
         )
-        sectioned = result, _finish(job.config, job.source, result)
+        sectioned = result, finish_cards(job.config, job.source, result)
     result, (ready, generated, content) = sectioned
     warnings = (*result.warnings, *generated)
     return pickle.dumps((*ready, warnings, result.code_blocks, content), protocol=pickle.HIGHEST_PROTOCOL)
@@ -272,7 +278,7 @@ Finished = tuple[Presanitised, tuple[NoteWarning, ...], tuple[str, ...]]
 """A file's (or section's) cards ready for the package, the generators' warnings, content hashes."""
 
 
-def _finish(config: DeckConfig, source: str, result: ParseResult) -> Finished:
+def finish_cards(config: DeckConfig, source: str, result: ParseResult) -> Finished:
     """Add the generators' cards to the parser's, sanitise them and hash their content."""
     from exporter.build import generate_cards
 
@@ -306,70 +312,13 @@ def _line(card: Card) -> int:
     return card.line
 
 
-def _parse_in_sections(job: ParseJob, workers: int) -> tuple[ParseResult, Finished] | None:
-    """The file parsed in sections on ``workers`` cores, or None when it cannot be cut safely.
-
-    One section per core; more for a huge file, so that no process holds the
-    parser's tokens for more than :data:`SECTION_CHARS` of text at once. Each
-    section also runs the generators and sanitises its cards: a code unit never
-    spans a ``##`` heading, where sections are cut, so that is what the whole
-    file would give.
-    """
-    from cards.parse import merge_sections, split_document, whole_conventions
-
-    parts = max(workers, -(-len(job.text) // SECTION_CHARS))
-    sections = split_document(job.text, parts)
-    if len(sections) < 2:
-        return None
-    from concurrent.futures import ProcessPoolExecutor
-
-    parse = partial(_ready_section, source=job.source, config=job.config)
-    if len(sections) <= workers:  # one section per core: this process parses the first one
-        with ProcessPoolExecutor(len(sections) - 1, mp_context=fork_context()) as pool:
-            others = [pool.submit(parse, section) for section in sections[1:]]
-            done = [parse(sections[0]), *(future.result() for future in others)]
-    else:
-        with ProcessPoolExecutor(workers, mp_context=fork_context()) as pool:
-            done = list(pool.map(parse, sections))
-    whole = whole_conventions([section for section, _ in done], job.config.reading)
-    done = [  # a section that alone read the author's conventions otherwise is read again
-        pair if pair[0].conventions == whole else parse(replace(job_, conventions=whole))
-        for pair, job_ in zip(done, sections, strict=True)
-    ]
-    result = merge_sections([section for section, _ in done], job.config.reading)
-    if result is None:
-        return None
-    return result, _joined([finished for _, finished in done])
-
-
-def _ready_section(job: SectionJob, *, source: str, config: DeckConfig) -> tuple[Section, Finished]:
-    from cards.parse import parse_section
-
-    section = parse_section(job, source=source, deck=config.tag_prefix, options=config.reading)
-    return section, _finish(config, source, ParseResult(section.cards, (), section.code_blocks))
-
-
-def _joined(parts: Sequence[Finished]) -> Finished:
-    """The sections' finished cards as one file's (card indices shifted)."""
-    cards: list[Card] = []
-    images: list[int] = []
-    deep: list[int] = []
-    for ready, _, _ in parts:
-        images += (len(cards) + i for i in ready.images)
-        deep += (len(cards) + i for i in ready.deep)
-        cards += ready.cards
-    warnings = tuple(w for _, generated, _ in parts for w in generated)
-    content = tuple(h for _, _, hashes in parts for h in hashes)
-    return Presanitised(tuple(cards), tuple(images), tuple(deep)), warnings, content
-
-
-def _parse_pickled(jobs: Sequence[ParseJob], tick: Progress) -> Iterator[bytes]:
+def _parse_pickled(jobs: Sequence[ParseJob], tick: Progress, cache_dir: Path | None) -> Iterator[bytes]:
     cores = cores_allowed()
     workers = min(cores, len(jobs))
     if workers < 2 or sum(len(job.text) for job in jobs) < PARALLEL_MIN_CHARS:
         for job in jobs:
             big = cores > 1 and len(job.text) >= PARALLEL_MIN_CHARS
-            yield parse_job(job, cores if big else 1)  # one big file: its sections on every core
+            yield parse_job(job, cores if big else 1, cache_dir)  # one big file: its sections on every core
             tick(len(job.text))
         return
     from concurrent.futures import ProcessPoolExecutor
@@ -378,7 +327,8 @@ def _parse_pickled(jobs: Sequence[ParseJob], tick: Progress) -> Iterator[bytes]:
         # Largest files first keeps both cores busy until the end; map keeps the order.
         order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i].text))
         done: dict[int, bytes] = {}
-        for i, data in zip(order, pool.map(parse_job, [jobs[i] for i in order]), strict=True):
+        parse = partial(parse_job, cache_dir=cache_dir)
+        for i, data in zip(order, pool.map(parse, [jobs[i] for i in order]), strict=True):
             done[i] = data
             tick(len(jobs[i].text))
         yield from (done[i] for i in range(len(jobs)))
@@ -434,8 +384,8 @@ def write_package(
     write_apkg(path, **package)
     if record is not None:
         with contextlib.suppress(OSError):
-            _ensure_folder(record.parent)
-            _write_atomically(record, _stamp(path, fingerprint))
+            ensure_cache_folder(record.parent)
+            write_atomically(record, _stamp(path, fingerprint))
     return True
 
 
@@ -498,11 +448,11 @@ def _loads_or_none(data: bytes) -> Parsed | None:
 def _store(cache_dir: Path, job: ParseJob, data: bytes) -> None:
     """Write an entry atomically; a cache that cannot be written is skipped silently."""
     with contextlib.suppress(OSError):
-        _ensure_folder(cache_dir)
-        _write_atomically(cache_dir / job.entry_name(), FORMAT + job.key() + data)
+        ensure_cache_folder(cache_dir)
+        write_atomically(cache_dir / job.entry_name(), FORMAT + job.key() + data)
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as out:
@@ -514,7 +464,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-def _ensure_folder(cache_dir: Path) -> None:
+def ensure_cache_folder(cache_dir: Path) -> None:
     """Create the folder with a ``.gitignore`` so it is never committed by accident."""
     if cache_dir.is_dir():
         return
@@ -522,13 +472,18 @@ def _ensure_folder(cache_dir: Path) -> None:
     (cache_dir / ".gitignore").write_text("# notedeck's parse cache, safe to delete\n*\n", encoding="utf-8")
 
 
-class _ModelUnpickler(pickle.Unpickler):
+class ModelUnpickler(pickle.Unpickler):
     """Unpickles only the card model's dataclasses: an entry planted by someone else can
     at worst describe wrong cards, never run code."""
+
+    also: frozenset[tuple[str, str]] = frozenset()
+    """Other classes (module, name) an entry may hold."""
 
     def find_class(self, module_name: str, name: str) -> Any:
         if module_name == model.__name__ and name in _MODEL_CLASSES:
             return getattr(model, name)
+        if (module_name, name) in self.also:
+            return getattr(sys.modules[module_name], name)
         raise pickle.UnpicklingError(f"{module_name}.{name} is not allowed in the parse cache")
 
 
@@ -540,7 +495,7 @@ _MODEL_CLASSES = frozenset(
 
 
 def _loads(data: bytes) -> Parsed:
-    loaded = _ModelUnpickler(io.BytesIO(data)).load()
+    loaded = ModelUnpickler(io.BytesIO(data)).load()
     match loaded:
         case (tuple(cards), tuple(images), tuple(deep), tuple(warnings), tuple(code), tuple(content)) if (
             _all(cards, Card)

@@ -17,6 +17,7 @@ from click.testing import CliRunner
 import cards.parse
 import exporter.cache
 import exporter.parallel
+import exporter.sections
 from exporter.cache import CACHE_DIR_NAME
 from exporter.cli import cli
 
@@ -336,9 +337,9 @@ def children(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     real = exporter.cache._Child
 
     class Counted(real):  # type: ignore[misc, valid-type]
-        def __init__(self, jobs: Any) -> None:
+        def __init__(self, jobs: Any, cache_dir: Path | None) -> None:
             started.append(len(jobs))
-            super().__init__(jobs)
+            super().__init__(jobs, cache_dir)
 
     monkeypatch.setattr(exporter.cache, "_Child", Counted)
     return started
@@ -439,13 +440,13 @@ def test_sections_run_the_generators_as_the_whole_file_does(
     whole = exporter.cache._loads(exporter.cache.parse_job(job))
     monkeypatch.setattr(exporter.cache, "SECTION_CHARS", 2_000)
     sectioned: list[object] = []
-    real = exporter.cache._parse_in_sections
+    real = exporter.sections.parse_in_sections
 
-    def recording(job: exporter.cache.ParseJob, workers: int) -> Any:
-        sectioned.append(real(job, workers))
+    def recording(job: exporter.cache.ParseJob, workers: int, cache_dir: Path | None) -> Any:
+        sectioned.append(real(job, workers, cache_dir))
         return sectioned[-1]
 
-    monkeypatch.setattr(exporter.cache, "_parse_in_sections", recording)
+    monkeypatch.setattr(exporter.sections, "parse_in_sections", recording)
     parts = exporter.cache._loads(exporter.cache.parse_job(job, workers=2))
     assert sectioned and (sectioned[0] is not None or notes == "seed")  # the seed's cuts are refused
     assert parts == whole
