@@ -12,8 +12,10 @@ come from the cache. Anything that does not match is parsed, so the cards are
 the ones a whole-file parse gives.
 
 Each file has one record (``<entry>.sections``), holding only the sections of
-its last parse. A file whose cuts were refused is remembered as such and parsed
-whole from then on (a new notedeck tries again).
+its last parse. When the reader refuses the cuts (a fence left open across a
+heading, the same question in two sections...), the file is parsed whole, and
+its sections are kept all the same: the next try, after the next edit, costs
+only the sections that edit changed, so a file that can be cut again soon is.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import astuple, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import exporter.cache
 from cards.model import Card, ParseResult
@@ -50,22 +52,13 @@ CACHED_SECTION_CHARS = 32_000
 CACHED_FILE_CHARS = 200_000
 """Files from this size keep their sections in the cache (a smaller one parses whole in
 less time than its sections take to load)."""
-RECORD_FORMAT = b"notedeck section cache 1\n"
+RECORD_FORMAT = b"notedeck section cache 2\n"
 
 
 def in_sections(job: ParseJob, workers: int, cache_dir: Path | None) -> bool:
     """Whether ``job`` is parsed in sections: on several cores (the caller found it big
     enough), or big enough that its sections are worth keeping in the cache."""
     return workers > 1 or (cache_dir is not None and len(job.text) >= CACHED_FILE_CHARS)
-
-
-class _Record(NamedTuple):
-    """A file's sections as last parsed."""
-
-    refused: bool
-    """The reader refused the file's cuts: parse it whole."""
-    parts: dict[bytes, bytes]
-    """Section key → pickled (Section, Finished)."""
 
 
 def parse_in_sections(
@@ -82,28 +75,25 @@ def parse_in_sections(
     """
     from cards.parse import merge_sections, split_document, split_every, whole_conventions
 
-    record = _read_record(cache_dir, job)
-    if record.refused:
-        return None
     if cache_dir is None:
         parts = max(workers, -(-len(job.text) // exporter.cache.SECTION_CHARS))
         sections = split_document(job.text, parts)
     else:
         sections = split_every(job.text, CACHED_SECTION_CHARS)
     if len(sections) < 2:  # no ``##`` heading to cut before, or a reason not to cut at all
-        _write_record(cache_dir, job, _Record(True, {}))
         return None
+    record = _read_record(cache_dir, job)
     kept: dict[bytes, bytes] = {}
     keep = cache_dir is not None
-    done = _parsed(job, sections, record.parts, kept, workers, keep)
+    done = _parsed(job, sections, record, kept, workers, keep)
     whole = whole_conventions([section for section, _ in done], job.config.reading)
     # A section that alone read the author's conventions otherwise is read again with the document's.
     again = [i for i, (section, _) in enumerate(done) if section.conventions != whole]
     redone = [replace(sections[i], conventions=whole) for i in again]
-    for i, pair in zip(again, _parsed(job, redone, record.parts, kept, 1, keep), strict=True):
+    for i, pair in zip(again, _parsed(job, redone, record, kept, 1, keep), strict=True):
         done[i] = pair
     result = merge_sections([section for section, _ in done], job.config.reading)
-    _write_record(cache_dir, job, _Record(result is None, kept if result is not None else {}))
+    _write_record(cache_dir, job, kept)
     if result is None:
         return None
     return result, _joined([finished for _, finished in done])
@@ -194,9 +184,10 @@ def _record_path(cache_dir: Path, job: ParseJob) -> Path:
     return cache_dir / job.entry_name().replace(".pickle", ".sections")
 
 
-def _read_record(cache_dir: Path | None, job: ParseJob) -> _Record:
-    """The file's record, or an empty one when absent, stale or damaged (a miss, never a failure)."""
-    empty = _Record(False, {})
+def _read_record(cache_dir: Path | None, job: ParseJob) -> dict[bytes, bytes]:
+    """The file's sections (key → pickled result) as last parsed; none when the record is
+    absent, stale or damaged (a miss, never a failure)."""
+    empty: dict[bytes, bytes] = {}
     if cache_dir is None:
         return empty
     try:
@@ -207,28 +198,28 @@ def _read_record(cache_dir: Path | None, job: ParseJob) -> _Record:
     if not data.startswith(header):
         return empty
     try:
-        refused, parts = _PlainUnpickler(io.BytesIO(data[len(header) :])).load()
+        parts = _PlainUnpickler(io.BytesIO(data[len(header) :])).load()
     except Exception:
         return empty
-    if type(refused) is not bool or type(parts) is not dict:
+    if type(parts) is not dict:
         return empty
     if not all(type(k) is bytes and type(v) is bytes for k, v in parts.items()):
         return empty
-    return _Record(refused, parts)
+    return parts
 
 
-def _write_record(cache_dir: Path | None, job: ParseJob, record: _Record) -> None:
+def _write_record(cache_dir: Path | None, job: ParseJob, parts: dict[bytes, bytes]) -> None:
     """Write the record atomically; a cache that cannot be written is skipped silently."""
     if cache_dir is None:
         return
-    data = pickle.dumps((record.refused, record.parts), protocol=pickle.HIGHEST_PROTOCOL)
+    data = pickle.dumps(parts, protocol=pickle.HIGHEST_PROTOCOL)
     with contextlib.suppress(OSError):
         ensure_cache_folder(cache_dir)
         write_atomically(_record_path(cache_dir, job), RECORD_FORMAT + job.digest("sections") + data)
 
 
 class _PlainUnpickler(pickle.Unpickler):
-    """Plain values only (the record is a flag and a dict of bytes)."""
+    """Plain values only (the record is a dict of bytes)."""
 
     def find_class(self, module_name: str, name: str) -> Any:
         raise pickle.UnpicklingError(f"{module_name}.{name} is not allowed in a section record")

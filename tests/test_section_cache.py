@@ -19,7 +19,7 @@ import cards.parse
 import exporter.cache
 import exporter.sections
 from cards.parse import split_every
-from exporter.cache import Parsed, ParseJob, parse_job
+from exporter.cache import CACHE_DIR_NAME, Parsed, ParseJob, parse_job
 from exporter.cli import cli
 from exporter.config import DeckConfig
 from tests.test_cache import keras_notes
@@ -113,27 +113,32 @@ def test_nothing_parsed_again_for_the_same_text(tmp_path: Path, parsed_sections:
 
 
 @pytest.mark.usefixtures("small_sections")
-def test_a_file_whose_cuts_are_refused_is_parsed_whole_from_then_on(
+def test_a_refused_file_is_parsed_whole_and_tried_again_at_the_cost_of_what_changed(
     tmp_path: Path, parsed_sections: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The same question under two headings: its '#2' key needs the whole document.
-    text = synthetic(100) + "\n## Question 1: what is $f_{1}(x)$ and why?\n\nAgain.\n"
-    wholes: list[int] = []
+    repeated = "\n## Question 1: what is $f_{1}(x)$ and why?\n\nAgain.\n"
+    text = synthetic(100) + repeated
+    wholes: list[str] = []
     real = cards.parse.parse_document
 
     def counting(text: str, **options: Any) -> Any:
-        wholes.append(1)
+        wholes.append(text)
         return real(text, **options)
 
     monkeypatch.setattr(cards.parse, "parse_document", counting)
     assert parse(text, tmp_path) == whole(text)
-    assert parsed_sections and len(wholes) == 2  # tried in sections, refused, then whole
+    assert len(parsed_sections) >= 4 and len(wholes) == 2  # tried in sections, refused, then whole
     parsed_sections.clear()
     wholes.clear()
     edited = text.replace("Again.", "Again, edited.")
     assert parse(edited, tmp_path) == whole(edited)
-    assert parsed_sections == []
-    assert len(wholes) == 2  # the build's parse, and whole() here
+    assert len(parsed_sections) == 1 and len(wholes) == 2  # only the edited section tried again
+    parsed_sections.clear()
+    wholes.clear()
+    fixed = edited.replace(repeated.replace("Again.", "Again, edited."), "\n## Question 1b?\n\nNew.\n")
+    assert parse(fixed, tmp_path) == whole(fixed)
+    assert len(parsed_sections) == 1 and len(wholes) == 1  # cut again: only whole() parsed it whole
 
 
 class Planted:
@@ -148,9 +153,8 @@ class Planted:
 
 def _plant(record: bytes, marker: Path) -> bytes:
     header = record[: len(exporter.sections.RECORD_FORMAT) + 32]
-    refused, parts = pickle.loads(record[len(header) :])
-    planted = {key: pickle.dumps(Planted(marker)) for key in parts}
-    return header + pickle.dumps((refused, planted))
+    parts = pickle.loads(record[len(header) :])
+    return header + pickle.dumps({key: pickle.dumps(Planted(marker)) for key in parts})
 
 
 @pytest.mark.usefixtures("small_sections")
@@ -160,7 +164,7 @@ def _plant(record: bytes, marker: Path) -> bytes:
         lambda data, marker: b"",
         lambda data, marker: data[: len(data) // 2],
         lambda data, marker: data[:-40] + b"\x00" * 40,
-        lambda data, marker: data.replace(b"notedeck section cache 1", b"notedeck section cache 0"),
+        lambda data, marker: data.replace(b"notedeck section cache 2", b"notedeck section cache 1"),
         lambda data, marker: data[:-1000] + pickle.dumps(Planted(marker)),
         _plant,
     ],
@@ -214,11 +218,14 @@ def test_random_edits_give_the_whole_file_parse(
     assert parse(edited, cache) == whole(edited)
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_big_file_edited_between_builds_gives_the_bytes_of_a_build_without_cache(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parsed_sections: list[int]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parsed_sections: list[int], jobs: str
 ) -> None:
+    """One core, or two: the first build's sections are parsed by worker processes."""
     monkeypatch.setattr(time, "time", lambda: 1_700_000_000.0)
-    monkeypatch.setenv("NOTEDECK_JOBS", "1")
+    monkeypatch.setenv("NOTEDECK_JOBS", jobs)
+    monkeypatch.setattr(exporter.cache, "PARALLEL_MIN_CHARS", 0)
     monkeypatch.delenv("NOTEDECK_NO_CACHE", raising=False)
     monkeypatch.setattr(exporter.sections, "CACHED_SECTION_CHARS", 2_000)
     monkeypatch.setattr(exporter.sections, "CACHED_FILE_CHARS", 10_000)
@@ -231,6 +238,7 @@ def test_a_big_file_edited_between_builds_gives_the_bytes_of_a_build_without_cac
         return (tmp_path / out / "big.apkg").read_bytes()
 
     build("first")
+    assert len(list((tmp_path / CACHE_DIR_NAME).glob("*.sections"))) == 1
     notes.write_text(synthetic(300).replace("Answer 150, with", "Answer 150, edited, with"), encoding="utf-8")
     parsed_sections.clear()
     warm = build("warm")
