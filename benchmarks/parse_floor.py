@@ -10,6 +10,11 @@ notedeck build can be put next to it: everything above this floor is
 notedeck's own work.
 
     python benchmarks/parse_floor.py NOTES.md [MORE.md …]
+    python benchmarks/parse_floor.py --render NOTES.md   # parse and render to HTML
+
+``--render`` also renders the whole text to HTML with markdown-it-py's renderer,
+as any tool making HTML cards from Markdown with markdown-it-py must: a second
+floor, closer to the work of a card.
 """
 
 from __future__ import annotations
@@ -48,17 +53,26 @@ def parse(text: str) -> int:
     return len(parser().parse(text))
 
 
+def render(text: str) -> int:
+    return len(parser().render(text))
+
+
 def main() -> None:
     gc.disable()  # as notedeck's CLI does: markdown-it's tokens make no cycles
-    texts = [Path(name).read_text(encoding="utf-8") for name in sys.argv[1:]]
+    names = sys.argv[1:]
+    work = parse
+    if names[:1] == ["--render"]:
+        names, work = names[1:], render
+    texts = [Path(name).read_text(encoding="utf-8") for name in names]
     pieces = parts(texts, len(os.sched_getaffinity(0)))
     if len(pieces) == 1:
-        tokens = parse(pieces[0])
+        done = work(pieces[0])
     else:
         with get_context("fork").Pool(len(pieces) - 1) as pool:
-            others = pool.map_async(parse, pieces[1:])
-            tokens = parse(pieces[0]) + sum(others.get())
-    print(f"{tokens} tokens in {len(pieces)} parts")
+            others = pool.map_async(work, pieces[1:])
+            done = work(pieces[0]) + sum(others.get())
+    unit = "characters of HTML" if work is render else "tokens"
+    print(f"{done} {unit} in {len(pieces)} parts")
 
 
 if __name__ == "__main__":
