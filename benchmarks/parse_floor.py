@@ -38,7 +38,8 @@ def parts(texts: list[str], cores: int) -> list[str]:
     """The texts in ``cores`` parts of about equal size, cut only before ``##`` headings."""
     whole = "\n".join(texts)
     size = -(-len(whole) // cores)
-    cuts, at = [], 0
+    cuts: list[int] = []
+    at = 0
     while len(cuts) < cores - 1:
         cut = whole.find("\n## ", at + size)
         if cut < 0:
