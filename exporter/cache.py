@@ -10,7 +10,8 @@ folder is safe to delete at any time and a build's output never depends on it.
 
 Files that miss are parsed on every core when there is enough text to be worth
 starting worker processes; results come back in file order, so the output is the
-same bytes as a serial build.
+same bytes as a serial build. A big file is parsed in sections, and keeps them
+(:mod:`exporter.sections`): after an edit, only the sections it changed are parsed.
 
 Environment: ``NOTEDECK_NO_CACHE=1`` ignores the cache, ``NOTEDECK_CACHE_DIR``
 moves it, ``NOTEDECK_JOBS=N`` caps the cores used (see :mod:`exporter.parallel`).
