@@ -499,15 +499,30 @@ def _loads(data: bytes) -> Parsed:
     loaded = ModelUnpickler(io.BytesIO(data)).load()
     match loaded:
         case (tuple(cards), tuple(images), tuple(deep), tuple(warnings), tuple(code), tuple(content)) if (
-            _all(cards, Card)
-            and _all(warnings, NoteWarning)
-            and _all(code, CodeBlock)
-            and all(type(i) is int and 0 <= i < len(cards) for i in (*images, *deep))
-            and len(content) == len(cards)
-            and _all(content, str)
+            well_formed(cards, warnings, code, images=images, deep=deep, content=content)
         ):
             return Parsed(Presanitised(cards, images, deep), warnings, code, content)
     raise pickle.UnpicklingError("not a parse result")
+
+
+def well_formed(
+    cards: tuple[object, ...],
+    warnings: tuple[object, ...],
+    code: tuple[object, ...],
+    *,
+    images: tuple[object, ...] = (),
+    deep: tuple[object, ...] = (),
+    content: tuple[object, ...] | None = None,
+) -> bool:
+    """Whether unpickled cache data holds what a parse gives: cards, warnings, code blocks,
+    indices of cards and one content hash per card (when given). Anything else is a miss."""
+    return (
+        _all(cards, Card)
+        and _all(warnings, NoteWarning)
+        and _all(code, CodeBlock)
+        and all(type(i) is int and 0 <= i < len(cards) for i in (*images, *deep))
+        and (content is None or (len(content) == len(cards) and _all(content, str)))
+    )
 
 
 def _all(values: tuple[object, ...], kind: type) -> bool:

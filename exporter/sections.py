@@ -37,6 +37,7 @@ from exporter.cache import (
     ParseJob,
     ensure_cache_folder,
     finish_cards,
+    well_formed,
     write_atomically,
 )
 from exporter.config import DeckConfig
@@ -240,7 +241,8 @@ class _SectionUnpickler(ModelUnpickler):
 
 
 def _loads_section(data: bytes) -> tuple[Section, Finished] | None:
-    """A cached section's result, or None when the data is damaged or not one."""
+    """A cached section's result, or None when the data is damaged or not one (checked as the
+    parse cache checks a file's entry, see :func:`exporter.cache.well_formed`)."""
     from cards.parse import Section
 
     try:
@@ -248,8 +250,29 @@ def _loads_section(data: bytes) -> tuple[Section, Finished] | None:
     except Exception:
         return None
     match pair:
-        case (Section() as section, (Presanitised() as ready, tuple(warnings), tuple(hashes))) if len(
-            hashes
-        ) == len(ready.cards):
+        case (
+            Section() as section,
+            (Presanitised(tuple(cards), tuple(images), tuple(deep)) as ready, tuple(warnings), tuple(hashes)),
+        ) if well_formed(cards, warnings, (), images=images, deep=deep, content=hashes) and (
+            _well_formed(section)
+        ):
             return section, (ready, warnings, hashes)
     return None
+
+
+def _well_formed(section: Section) -> bool:
+    """The section's own cards, warnings and code blocks, and the values merging compares."""
+    from cards.conventions import Conventions, Evidence
+
+    warnings = (section.warnings, section.formula_warnings, section.structure_warnings)
+    tuples = (section.cards, *warnings, section.code_blocks, section.chapter_in, section.chapter_out)
+    return (
+        all(type(value) is tuple for value in tuples)
+        and well_formed(section.cards, sum(warnings, ()), section.code_blocks)
+        and all(type(flag) is bool for flag in (section.starts_clean, section.ends_clean))
+        and all(type(title) is str for title in (*section.chapter_in, *section.chapter_out))
+        and type(section.keys) is frozenset
+        and all(type(key) is str for key in section.keys)
+        and type(section.evidence) is Evidence
+        and type(section.conventions) is Conventions
+    )

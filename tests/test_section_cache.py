@@ -7,6 +7,7 @@ import os
 import pickle
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -157,6 +158,23 @@ def _plant(record: bytes, marker: Path) -> bytes:
     return header + pickle.dumps({key: pickle.dumps(Planted(marker)) for key in parts})
 
 
+def _garble(record: bytes, marker: Path) -> bytes:
+    """Each section rewritten with allowed classes but wrong contents: cards that are strings,
+    a warning that is a number, card indices out of range."""
+    header = record[: len(exporter.sections.RECORD_FORMAT) + 32]
+    parts = pickle.loads(record[len(header) :])
+    garbled = {}
+    for n, (key, data) in enumerate(parts.items()):
+        section, (ready, warnings, hashes) = pickle.loads(data)
+        wrong = [
+            (replace(section, cards=("not a card",)), (ready, warnings, hashes)),
+            (section, (ready, (42,), hashes)),
+            (section, (ready._replace(images=(len(ready.cards),)), warnings, hashes)),
+        ][n % 3]
+        garbled[key] = pickle.dumps(wrong)
+    return header + pickle.dumps(garbled)
+
+
 @pytest.mark.usefixtures("small_sections")
 @pytest.mark.parametrize(
     "damage",
@@ -167,8 +185,9 @@ def _plant(record: bytes, marker: Path) -> bytes:
         lambda data, marker: data.replace(b"notedeck section cache 2", b"notedeck section cache 1"),
         lambda data, marker: data[:-1000] + pickle.dumps(Planted(marker)),
         _plant,
+        _garble,
     ],
-    ids=["empty", "truncated", "zeroed tail", "old format", "planted record", "planted sections"],
+    ids=["empty", "truncated", "zeroed tail", "old format", "planted record", "planted sections", "garbled"],
 )
 def test_a_damaged_record_is_a_miss_and_runs_no_code(
     tmp_path: Path, parsed_sections: list[int], damage: Callable[[bytes, Path], bytes]
